@@ -1,0 +1,52 @@
+# Set-up and entry points. `make demo` and `make test` each do the whole set-up on a fresh Debian machine
+# (Debian packages, a .venv, the project installed) and are quick no-ops on a second run.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng
+
+.PHONY: demo test setup system lint typecheck simulate bench clean
+
+demo: setup
+	$(BIN)/lane demo
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+setup: system $(STAMP)
+
+# Debian packages: installed only when a command is missing, so a second run asks apt nothing.
+system:
+	@if ! command -v tesseract >/dev/null 2>&1 || ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
+	  echo "installing Debian packages: $(APT_PACKAGES) python3-venv"; \
+	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) python3-venv >/dev/null; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# Reinstalled only when pyproject.toml changes.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check lane devices plates flows tests benchmarks
+	$(BIN)/ruff format --check lane devices plates flows tests benchmarks
+
+typecheck: setup
+	$(BIN)/mypy
+
+simulate: setup
+	$(BIN)/lane simulate --hours 8 --lanes 4
+
+bench: setup
+	$(BIN)/python benchmarks/simulate.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

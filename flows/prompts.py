@@ -1,0 +1,45 @@
+"""What the driver is told: one prompt per state and per problem, Bahasa Indonesia first and English second.
+
+Plain data; `{placeholders}` are filled by the lane (fee, reason, remaining seconds). Site-specific wording can
+override any entry from the site's configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+Prompt = tuple[str, str]
+
+PROMPTS: Mapping[str, Prompt] = {
+    "idle": ("Selamat datang, silakan maju", "Welcome, please drive forward"),
+    "arrived": ("Silakan maju ke loket", "Please drive up to the window"),
+    "plate": ("Membaca nomor polisi...", "Reading your number plate..."),
+    "documents": ("Serahkan e-KTP, SIM lama, surat sehat & psikologi", "Hand over e-KTP, old SIM, health & psych certificates"),
+    "payment": ("Bayar PNBP Rp{fee}", "Please pay the fee of Rp{fee}"),
+    "photo": ("Lepaskan helm/kacamata, lihat ke kamera", "Remove helmet/glasses, look at the camera"),
+    "printing": ("SIM sedang dicetak, mohon tunggu", "Your licence is being printed, please wait"),
+    "handover": ("Ambil SIM baru Anda di loket", "Collect your new licence at the window"),
+    "exiting": ("Terima kasih, silakan jalan", "Thank you, please drive on"),
+    "rejected": ("Maaf, tidak dapat diproses: {reason}", "Sorry, cannot be processed: {reason}"),
+    "fault": ("Mohon tunggu, petugas segera membantu", "Please wait, an officer will help you"),
+    "closed": ("Lajur ditutup", "Lane closed"),
+    "overrun": ("Mohon maaf atas keterlambatan", "Sorry for the delay, please wait"),
+    "overrun.documents": ("Mohon siapkan dokumen Anda", "Please have your documents ready"),
+    "overrun.payment": ("Silakan selesaikan pembayaran Rp{fee}", "Please complete the payment of Rp{fee}"),
+    "overrun.photo": ("Lihat ke kamera, jangan bergerak", "Look at the camera and keep still"),
+    "overrun.exiting": ("Silakan jalan, palang sudah terbuka", "Please drive on, the barrier is open"),
+    "overrun.rejected": ("Silakan jalan, palang sudah terbuka", "Please drive on, the barrier is open"),
+    "retake": ("Foto diulang, lihat ke kamera", "Retaking the photo, look at the camera"),
+    "plate_typed": ("Nomor polisi dicatat petugas", "The officer is recording your plate"),
+}  # fmt: skip
+
+
+def prompt(code: str, stage: str = "", **values: object) -> Prompt:
+    """The prompt for `code` (falling back from "overrun.<stage>" to "overrun"), with values filled in."""
+    key = f"{code}.{stage}" if stage and f"{code}.{stage}" in PROMPTS else code
+    indonesian, english = PROMPTS.get(key, PROMPTS["fault"])
+    safe = {k: str(v) for k, v in values.items()}
+    try:
+        return indonesian.format(**safe), english.format(**safe)
+    except (KeyError, IndexError):
+        return indonesian, english

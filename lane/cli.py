@@ -1,0 +1,102 @@
+"""The `lane` command: demo, simulate, run, check-config. Exit code 2 for a bad configuration, nothing started."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from lane import clock as clocks
+from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
+from lane.run import SimPlan, run_forever, simulate
+from lane.site import lanes_for
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lane", description="Drive-thru SIM renewal lane controller.")
+    p.add_argument("--config", type=Path, default=DEFAULT_PATH, help="site file (default: %(default)s)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="the simulated two-lane site: about a dozen renewals in about a minute")
+    demo.add_argument("--renewals", type=int, default=12, help="vehicles queued at the start (default 12)")
+    demo.add_argument("--speed", type=float, default=40.0, help="clock speed, x real time (default 40)")
+    demo.add_argument("--db", type=Path, default=Path("var/demo.db"), help="database (default var/demo.db)")
+    demo.add_argument("--plain", action="store_true", help="plain lines even on a terminal")
+    demo.add_argument("--plate-reader", choices=["ocr", "operator"], help="override the lanes' plate reader")
+
+    sim = sub.add_parser("simulate", help="a simulated day on the virtual clock, then the summary")
+    sim.add_argument("--hours", type=float, default=8.0, help="hours of arrivals (default 8)")
+    sim.add_argument("--lanes", type=int, default=None, help="number of lanes (default: as configured)")
+    sim.add_argument("--arrivals-per-hour", type=float, default=None, help="per lane (default: from config)")
+    sim.add_argument("--seed", type=int, default=None, help="random seed (default: from config)")
+    sim.add_argument("--db", type=Path, default=Path("var/simulate.db"),
+                     help="database, replaced at the start (default var/simulate.db)")  # fmt: skip
+    sim.add_argument("--plate-reader", choices=["ocr", "operator"], default="operator",
+                     help="ocr reads every rendered frame with Tesseract (slow: ~0.2 s a frame); "
+                          "operator has the plate typed (default)")  # fmt: skip
+    sim.add_argument("--fast-store", action="store_true", help="no fsync per commit (synchronous=NORMAL)")
+
+    run = sub.add_parser("run", help="the site in real time with its configured devices, until Ctrl-C")
+    run.add_argument("--db", type=Path, default=None, help="database (default: store.path from the config)")
+    run.add_argument("--plain", action="store_true", help="plain lines even on a terminal")
+
+    sub.add_parser("check-config", help="check the site file and print what it configures")
+    return p
+
+
+def _start_of_day(config: SiteConfig) -> datetime:
+    tz = ZoneInfo(config.site.timezone)
+    return datetime.combine(datetime.now(tz).date(), time(8, 0), tz)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract: one thread a read; reads run side by side
+    try:
+        config = load(args.config)
+        if args.command == "simulate":
+            if args.lanes is not None and not 1 <= args.lanes <= 32:
+                raise ConfigError(f"--lanes: expected 1 to 32, got {args.lanes}")
+            if args.hours <= 0 or args.hours > 24 * 31:
+                raise ConfigError(f"--hours: expected more than 0 and at most 744, got {args.hours:g}")
+    except ConfigError as err:
+        print(f"lane: configuration error\n{err}", file=sys.stderr)
+        return 2
+    live = sys.stdout.isatty() and not getattr(args, "plain", False)
+    if args.command == "check-config":
+        print(f"{args.config}: ok: {config.site.name} ({config.site.office_code}), {len(config.lanes)} lanes")
+        for lane in config.lanes:
+            flow = config.flow(lane)
+            print(f"  {lane.id}: SIM {lane.lane_class.value}, budgets {flow.budget_total():g} s, "
+                  f"devices {lane.devices.backend}, plates {lane.devices.plate_reader}")  # fmt: skip
+        return 0
+    if args.command == "demo":
+        plan = SimPlan(count=max(1, args.renewals), plate_reader=args.plate_reader, show="live" if live else "plain")
+        summary = clocks.run(lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable),
+                             "scaled", args.speed)  # fmt: skip
+    elif args.command == "simulate":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+        per_hour = args.arrivals_per_hour or config.simulation.arrivals_per_hour
+        plan = SimPlan(hours=args.hours, per_hour=per_hour, plate_reader=args.plate_reader, seed=args.seed)
+        lanes = lanes_for(config, args.lanes)
+        durable = config.store.durable and not args.fast_store
+        summary = clocks.run(lambda c: simulate(c, config, lanes, args.db, plan, durable),
+                             "virtual", start=_start_of_day(config))  # fmt: skip
+    else:
+        db = args.db or Path(config.store.path)
+        try:
+            clocks.run(lambda c: run_forever(c, config, db, "live" if live else "plain"))
+        except KeyboardInterrupt:
+            pass
+        return 0
+    for line in summary.lines():
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""The site configuration: `config/site.toml` loaded into typed, validated objects.
+
+pydantic checks every value when the objects are built; `load` turns any problem into one `ConfigError`
+that names the file, the key and what was expected, so the CLI can stop with exit code 2 before anything runs.
+Precedence: command-line arguments override the file; the file overrides the defaults written here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from flows.renewal import CLASSES_SERVED, Flow, LaneClass, make_flow
+from flows.states import Stage
+
+DEFAULT_PATH = Path("config/site.toml")
+StageName = Literal["arrived", "plate", "documents", "payment", "photo", "printing", "handover", "exiting", "rejected"]
+Seconds = Annotated[float, Field(gt=0, le=86400)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used: `str()` gives file, key and what was expected, one per line."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Site(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    office_code: Annotated[str, Field(pattern=r"^[A-Z0-9-]{2,20}$")]
+    timezone: str = "Asia/Jakarta"
+    target_minutes: Annotated[float, Field(gt=0, le=120)] = 10.0
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"an IANA time zone such as Asia/Jakarta, got {value!r}") from err
+        return value
+
+
+class Store(Strict):
+    path: Annotated[str, Field(min_length=1)] = "var/lane.db"
+    durable: bool = True  # fsync every commit (synchronous=FULL): nothing acknowledged is lost on power failure
+
+
+class Devices(Strict):
+    backend: Literal["virtual"] = "virtual"
+    plate_reader: Literal["ocr", "operator"] = "ocr"
+    gate_travel: Seconds = 2.0
+    gate_timeout: Seconds = 8.0
+    card_stock: Annotated[int, Field(ge=0, le=10000)] = 100
+    print_seconds: Seconds = 25.0
+
+
+class Lane(Strict):
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
+    lane_class: LaneClass = Field(alias="class")
+    budgets: dict[StageName, Seconds] = Field(default_factory=dict)
+    hard_limits: dict[StageName, Seconds] = Field(default_factory=dict)
+    devices: Devices = Devices()
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _hard_above_soft(self) -> Lane:
+        flow = make_flow(self.lane_class, self._soft())
+        for name, hard in self.hard_limits.items():
+            soft = flow.budgets[Stage(name)].soft
+            if hard < soft:
+                raise ValueError(f"hard_limits.{name} ({hard:g} s) is below its budget ({soft:g} s)")
+        return self
+
+    def _soft(self) -> dict[Stage, float]:
+        return {Stage(k): v for k, v in self.budgets.items()}
+
+    def flow(self, hard_factor: float, max_retries: int) -> Flow:
+        hard = {Stage(k): v for k, v in self.hard_limits.items()}
+        return make_flow(self.lane_class, self._soft(), hard_factor, hard, max_retries)
+
+
+class Rules(Strict):
+    hard_factor: Annotated[float, Field(ge=1, le=20)] = 3.0
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 3
+    plate_wait: Seconds = 8.0  # after this long without an agreed reading the operator is asked to type it
+    plate_agreement: Annotated[int, Field(ge=1, le=10)] = 2
+
+
+class Distribution(Strict):
+    """A duration: lognormal by median and sigma, uniform between low and high, or fixed."""
+
+    kind: Literal["lognormal", "uniform", "fixed"] = "lognormal"
+    median: Seconds | None = None
+    sigma: Annotated[float, Field(ge=0, le=3)] = 0.3
+    low: Annotated[float, Field(ge=0)] | None = None
+    high: Seconds | None = None
+    value: Annotated[float, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Distribution:
+        need = {"lognormal": ("median",), "uniform": ("low", "high"), "fixed": ("value",)}[self.kind]
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} distribution needs {' and '.join(missing)}")
+        if self.kind == "uniform" and self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"uniform needs low <= high, got low={self.low:g} high={self.high:g}")
+        return self
+
+
+def _d(median: float, sigma: float = 0.3) -> Distribution:
+    return Distribution(kind="lognormal", median=median, sigma=sigma)
+
+
+class Steps(Strict):
+    """How long each human step takes (seconds)."""
+
+    drive_in: Distribution = _d(12)
+    drive_out: Distribution = _d(8)
+    documents: Distribution = _d(70)
+    payment: Distribution = _d(35)
+    photo: Distribution = _d(30)
+    handover: Distribution = _d(15)
+    operator_reaction: Distribution = _d(4, 0.5)
+    plate_typing: Distribution = _d(10)
+    refill: Distribution = _d(90)
+
+
+class Mishaps(Strict):
+    """The share of cycles in which each thing goes wrong."""
+
+    documents_rejected: Share = 0.08
+    photo_retake: Share = 0.12
+    plate_unread: Share = 0.10
+    printer_out_of_cards: Share = 0.02
+
+
+class Simulation(Strict):
+    seed: int = 20261128
+    arrivals_per_hour: Annotated[float, Field(gt=0, le=120)] = 5.0
+    black_plates: Share = 0.4
+    regions: list[Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]] = Field(
+        default_factory=lambda: ["G", "H", "AD", "K", "B"], min_length=1
+    )
+    steps: Steps = Steps()
+    mishaps: Mishaps = Mishaps()
+
+
+class SiteConfig(Strict):
+    site: Site
+    store: Store = Store()
+    rules: Rules = Rules()
+    tariffs: dict[str, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(
+        default_factory=lambda: {"A": 80_000, "C": 75_000, "C I": 75_000, "C II": 75_000}
+    )
+    lanes: list[Lane] = Field(min_length=1, max_length=32)
+    simulation: Simulation = Simulation()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SiteConfig:
+        ids = [lane.id for lane in self.lanes]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"lane ids must be unique, {', '.join(dupes)} repeated")
+        for lane in self.lanes:
+            missing = [c for c in CLASSES_SERVED[lane.lane_class] if c not in self.tariffs]
+            if missing:
+                raise ValueError(f"tariffs has no fee for class {', '.join(missing)} (lane {lane.id})")
+        return self
+
+    def flow(self, lane: Lane) -> Flow:
+        return lane.flow(self.rules.hard_factor, self.rules.max_retries)
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def parse(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
+    try:
+        return SiteConfig.model_validate(data)
+    except ValidationError as err:
+        lines = []
+        for e in err.errors():
+            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith(("function-", "lognormal"))))
+            msg = e["msg"].removeprefix("Value error, ")
+            if e["type"] == "extra_forbidden":
+                msg = "unknown key"
+            elif e["type"] == "missing":
+                msg = "required key is missing"
+            got = "" if e["type"] in ("missing", "extra_forbidden") else f" (got {e.get('input')!r:.60})"
+            lines.append(f"{source}: {_key(loc)}: {msg}{got}")
+        raise ConfigError("\n".join(lines)) from err
+
+
+def load(path: Path | str = DEFAULT_PATH) -> SiteConfig:
+    """Read and check a site file. Raises ConfigError naming the file, the key and what was expected."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError as err:
+        raise ConfigError(f"{path}: file not found") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read: {err}") from err
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    return parse(data, str(path))
+
+

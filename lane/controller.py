@@ -1,0 +1,320 @@
+"""A lane at work: the stage runners that drive the devices, the budget watchdog, restart recovery, and the
+operator commands. Built on `LaneCore` (machine, guards, persistence).
+
+Each state has a runner started when the lane enters it (cancelled when it leaves) and, for timed stages, a
+watchdog: past the soft budget the driver gets a prompt and the operator an alert; past the hard limit the lane
+goes to fault. Device errors never escape a runner: they become a fault or an operator request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from devices.base import Gate, PrintJob
+from devices.errors import DeviceError, DeviceRefused
+from devices.registry import LaneDevices
+from flows import card as cards
+from flows.prompts import prompt
+from flows.card import five_years_on
+from flows.renewal import VEHICLE_CATEGORY, Flow
+from flows.states import RESUMABLE, Stage
+from lane.clock import Clock
+from lane.commands import Action, Command, Outcome
+from lane.errors import Refused
+from lane.events import REQUESTS
+from lane.machine import LaneCore
+from lane.store import Store
+from plates.grammar import PlateGrammarError, parse
+from plates.reading import PlateReading, Reader
+
+log = logging.getLogger(__name__)
+
+
+class LaneController(LaneCore):
+    def __init__(self, lane_id: str, flow: Flow, devices: LaneDevices, store: Store, clock: Clock, *,
+                 fee: int, office: str, reader: Reader | None, plate_wait: float = 8.0, agreement: int = 2,
+                 photo_dir: Path | None = None) -> None:  # fmt: skip
+        super().__init__(lane_id, flow, store, clock)
+        self.devices = devices
+        self.fee = fee
+        self.office = office
+        self.reader = reader
+        self.plate_wait = plate_wait
+        self.agreement = agreement
+        self.photo_dir = photo_dir
+        self.photo: Any = None
+        self.pending: dict[str, str] = {}  # what the operator is asked to do now
+        self._tasks: list[asyncio.Task[None]] = []
+        self._on_enter = self._start_stage
+        for device in devices.all():
+            device.subscribe(self._device_event)
+
+    # -- start, restart, stop ----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Restore the lane from the store (resume or fault an open cycle; never open a second one) and run."""
+        snap = self.store.lane_snapshot(self.lane_id)
+        self._close_strays(snap["cycle_id"] if snap else None)
+        if snap is None:
+            self.build_machine(Stage.IDLE)
+            self.record(Stage.IDLE, Stage.IDLE, "start", "system", {})
+        else:
+            was = Stage(snap["state"])
+            self.cycle_id = snap["cycle_id"]
+            self.ctx = snap["context"]
+            self.close_requested = bool(snap["close_requested"])
+            self.faulted_from = Stage(snap["faulted_from"]) if snap["faulted_from"] else None
+            if self.cycle_id is not None:
+                row = self.store.cycle(self.cycle_id)
+                self.durations = {k.removeprefix("dur_"): float(v or 0) for k, v in row.items() if k.startswith("dur_")}
+            self.since = self.clock.monotonic()
+            now = was if was in RESUMABLE or was is Stage.FAULT else Stage.FAULT
+            cause = {} if now is was else {"cause": "restart", "interrupted": was.value}
+            self.build_machine(now)
+            self.record(was, now, "restart", "system", cause)
+        self._start_stage(self.stage)
+
+    def _close_strays(self, held: int | None) -> None:
+        """Cycles left open that the lane no longer holds (should not happen) are closed as abandoned."""
+        for row in self.store.open_cycles(self.lane_id):
+            if row["id"] != held:
+                self.store.update_cycle(row["id"], {"outcome": "abandoned", "reason": "found open at restart"})
+
+    async def stop(self) -> None:
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks = []
+
+    def _start_stage(self, stage: Stage) -> None:
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+        self.pending = {}
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._guarded(stage, self._run(stage)), name=f"{self.lane_id}:{stage}")]
+        if stage in self.flow.budgets:
+            self._tasks.append(loop.create_task(self._guarded(stage, self._watch(stage))))
+
+    async def _guarded(self, stage: Stage, work: Awaitable[None]) -> None:
+        """Run a stage's work; turn any failure into a fault (or, for display errors, an alert)."""
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Refused as err:
+            self.alert("refused", str(err))
+        except DeviceError as err:
+            await self._fault(stage, err.cause, str(err))
+        except Exception as err:  # a bug must not stop the lane: fault it for the operator
+            log.exception("lane %s: %s failed", self.lane_id, stage)
+            await self._fault(stage, "internal", f"{type(err).__name__}: {err}")
+
+    async def _fault(self, stage: Stage, cause: str, message: str) -> None:
+        self.alert(cause, message)
+        if self.stage is stage and stage is not Stage.FAULT:
+            try:
+                await self.fire("fault", cause=cause, message=message)
+            except Refused as err:
+                self.alert("refused", str(err))
+
+    # -- notices -----------------------------------------------------------------------------------------------
+
+    def alert(self, code: str, text: str) -> None:
+        self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "alert", code, text)
+        self.emit("alert", code=code, text=text)
+
+    async def show(self, code: str, **values: Any) -> None:
+        indonesian, english = prompt(code, self.state, fee=f"{self.fee:,}".replace(",", "."), **values)
+        self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "prompt", code, indonesian)
+        self.emit("prompt", code=code, id=indonesian, en=english)
+        try:
+            await self.devices.display.show(indonesian, english)
+        except DeviceError as err:
+            self.alert("display", str(err))
+
+    def request(self, what: str, **detail: Any) -> None:
+        self.pending = {"what": what, "text": REQUESTS.get(what, what), **detail}
+        self.emit("request", what=what, **detail)
+
+    def _device_event(self, event: Any) -> None:
+        self.store.device_event(self.lane_id, self.cycle_id, self.stamp(), event.device, event.kind, event.detail)
+        self.emit("device", device=event.device, device_kind=event.kind, **event.detail)
+
+    async def _watch(self, stage: Stage) -> None:
+        budget = self.flow.budgets[stage]
+        await self.clock.sleep(budget.soft)
+        await self.show("overrun")
+        self.alert("overrun", f"{stage.value} over its budget of {budget.soft:g} s")
+        await self.clock.sleep(budget.hard - budget.soft)
+        await self._fault(stage, "hard_limit", f"{stage.value} over its hard limit of {budget.hard:g} s")
+
+    # -- stage runners ------------------------------------------------------------------------------------------
+
+    async def _run(self, stage: Stage) -> None:
+        reason = self.ctx.get("reason", "")
+        await self.show(stage.value, reason=reason)
+        runner: Callable[[], Awaitable[None]] | None = getattr(self, f"_run_{stage.value}", None)
+        if runner is not None:
+            await runner()
+
+    async def _run_idle(self) -> None:
+        if self.close_requested:
+            await self.fire("close_lane")
+            return
+        await self.devices.entry_loop.wait_for(True)
+        await self.fire("vehicle_arrived", actor="entry_loop")
+
+    async def _run_arrived(self) -> None:
+        d = self.devices
+        await d.entry_gate.open()
+        await d.entry_safety.wait_for(True)
+        await self._pass_and_close(d.entry_gate, d.entry_loop)
+        await self.fire("admitted", actor="entry_loop")
+
+    async def _pass_and_close(self, gate: Gate, loop_after: Any) -> None:
+        """Wait until the vehicle is clear of `loop_after` and the boom's safety loop, then close the boom."""
+        while True:
+            await loop_after.wait_for(False)
+            await gate.safety.wait_for(False)
+            try:
+                await gate.close()
+                return
+            except DeviceRefused:
+                continue  # something moved under the boom: it went back up; wait for it to clear again
+
+    async def _run_plate(self) -> None:
+        if self.reader is None:
+            self.request("plate", why="no plate reader on this lane")
+            return
+        votes: Counter[str] = Counter()
+        best: dict[str, PlateReading] = {}
+        deadline = self.clock.monotonic() + self.plate_wait
+        try:
+            while self.clock.monotonic() < deadline:
+                frame = await self.devices.plate_camera.capture()
+                reading = await self.clock.run_blocking(self.reader, frame.image)
+                if not isinstance(reading, PlateReading):
+                    continue
+                votes[reading.text] += 1
+                if reading.confidence > getattr(best.get(reading.text), "confidence", -1.0):
+                    best[reading.text] = reading
+                if votes[reading.text] >= self.agreement:
+                    chosen = best[reading.text]
+                    await self.fire("plate_read", actor="camera", plate=chosen.text, plate_source="camera",
+                                    confidence=round(chosen.confidence, 3))  # fmt: skip
+                    return
+        except DeviceError as err:
+            self.alert(err.cause, str(err))
+        why = f"no agreed reading in {self.plate_wait:g} s" + (f" (seen: {', '.join(votes)})" if votes else "")
+        self.request("plate", why=why)
+
+    async def _run_documents(self) -> None:
+        self.request("documents")
+
+    async def _run_payment(self) -> None:
+        reference = f"{self.lane_id}-{self.cycle_id or 0:06d}"
+        receipt = await self.devices.payment.collect(self.fee, reference)
+        await self.fire("paid", actor="payment", receipt=receipt.number, amount=receipt.amount)
+
+    async def _run_photo(self) -> None:
+        frame = await self.devices.driver_camera.capture()
+        self.photo = frame.image
+        name = f"{self.lane_id}-{self.cycle_id or 0:06d}-{self.ctx.get('retries', {}).get('photo', 0)}.png"
+        if self.photo_dir is not None:
+            self.photo_dir.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(self.photo_dir / name), self.photo)
+        self.ctx["photo"] = name
+        self.request("photo", file=name)
+
+    async def _run_printing(self) -> None:
+        job = str(self.ctx["card_job"])
+        face = cards.compose(
+            {"class": self.flow.lane_class.value, "number": self.ctx.get("plate", ""),
+             "category": VEHICLE_CATEGORY[self.flow.lane_class], "office": self.office,
+             "valid_until": "Berlaku s/d " + five_years_on(self.clock.wall().date()).strftime("%d-%m-%Y")},
+            self.photo,
+        )  # fmt: skip
+        try:
+            await self.devices.printer.print_card(PrintJob(job, face))
+        except DeviceRefused as err:
+            if err.cause != "duplicate_job":
+                raise
+        await self.fire("printed", actor="printer", job=job)
+
+    async def _run_handover(self) -> None:
+        self.request("handover")
+
+    async def _run_exiting(self) -> None:
+        d = self.devices
+        await d.exit_gate.open()
+        await d.exit_loop.wait_for(True)
+        await self._pass_and_close(d.exit_gate, d.exit_loop)
+        await self.fire("vehicle_left", actor="exit_loop")
+
+    _run_rejected = _run_exiting
+
+    async def _run_fault(self) -> None:
+        self.request("fault", cause=self.ctx.get("fault_cause", ""), stage=self.faulted_from or "")
+
+    # -- operator commands ------------------------------------------------------------------------------------
+
+    async def execute(self, cmd: Command) -> Outcome:
+        """Carry out an operator command; every command, done or refused, lands in the audit table."""
+        try:
+            message = await self._do(cmd)
+            outcome = Outcome(True, message)
+        except (Refused, PlateGrammarError, DeviceError) as err:
+            outcome = Outcome(False, str(err))
+        self.store.operator_action(self.lane_id, self.cycle_id, self.stamp(), cmd.operator, cmd.action.value,
+                                   cmd.args(), "ok" if outcome.ok else "refused", outcome.message)  # fmt: skip
+        self.emit("operator", action=cmd.action.value, operator=cmd.operator, ok=outcome.ok, message=outcome.message)
+        return outcome
+
+    async def _do(self, cmd: Command) -> str:
+        if not cmd.operator.strip():
+            raise Refused("an operator id is required")
+        who = f"operator:{cmd.operator}"
+        stage, a = self.stage, cmd.action
+        if a is Action.CONFIRM:
+            trigger = {Stage.DOCUMENTS: "documents_ok", Stage.PAYMENT: "paid", Stage.PHOTO: "photo_accepted",
+                       Stage.HANDOVER: "handed_over"}.get(stage)  # fmt: skip
+            if trigger is None:
+                raise Refused(f"nothing to confirm while the lane is {stage}")
+            await self.fire(trigger, actor=who, checked=True, receipt=cmd.receipt)
+        elif a is Action.REJECT:
+            await self.fire("documents_rejected", actor=who, reason=cmd.reason)
+        elif a is Action.ENTER_PLATE:
+            if stage is not Stage.PLATE:
+                raise Refused(f"no plate is asked for while the lane is {stage}")
+            plate = parse(cmd.plate).text
+            await self.fire("plate_entered", actor=who, plate=plate, plate_source="operator")
+        elif a is Action.RETRY:
+            await self.fire("retry", actor=who)
+        elif a is Action.ABORT:
+            await self.fire("abort", actor=who, reason=cmd.reason)
+        elif a is Action.RESUME:
+            await self.fire("resume", actor=who)
+        elif a is Action.OPEN_LANE:
+            await self.fire("open_lane", actor=who)
+        elif a is Action.CLOSE_LANE:
+            if stage in (Stage.IDLE, Stage.FAULT):
+                await self.fire("close_lane", actor=who, reason=cmd.reason or "closed by operator")
+            elif stage is Stage.CLOSED:
+                raise Refused("the lane is already closed")
+            else:
+                self.close_requested = True
+                return "the lane closes once the vehicle in it has left"
+        elif a is Action.CLEAR_PRINTER:
+            await self.devices.printer.clear_errors()
+            return "printer errors cleared"
+        return "done"

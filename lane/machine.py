@@ -1,0 +1,229 @@
+"""One lane's state machine: a `transitions` AsyncMachine built from the flow, the guards it names, and the
+bookkeeping every transition does (stage durations, the cycle row, the lane snapshot), committed to the store
+before the lane acts on the new state. Triggers are serialised: one at a time per lane.
+
+`LaneCore` knows nothing of devices; `lane.controller.LaneController` adds the work each stage does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from transitions import MachineError
+from transitions.extensions.asyncio import AsyncMachine
+
+from flows.renewal import GUARDS, Flow
+from flows.states import TIMED, Stage
+from lane.clock import Clock
+from lane.errors import Refused
+from lane.events import LaneEvent, LaneListener
+from lane.store import Stamp, Store, TransitionRecord
+from plates.grammar import is_valid
+
+#: Keys of trigger data that are copied onto the cycle row.
+CYCLE_FIELDS = ("plate", "plate_source", "receipt", "card_job")
+
+
+class LaneMachine(AsyncMachine):  # type: ignore[misc]
+    """AsyncMachine without its own cancellation of "running transitions".
+
+    The controller fires one trigger at a time per lane (a lock) and cancels a stage's work itself when the
+    lane leaves the stage. AsyncMachine's cancellation finds "running" tasks through a context variable that
+    tasks spawned by listeners inherit, so it would cancel unrelated work (and make a done transition report
+    failure); here it has nothing to do.
+    """
+
+    async def cancel_running_transitions(self, model: Any, msg: str | None = None) -> None:
+        return None
+
+
+class LaneCore:
+    state: str  # set by the machine
+
+    def __init__(self, lane_id: str, flow: Flow, store: Store, clock: Clock) -> None:
+        self.lane_id = lane_id
+        self.flow = flow
+        self.store = store
+        self.clock = clock
+        self.listeners: list[LaneListener] = []
+        self.cycle_id: int | None = None
+        self.faulted_from: Stage | None = None
+        self.close_requested = False
+        self.ctx: dict[str, Any] = {}  # per-cycle facts: plate, receipt, retries, outcome, ...
+        self.durations: dict[str, float] = {}
+        self.since = clock.monotonic()
+        self._lock = asyncio.Lock()
+        self._on_enter: Callable[[Stage], None] = lambda stage: None
+
+    def build_machine(self, initial: Stage) -> None:
+        self.machine = LaneMachine(
+            model=self,
+            states=[s.value for s in Stage],
+            transitions=[t.as_dict() for t in self.flow.transitions],
+            initial=initial.value,
+            auto_transitions=False,
+            send_event=True,
+            before_state_change="_persist",
+        )
+
+    @property
+    def stage(self) -> Stage:
+        return Stage(self.state)
+
+    # -- firing triggers -----------------------------------------------------------------------------------
+
+    async def fire(self, trigger: str, actor: str = "system", **data: Any) -> None:
+        """Fire `trigger`; raise Refused (lane unchanged) when it is unknown, not allowed here, or a guard fails."""
+        async with self._lock:
+            if trigger not in self.flow.triggers():
+                raise Refused(f"unknown trigger {trigger!r}")
+            before = self.state
+            try:
+                ok = await self.trigger(trigger, actor=actor, **data)  # type: ignore[attr-defined]
+            except MachineError as err:
+                raise Refused(f"{trigger} is not possible while the lane is {before}") from err
+            if not ok:
+                raise Refused(f"{trigger} refused in {before}: {self._why_not(trigger, data)}")
+            # Started here, in the firing task, not in a machine callback: transitions runs callbacks in tasks
+            # of their own, and the stage change cancels every task of the lane but the one that fired.
+            self._on_enter(self.stage)
+
+    def _why_not(self, trigger: str, data: dict[str, Any]) -> str:
+        event = _Data(data)
+        failed = []
+        for row in self.flow.exits(self.stage):
+            if row.trigger != trigger:
+                continue
+            failed += [GUARDS.get(g, g) for g in row.conditions if not self._check(g, event)]
+            failed += [f"not: {GUARDS.get(g, g)}" for g in row.unless if self._check(g, event)]
+        return "; ".join(dict.fromkeys(failed)) or "no transition applies"
+
+    def _check(self, guard: str, event: Any) -> bool:
+        value = getattr(self, guard)  # a method, or a plain attribute such as close_requested
+        return bool(value(event) if callable(value) else value)
+
+    # -- guards (named in flows.renewal.GUARDS) ------------------------------------------------------------
+
+    def plate_valid(self, ev: Any) -> bool:
+        return is_valid(str(ev.kwargs.get("plate", "")))
+
+    def documents_checked(self, ev: Any) -> bool:
+        return bool(ev.kwargs.get("checked"))
+
+    def receipt_recorded(self, ev: Any) -> bool:
+        return bool(str(ev.kwargs.get("receipt", "")).strip())
+
+    def photo_taken(self, ev: Any) -> bool:
+        return bool(self.ctx.get("photo"))
+
+    def card_printed(self, ev: Any) -> bool:
+        return bool(self.ctx.get("card_job")) and ev.kwargs.get("job") == self.ctx.get("card_job")
+
+    def reason_given(self, ev: Any) -> bool:
+        return bool(str(ev.kwargs.get("reason", "")).strip())
+
+    def vehicle_present(self, ev: Any) -> bool:
+        return self.cycle_id is not None
+
+    def retry_allowed(self, ev: Any) -> bool:
+        return int(self.ctx.get("retries", {}).get(self.state, 0)) < self.flow.max_retries
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("faulted_in_"):
+            stage = name.removeprefix("faulted_in_")
+            return lambda ev: self.faulted_from is not None and self.faulted_from.value == stage
+        raise AttributeError(name)
+
+    # -- bookkeeping, inside the machine's callbacks ----------------------------------------------------------
+
+    def stamp(self) -> Stamp:
+        return Stamp(self.clock.wall(), self.clock.monotonic())
+
+    def _persist(self, ev: Any) -> None:
+        """before_state_change: commit the transition; an exception here cancels it."""
+        src, dst = Stage(ev.transition.source), Stage(ev.transition.dest)
+        data = {k: v for k, v in ev.kwargs.items() if k != "actor"}
+        self.record(src, dst, ev.event.name, str(ev.kwargs.get("actor", "system")), data)
+
+    def record(self, src: Stage, dst: Stage, trigger: str, actor: str, data: dict[str, Any]) -> None:
+        """Write one transition (also used for restarts, which are not machine transitions)."""
+        now = self.stamp()
+        update: dict[str, Any] = {}
+        ctx = dict(self.ctx)
+        if self.cycle_id is not None and (src in TIMED or src is Stage.FAULT):
+            column = "fault" if src is Stage.FAULT else src.value
+            self.durations[column] = self.durations.get(column, 0.0) + max(0.0, now.mono - self.since)
+            update[f"dur_{column}"] = round(self.durations[column], 3)
+        for key in CYCLE_FIELDS:
+            if key in data:
+                update[key] = ctx[key] = data[key]
+        if trigger == "retry":
+            retries = dict(ctx.get("retries", {}))
+            retries[src.value] = retries.get(src.value, 0) + 1
+            ctx["retries"] = retries
+            update["retries"] = sum(retries.values())
+        if dst is Stage.REJECTED:
+            ctx["outcome"] = "rejected" if trigger == "documents_rejected" else "aborted"
+            update["reason"] = ctx["reason"] = str(data.get("reason", ""))
+        if dst is Stage.PRINTING and "card_job" not in ctx:
+            ctx["card_job"] = update["card_job"] = f"{self.lane_id}-{self.cycle_id or 0:06d}"
+        opening = src is Stage.IDLE and dst is Stage.ARRIVED
+        closing = self.cycle_id is not None and dst in (Stage.IDLE, Stage.CLOSED)
+        if opening:
+            ctx = {}
+        if closing:
+            started = self.store.cycle(self.cycle_id)["started_at"]
+            update.update(
+                outcome=ctx.get("outcome", "completed"),
+                ended_at=now.iso,
+                ended_mono=now.mono,
+                duration=round((now.at - datetime.fromisoformat(started)).total_seconds(), 3),
+            )
+        faulted_from = (src if src is not Stage.FAULT else self.faulted_from) if dst is Stage.FAULT else None
+        if dst is Stage.FAULT and "cause" in data:
+            ctx["fault_cause"] = str(data["cause"])
+        snapshot = {
+            "faulted_from": faulted_from.value if faulted_from else None,
+            "close_requested": int(self.close_requested and dst is not Stage.CLOSED),
+            "context": ctx,
+        }
+        cycle = self.cycle_id
+        held = self.store.transition(
+            TransitionRecord(
+                lane=self.lane_id, lane_class=self.flow.lane_class.value, when=now, source=src.value,
+                dest=dst.value, trigger=trigger, actor=actor, detail=_plain(data), cycle_id=self.cycle_id,
+                open_cycle=opening, keeps_cycle=not closing, cycle_update=update, snapshot=snapshot,
+            )
+        )  # fmt: skip
+        # Committed: now the lane's memory follows.
+        self.cycle_id = held
+        self.faulted_from = faulted_from
+        self.ctx = {} if closing else ctx
+        if closing:
+            self.durations = {}
+        if dst is Stage.CLOSED:
+            self.close_requested = False
+        self.since = now.mono
+        self.emit("transition", source=src.value, dest=dst.value, trigger=trigger, actor=actor, cycle=held or cycle,
+                  **_plain(data))
+
+    # -- listeners --------------------------------------------------------------------------------------------
+
+    def emit(self, kind: str, **data: Any) -> None:
+        event = LaneEvent(self.lane_id, kind, self.state if hasattr(self, "state") else "", self.cycle_id,
+                          self.clock.monotonic(), data)  # fmt: skip
+        for listener in list(self.listeners):
+            listener(event)
+
+
+class _Data:
+    def __init__(self, kwargs: dict[str, Any]) -> None:
+        self.kwargs = kwargs
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """Trigger data that can be stored as JSON (no images or other objects)."""
+    return {k: v for k, v in data.items() if isinstance(v, str | int | float | bool) or v is None}

@@ -1,0 +1,86 @@
+"""Running a site: with simulated people (demo, simulate) or for real devices (run), and the summary after."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from devices.virtual import Vehicle, VirtualLane
+from lane.clock import Clock
+from lane.config import Lane, SiteConfig
+from lane.people import Arrival, LanePeople, Sampler, make_arrivals
+from lane.progress import Progress
+from lane.site import Site
+from lane.store import Store
+from lane.summary import Summary, summarise
+
+#: A simulation drains for at most this long after the last arrival before it gives up on open cycles.
+DRAIN_LIMIT_S = 4 * 3600
+
+
+@dataclass
+class SimPlan:
+    hours: float = 8.0
+    per_hour: float = 5.0
+    count: int | None = None  # a fixed number of renewals queued at the start (the demo)
+    plate_reader: str | None = None
+    show: str = "quiet"  # "quiet" | "plain" | "live"
+    seed: int | None = None
+
+
+async def simulate(clock: Clock, config: SiteConfig, lanes: list[Lane], db: Path, plan: SimPlan,
+                   durable: bool = True) -> Summary:  # fmt: skip
+    """Run the site with simulated drivers and operators until every arrival has been served."""
+    store = Store(db, durable)
+    first_id = int(store.db.execute("select coalesce(max(id), 0) from cycles").fetchone()[0])
+    site = Site(config, store, clock, lanes, plan.plate_reader, var=db.parent)
+    sampler = Sampler(config.simulation.seed if plan.seed is None else plan.seed)
+    people: dict[str, LanePeople] = {}
+    for lane_id, lane in site.lanes.items():
+        world = lane.devices.world
+        if not isinstance(world, VirtualLane):
+            raise SystemExit(f"lane {lane_id}: simulated people need the virtual device backend")
+        people[lane_id] = LanePeople(lane_id, world, config.simulation, sampler, site.execute, clock.sleep)
+        lane.listeners.append(people[lane_id].on_event)
+    progress = Progress(site.lanes, config.site.timezone, sys.stdout, live=plan.show == "live")
+    if plan.show == "quiet":
+        for lane in site.lanes.values():
+            lane.listeners.remove(progress.on_event)
+    with progress:
+        await site.start()
+        resumed = [lane.cycle_id for lane in site.lanes.values() if lane.cycle_id is not None]
+        for lane_id, lane in site.lanes.items():
+            if lane.cycle_id is not None:  # a vehicle stood in the lane when the controller stopped
+                vehicle = Vehicle(plate=str(lane.ctx.get("plate") or "G 1 RS"), face_seed=lane.cycle_id)
+                people[lane_id].world.vehicle = vehicle
+                people[lane_id].current = Arrival(0.0, lane_id, vehicle)
+        arrivals = make_arrivals(config.simulation, list(site.lanes), plan.hours, plan.per_hour, sampler, plan.count)
+        started = clock.monotonic()
+        traffic = [
+            people[lane_id].traffic([a for a in arrivals if a.lane == lane_id], started, clock.monotonic)
+            for lane_id in site.lanes
+        ]
+        await asyncio.gather(*traffic)
+        deadline = clock.monotonic() + DRAIN_LIMIT_S
+        while any(lane.cycle_id is not None for lane in site.lanes.values()) and clock.monotonic() < deadline:
+            await clock.sleep(5.0)
+        await site.stop()
+    since = min([first_id, *[c - 1 for c in resumed]])
+    summary = summarise(store.db, config.site.target_minutes * 60, str(db), since)
+    store.close()
+    return summary
+
+
+async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> None:
+    """The site in real time for real devices, until interrupted."""
+    store = Store(db, config.store.durable)
+    site = Site(config, store, clock, var=db.parent)
+    with Progress(site.lanes, config.site.timezone, sys.stdout, live=show == "live"):
+        await site.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await site.stop()
+            store.close()

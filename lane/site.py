@@ -1,0 +1,75 @@
+"""A site: the store, one controller per configured lane with its devices, and the command router.
+
+`Site.execute` is the single entry point for operator commands (console, simulated operator, tests).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devices import registry
+from lane.clock import Clock
+from lane.commands import Command, Outcome
+from lane.config import Lane, SiteConfig
+from lane.controller import LaneController
+from lane.store import Store
+from plates import ocr
+from plates.reading import Reader
+
+
+def lanes_for(config: SiteConfig, count: int | None) -> list[Lane]:
+    """The configured lanes, or `count` lanes made by repeating them (L1, L2, ... with the templates' classes)."""
+    if count is None or count == len(config.lanes):
+        return list(config.lanes)
+    out = []
+    for i in range(count):
+        template = config.lanes[i % len(config.lanes)]
+        out.append(template.model_copy(update={"id": f"L{i + 1}"}))
+    return out
+
+
+class Site:
+    def __init__(self, config: SiteConfig, store: Store, clock: Clock, lanes: list[Lane] | None = None,
+                 plate_reader: str | None = None, var: Path = Path("var")) -> None:  # fmt: skip
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.lanes: dict[str, LaneController] = {}
+        for lane in lanes or config.lanes:
+            devices = registry.build(
+                lane.devices.backend, lane.id, clock, gate_travel=lane.devices.gate_travel,
+                gate_timeout=lane.devices.gate_timeout, card_stock=lane.devices.card_stock,
+                print_seconds=lane.devices.print_seconds,
+            )  # fmt: skip
+            mode = plate_reader or lane.devices.plate_reader
+            reader: Reader | None = ocr.read if mode == "ocr" else None
+            flow = config.flow(lane)
+            self.lanes[lane.id] = LaneController(
+                lane.id, flow, devices, store, clock, fee=config.tariffs[flow.classes_served[0]],
+                office=config.site.name, reader=reader, plate_wait=config.rules.plate_wait,
+                agreement=config.rules.plate_agreement, photo_dir=var / "photos",
+            )  # fmt: skip
+
+    async def start(self) -> None:
+        for lane in self.lanes.values():
+            for device in lane.devices.all():
+                await device.start()
+            lane.start()
+
+    async def stop(self) -> None:
+        for lane in self.lanes.values():
+            await lane.stop()
+            for device in lane.devices.all():
+                await device.stop()
+
+    async def execute(self, cmd: Command) -> Outcome:
+        lane = self.lanes.get(cmd.lane)
+        if lane is None:
+            outcome = Outcome(False, f"no lane {cmd.lane!r}; lanes: {', '.join(self.lanes)}")
+            now = self.clock.wall()
+            from lane.store import Stamp
+
+            self.store.operator_action(cmd.lane, None, Stamp(now, self.clock.monotonic()), cmd.operator,
+                                       cmd.action.value, cmd.args(), "refused", outcome.message)  # fmt: skip
+            return outcome
+        return await lane.execute(cmd)

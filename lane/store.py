@@ -1,0 +1,206 @@
+"""The site's SQLite store (through sqlite-utils): schema, migrations, and every write the controller makes.
+
+Only the lane package touches the database, and only this module writes it. Each transition is one
+transaction (event row, cycle row, lane snapshot) committed before the lane acts on the new state. WAL lets the
+console and reports read while lanes write. `durable` makes every commit reach the disk (synchronous=FULL).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from flows.states import TIMED
+
+STAGE_COLUMNS = [f"dur_{s.value}" for s in TIMED] + ["dur_fault"]
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["cycles"].create(
+        {
+            "id": int, "lane": str, "lane_class": str, "plate": str, "plate_source": str,
+            "outcome": str, "reason": str, "started_at": str, "ended_at": str,
+            "started_mono": float, "ended_mono": float, "duration": float,
+            "receipt": str, "card_job": str, "retries": int,
+            **{c: float for c in STAGE_COLUMNS},
+        },
+        pk="id",
+        defaults={"outcome": "open", "retries": 0, **{c: 0.0 for c in STAGE_COLUMNS}},
+    )  # fmt: skip
+    db["cycles"].create_index(["lane", "outcome"])
+    db["cycles"].create_index(["started_at"])
+    db["events"].create(
+        {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "source": str, "dest": str,
+         "trigger": str, "actor": str, "detail": str},
+        pk="id",
+    )  # fmt: skip
+    db["events"].create_index(["lane", "id"])
+    db["events"].create_index(["cycle_id"])
+    db["device_events"].create(
+        {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "device": str, "kind": str,
+         "detail": str},
+        pk="id",
+    )  # fmt: skip
+    db["operator_actions"].create(
+        {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "operator": str, "action": str,
+         "args": str, "result": str, "message": str},
+        pk="id",
+    )  # fmt: skip
+    db["notices"].create(
+        {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "stage": str, "kind": str,
+         "code": str, "text": str},
+        pk="id",
+    )  # fmt: skip
+    db["lane_state"].create(
+        {"lane": str, "state": str, "cycle_id": int, "since_at": str, "since_mono": float,
+         "faulted_from": str, "close_requested": int, "context": str},
+        pk="lane",
+    )  # fmt: skip
+
+
+#: Migrations in order; the database's `user_version` says how many have run.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    pass
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """When something happened: UTC wall time and the clock's monotonic seconds."""
+
+    at: datetime
+    mono: float
+
+    @property
+    def iso(self) -> str:
+        return self.at.isoformat(timespec="milliseconds")
+
+
+@dataclass
+class TransitionRecord:
+    """Everything one transition writes. `snapshot` holds faulted_from, close_requested and context."""
+
+    lane: str
+    lane_class: str
+    when: Stamp
+    source: str
+    dest: str
+    trigger: str
+    actor: str
+    detail: dict[str, Any]
+    cycle_id: int | None
+    open_cycle: bool
+    keeps_cycle: bool
+    cycle_update: dict[str, Any]
+    snapshot: dict[str, Any]
+
+
+class Store:
+    def __init__(self, path: Path | str, durable: bool = True) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.migrate()
+
+    def migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {version} is newer than this program ({SCHEMA_VERSION})")
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                MIGRATIONS[number](self.db)
+                self.db.execute(f"PRAGMA user_version={number + 1}")
+
+    def transaction(self) -> AbstractContextManager[sqlite_utils.Database]:
+        """One transaction; sqlite-utils nests the writes inside it as savepoints."""
+        return self.db.atomic()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- writes, each one transaction ---------------------------------------------------------------------
+
+    def transition(self, rec: TransitionRecord) -> int | None:
+        """Record one transition atomically: open the cycle if asked, the event row, the cycle's new figures
+        and the lane's snapshot. Returns the cycle id the lane holds afterwards (None when it holds none)."""
+        cycle_id = rec.cycle_id
+        with self.transaction():
+            if rec.open_cycle:
+                cycles = self.db.table("cycles")
+                cycles.insert({"lane": rec.lane, "lane_class": rec.lane_class, "started_at": rec.when.iso,
+                               "started_mono": rec.when.mono})  # fmt: skip
+                cycle_id = int(cycles.last_pk)
+            self.db.table("events").insert(
+                {"at": rec.when.iso, "mono": rec.when.mono, "lane": rec.lane, "cycle_id": cycle_id,
+                 "source": rec.source, "dest": rec.dest, "trigger": rec.trigger, "actor": rec.actor,
+                 "detail": _json(rec.detail)}
+            )  # fmt: skip
+            if cycle_id is not None and rec.cycle_update:
+                self.db.table("cycles").update(cycle_id, rec.cycle_update)
+            held = cycle_id if rec.keeps_cycle else None
+            snapshot = {**rec.snapshot, "lane": rec.lane, "state": rec.dest, "cycle_id": held,
+                        "since_at": rec.when.iso, "since_mono": rec.when.mono,
+                        "context": _json(rec.snapshot.get("context", {}))}  # fmt: skip
+            self.db.table("lane_state").upsert(snapshot, pk="lane")
+        return held
+
+    def device_event(self, lane: str, cycle_id: int | None, when: Stamp, device: str, kind: str,
+                     detail: dict[str, Any]) -> None:  # fmt: skip
+        self.db.table("device_events").insert(
+            {"at": when.iso, "mono": when.mono, "lane": lane, "cycle_id": cycle_id, "device": device,
+             "kind": kind, "detail": _json(detail)}
+        )  # fmt: skip
+
+    def operator_action(self, lane: str, cycle_id: int | None, when: Stamp, operator: str, action: str,
+                        args: dict[str, Any], result: str, message: str) -> None:  # fmt: skip
+        self.db.table("operator_actions").insert(
+            {"at": when.iso, "mono": when.mono, "lane": lane, "cycle_id": cycle_id, "operator": operator,
+             "action": action, "args": _json(args), "result": result, "message": message}
+        )  # fmt: skip
+
+    def notice(self, lane: str, cycle_id: int | None, when: Stamp, stage: str, kind: str, code: str,
+               text: str) -> None:  # fmt: skip
+        self.db.table("notices").insert(
+            {"at": when.iso, "mono": when.mono, "lane": lane, "cycle_id": cycle_id, "stage": stage,
+             "kind": kind, "code": code, "text": text}
+        )  # fmt: skip
+
+    def update_cycle(self, cycle_id: int, values: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db.table("cycles").update(cycle_id, values)
+
+    # -- reads used by the controller at start-up --------------------------------------------------------
+
+    def lane_snapshot(self, lane: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("select * from lane_state where lane = ?", [lane]))
+        if not rows:
+            return None
+        row = rows[0]
+        row["context"] = json.loads(row["context"] or "{}")
+        return row
+
+    def cycle(self, cycle_id: int) -> dict[str, Any]:
+        return dict(self.db.table("cycles").get(cycle_id))
+
+    def open_cycles(self, lane: str) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from cycles where lane = ? and outcome = 'open' order by id", [lane]))
