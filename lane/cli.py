@@ -21,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="the simulated two-lane site: about a dozen renewals in about a minute")
-    demo.add_argument("--renewals", type=int, default=12, help="vehicles queued at the start (default 12)")
+    demo.add_argument("--renewals", type=int, default=12, help="vehicles queued at the start (default 12; 0 only finishes what a restart found open)")
     demo.add_argument("--speed", type=float, default=40.0, help="clock speed, x real time (default 40)")
     demo.add_argument("--db", type=Path, default=Path("var/demo.db"), help="database (default var/demo.db)")
     demo.add_argument("--plain", action="store_true", help="plain lines even on a terminal")
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"devices {lane.devices.backend}, plates {lane.devices.plate_reader}")  # fmt: skip
         return 0
     if args.command == "demo":
-        plan = SimPlan(count=max(1, args.renewals), plate_reader=args.plate_reader, show="live" if live else "plain")
+        plan = SimPlan(count=max(0, args.renewals), plate_reader=args.plate_reader, show="live" if live else "plain")
         summary = clocks.run(lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable),
                              "scaled", args.speed)  # fmt: skip
     elif args.command == "simulate":

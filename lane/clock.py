@@ -83,9 +83,10 @@ class TimeWarpLoop(asyncio.SelectorEventLoop):
         super().__init__(self._warp)
 
     def time(self) -> float:
-        real = time.monotonic() - self._real_start
         if self._warp.speed is None:
-            return real + self._warp.offset
+            # Only jumps and real work in flight move a virtual clock: the same seed gives the same day.
+            return self._warp.offset + self._warp.busy_seconds()
+        real = time.monotonic() - self._real_start
         # Waiting runs at `speed`; real work (an OCR read in a thread) runs at real time, so a sped-up demo
         # does not make a 0.2 s read look like several seconds of the lane's time.
         busy = self._warp.busy_seconds()

@@ -182,6 +182,8 @@ class SiteConfig(Strict):
 def _key(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for a mapping key that failed: the key itself is the part before
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
 
@@ -190,15 +192,25 @@ def parse(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
     try:
         return SiteConfig.model_validate(data)
     except ValidationError as err:
+        keys = {f.alias or n for model in Strict.__subclasses__() for n, f in model.model_fields.items()}
         lines = []
         for e in err.errors():
             loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith(("function-", "lognormal"))))
             msg = e["msg"].removeprefix("Value error, ")
+            value = e.get("input")
             if e["type"] == "extra_forbidden":
                 msg = "unknown key"
             elif e["type"] == "missing":
                 msg = "required key is missing"
-            got = "" if e["type"] in ("missing", "extra_forbidden") else f" (got {e.get('input')!r:.60})"
+            elif loc and loc[-1] == "[key]":
+                msg = f"unknown key, {msg[:1].lower()}{msg[1:]}"
+            elif e["type"] == "value_error":
+                # A check across keys says which key it means first ("tariffs has no fee ..."): put it in the path.
+                head, _, rest = msg.partition(" ")
+                if rest and head.split(".")[0] in keys:
+                    loc, msg = (*loc, *head.split(".")), rest
+            quiet = e["type"] in ("missing", "extra_forbidden") or isinstance(value, dict | list) or repr(value) in msg
+            got = "" if quiet else f" (got {value!r:.60})"
             lines.append(f"{source}: {_key(loc)}: {msg}{got}")
         raise ConfigError("\n".join(lines)) from err
 

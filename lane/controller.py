@@ -101,14 +101,14 @@ class LaneController(LaneCore):
                 task.cancel()
         self.pending = {}
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._guarded(stage, self._run(stage)), name=f"{self.lane_id}:{stage}")]
+        self._tasks = [loop.create_task(self._guarded(stage, self._run), name=f"{self.lane_id}:{stage}")]
         if stage in self.flow.budgets:
-            self._tasks.append(loop.create_task(self._guarded(stage, self._watch(stage))))
+            self._tasks.append(loop.create_task(self._guarded(stage, self._watch)))
 
-    async def _guarded(self, stage: Stage, work: Awaitable[None]) -> None:
-        """Run a stage's work; turn any failure into a fault (or, for display errors, an alert)."""
+    async def _guarded(self, stage: Stage, work: Callable[[Stage], Awaitable[None]]) -> None:
+        """Run a stage's work; turn any failure into a fault for the operator."""
         try:
-            await work
+            await work(stage)
         except asyncio.CancelledError:
             raise
         except Refused as err:
@@ -290,7 +290,10 @@ class LaneController(LaneCore):
                        Stage.HANDOVER: "handed_over"}.get(stage)  # fmt: skip
             if trigger is None:
                 raise Refused(f"nothing to confirm while the lane is {stage}")
-            await self.fire(trigger, actor=who, checked=True, receipt=cmd.receipt)
+            extra: dict[str, Any] = {"checked": True} if stage is Stage.DOCUMENTS else {}
+            if stage is Stage.PAYMENT:
+                extra = {"receipt": cmd.receipt.strip(), "amount": self.fee}
+            await self.fire(trigger, actor=who, **extra)
         elif a is Action.REJECT:
             await self.fire("documents_rejected", actor=who, reason=cmd.reason)
         elif a is Action.ENTER_PLATE:

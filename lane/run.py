@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devices.virtual import Vehicle, VirtualLane
+from flows.states import Stage
 from lane.clock import Clock
 from lane.config import Lane, SiteConfig
 from lane.people import Arrival, LanePeople, Sampler, make_arrivals
@@ -54,8 +55,11 @@ async def simulate(clock: Clock, config: SiteConfig, lanes: list[Lane], db: Path
         for lane_id, lane in site.lanes.items():
             if lane.cycle_id is not None:  # a vehicle stood in the lane when the controller stopped
                 vehicle = Vehicle(plate=str(lane.ctx.get("plate") or "G 1 RS"), face_seed=lane.cycle_id)
-                people[lane_id].world.vehicle = vehicle
                 people[lane_id].current = Arrival(0.0, lane_id, vehicle)
+                if Stage.ARRIVED in (lane.stage, lane.faulted_from):
+                    asyncio.ensure_future(people[lane_id].world.drive_in(vehicle))  # still before the entry boom
+                else:
+                    people[lane_id].world.vehicle = vehicle  # at the window
         arrivals = make_arrivals(config.simulation, list(site.lanes), plan.hours, plan.per_hour, sampler, plan.count)
         started = clock.monotonic()
         traffic = [

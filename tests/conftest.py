@@ -1,0 +1,133 @@
+"""Shared fixtures: a lane on the virtual clock with virtual devices and a fresh store, driven by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devices import registry
+from devices.virtual import Vehicle, VirtualLane
+from flows.renewal import make_flow
+from flows.states import Stage
+from lane.clock import Clock, TimeWarpLoop
+from lane.commands import Action, Command, Outcome
+from lane.controller import LaneController
+from lane.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+def run_virtual(main: Callable[[Clock], Awaitable[Any]]) -> Any:
+    """Run `main(clock)` on a virtual clock (timers jump) and return its result."""
+    loop = TimeWarpLoop(None)
+    with asyncio.Runner(loop_factory=lambda: loop) as runner:
+        return runner.run(main(Clock(loop)))
+
+
+class Rig:
+    """One lane, its virtual world and its store; helpers to drive it the way people would."""
+
+    def __init__(self, clock: Clock, db: Path, lane_class: str = "A", print_seconds: float = 25.0,
+                 reader: Any = None) -> None:  # fmt: skip
+        self.clock = clock
+        self.store = Store(db, durable=False)
+        devices = registry.build("virtual", "L1", clock, print_seconds=print_seconds)
+        self.world: VirtualLane = devices.world
+        self.lane = LaneController("L1", make_flow(lane_class), devices, self.store, clock, fee=80000,
+                                   office="TEST", reader=reader, plate_wait=5.0)  # fmt: skip
+        self.vehicle = Vehicle("G 1234 AB")
+
+    async def until(self, predicate: Callable[[], bool], limit: float = 3600.0, step: float = 0.25) -> None:
+        deadline = self.clock.monotonic() + limit
+        while not predicate():
+            if self.clock.monotonic() > deadline:
+                raise AssertionError(f"condition not met within {limit} s; lane is {self.lane.state}")
+            await self.clock.sleep(step)
+
+    async def at(self, stage: Stage) -> None:
+        await self.until(lambda: self.lane.stage is stage)
+
+    async def cmd(self, action: Action, **args: str) -> Outcome:
+        return await self.lane.execute(Command("L1", action, "op-test", **args))
+
+    async def drive_to(self, target: Stage) -> None:
+        """Take a fresh lane (idle) to `target` by the normal path of a renewal."""
+        lane = self.lane
+        if target is Stage.IDLE:
+            return
+        if target is Stage.CLOSED:
+            assert (await self.cmd(Action.CLOSE_LANE)).ok
+            return
+        self.world.vehicle = self.vehicle
+        self.world.entry_loop.set(True)
+        await self.at(Stage.ARRIVED)
+        if target is Stage.ARRIVED:
+            return
+        self.world.vehicle = None
+        asyncio.ensure_future(self.world.drive_in(self.vehicle))
+        await self.at(Stage.PLATE)
+        if target is Stage.PLATE:
+            return
+        assert (await self.cmd(Action.ENTER_PLATE, plate="G 1234 AB")).ok
+        if target is Stage.DOCUMENTS:
+            return
+        if target is Stage.REJECTED:
+            assert (await self.cmd(Action.REJECT, reason="no health certificate")).ok
+            return
+        assert (await self.cmd(Action.CONFIRM)).ok
+        if target is Stage.PAYMENT:
+            return
+        await self.until(lambda: bool(self.world.payment.pending))
+        assert self.world.payment.pay(f"L1-{lane.cycle_id:06d}")
+        await self.at(Stage.PHOTO)
+        if target is Stage.PHOTO:
+            return
+        await self.until(lambda: lane.pending.get("what") == "photo")
+        if target is Stage.FAULT:
+            self.world.printer.stock = 0
+        assert (await self.cmd(Action.CONFIRM)).ok
+        if target in (Stage.PRINTING, Stage.FAULT):
+            await self.at(target)
+            return
+        await self.at(Stage.HANDOVER)
+        if target is Stage.HANDOVER:
+            return
+        assert (await self.cmd(Action.CONFIRM)).ok
+        assert target is Stage.EXITING, target
+
+    def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return list(self.store.db.query(sql, params))
+
+
+@pytest.fixture
+def rig_factory(tmp_path: Path) -> Callable[..., Any]:
+    """`rig_factory(scenario, **rig_options)` runs `scenario(rig)` on a virtual clock and returns its result."""
+
+    def make(scenario: Callable[[Rig], Awaitable[Any]], **options: Any) -> Any:
+        async def main(clock: Clock) -> Any:
+            rig = Rig(clock, tmp_path / "lane.db", **options)
+            rig.lane.start()
+            try:
+                return await scenario(rig)
+            finally:
+                await rig.lane.stop()
+                rig.store.close()
+
+        return run_virtual(main)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Fail a test that leaves a non-daemon thread running."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    assert not leaked, f"threads left running: {leaked}"
