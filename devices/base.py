@@ -43,8 +43,8 @@ class DeviceEvent:
 Listener = Callable[[DeviceEvent], None]
 
 
-class Device(ABC):
-    """Common part of every device: a name, a health, listeners."""
+class Device:
+    """Common part of every device: a name, a health, listeners. Each kind below adds its abstract hooks."""
 
     kind: ClassVar[str] = "device"
 
@@ -112,7 +112,7 @@ class GatePosition(StrEnum):
     MOVING = "moving"
 
 
-class Gate(Device):
+class Gate(Device, ABC):
     """A boom gate. `open`/`close` return once the limit switch confirms, or raise DeviceTimeout (gate fault).
     A close is refused while the safety loop under the boom is occupied."""
 
@@ -173,7 +173,7 @@ class Frame:
     at: float  # timebase seconds
 
 
-class Camera(Device):
+class Camera(Device, ABC):
     """A camera; `capture` returns the next frame or raises DeviceError."""
 
     kind = "camera"
@@ -200,7 +200,7 @@ class PrintJob:
     card: np.ndarray[Any, np.dtype[np.uint8]]  # card face, 648 rows x 1016 columns, BGR
 
 
-class CardPrinter(Device):
+class CardPrinter(Device, ABC):
     """A card printer. `print_card` returns once the card is out; DeviceFault with `cause` one of
     feeder_empty, ribbon_ended, cover_open, card_jam; DeviceTimeout when it does not answer."""
 
@@ -242,7 +242,7 @@ class CardPrinter(Device):
     async def _clear(self) -> None: ...
 
 
-class LaneDisplay(Device):
+class LaneDisplay(Device, ABC):
     """The driver's sign: two lines, Bahasa Indonesia first and English second."""
 
     kind = "display"
@@ -266,7 +266,7 @@ class Receipt:
     amount: int
 
 
-class PaymentTerminal(Device):
+class PaymentTerminal(Device, ABC):
     """Takes the fee: `collect` asks for an amount and returns the receipt once paid."""
 
     kind = "payment"

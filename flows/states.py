@@ -41,9 +41,7 @@ TIMED: tuple[Stage, ...] = (*WORKING, Stage.REJECTED)
 WITH_VEHICLE: frozenset[Stage] = frozenset((*WORKING, Stage.REJECTED))
 
 #: Stages an operator may re-run from the start ("retry").
-RETRYABLE: frozenset[Stage] = frozenset(
-    (Stage.PLATE, Stage.DOCUMENTS, Stage.PAYMENT, Stage.PHOTO, Stage.PRINTING)
-)
+RETRYABLE: frozenset[Stage] = frozenset((Stage.PLATE, Stage.DOCUMENTS, Stage.PAYMENT, Stage.PHOTO, Stage.PRINTING))
 
 #: After a controller restart, a lane found in one of these stages re-runs the stage; any other working stage
 #: goes to fault for the operator, because re-running it could print a second card or move a gate twice.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from datetime import datetime, time
@@ -21,7 +22,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="the simulated two-lane site: about a dozen renewals in about a minute")
-    demo.add_argument("--renewals", type=int, default=12, help="vehicles queued at the start (default 12; 0 only finishes what a restart found open)")
+    demo.add_argument(
+        "--renewals",
+        type=int,
+        default=12,
+        help="vehicles queued at the start (default 12; 0 only finishes what a restart found open)",
+    )
     demo.add_argument("--speed", type=float, default=40.0, help="clock speed, x real time (default 40)")
     demo.add_argument("--db", type=Path, default=Path("var/demo.db"), help="database (default var/demo.db)")
     demo.add_argument("--plain", action="store_true", help="plain lines even on a terminal")
@@ -88,10 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                              "virtual", start=_start_of_day(config))  # fmt: skip
     else:
         db = args.db or Path(config.store.path)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             clocks.run(lambda c: run_forever(c, config, db, "live" if live else "plain"))
-        except KeyboardInterrupt:
-            pass
         return 0
     for line in summary.lines():
         print(line)

@@ -27,11 +27,13 @@ class ConfigError(Exception):
     """A configuration that cannot be used: `str()` gives file, key and what was expected, one per line."""
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Section(BaseModel):
+    """Unknown keys are errors, and values are not coerced: "yes" is not a boolean, "2" is not a number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class Site(Strict):
+class Site(Section):
     name: Annotated[str, Field(min_length=1, max_length=120)]
     office_code: Annotated[str, Field(pattern=r"^[A-Z0-9-]{2,20}$")]
     timezone: str = "Asia/Jakarta"
@@ -47,12 +49,12 @@ class Site(Strict):
         return value
 
 
-class Store(Strict):
+class Store(Section):
     path: Annotated[str, Field(min_length=1)] = "var/lane.db"
     durable: bool = True  # fsync every commit (synchronous=FULL): nothing acknowledged is lost on power failure
 
 
-class Devices(Strict):
+class Devices(Section):
     backend: Literal["virtual"] = "virtual"
     plate_reader: Literal["ocr", "operator"] = "ocr"
     gate_travel: Seconds = 2.0
@@ -61,14 +63,14 @@ class Devices(Strict):
     print_seconds: Seconds = 25.0
 
 
-class Lane(Strict):
+class Lane(Section):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
-    lane_class: LaneClass = Field(alias="class")
+    lane_class: Annotated[LaneClass, Field(strict=False)] = Field(alias="class")
     budgets: dict[StageName, Seconds] = Field(default_factory=dict)
     hard_limits: dict[StageName, Seconds] = Field(default_factory=dict)
     devices: Devices = Devices()
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
     @model_validator(mode="after")
     def _hard_above_soft(self) -> Lane:
@@ -87,14 +89,14 @@ class Lane(Strict):
         return make_flow(self.lane_class, self._soft(), hard_factor, hard, max_retries)
 
 
-class Rules(Strict):
+class Rules(Section):
     hard_factor: Annotated[float, Field(ge=1, le=20)] = 3.0
     max_retries: Annotated[int, Field(ge=0, le=10)] = 3
     plate_wait: Seconds = 8.0  # after this long without an agreed reading the operator is asked to type it
     plate_agreement: Annotated[int, Field(ge=1, le=10)] = 2
 
 
-class Distribution(Strict):
+class Distribution(Section):
     """A duration: lognormal by median and sigma, uniform between low and high, or fixed."""
 
     kind: Literal["lognormal", "uniform", "fixed"] = "lognormal"
@@ -119,7 +121,7 @@ def _d(median: float, sigma: float = 0.3) -> Distribution:
     return Distribution(kind="lognormal", median=median, sigma=sigma)
 
 
-class Steps(Strict):
+class Steps(Section):
     """How long each human step takes (seconds)."""
 
     drive_in: Distribution = _d(12)
@@ -133,7 +135,7 @@ class Steps(Strict):
     refill: Distribution = _d(90)
 
 
-class Mishaps(Strict):
+class Mishaps(Section):
     """The share of cycles in which each thing goes wrong."""
 
     documents_rejected: Share = 0.08
@@ -142,7 +144,7 @@ class Mishaps(Strict):
     printer_out_of_cards: Share = 0.02
 
 
-class Simulation(Strict):
+class Simulation(Section):
     seed: int = 20261128
     arrivals_per_hour: Annotated[float, Field(gt=0, le=120)] = 5.0
     black_plates: Share = 0.4
@@ -153,7 +155,7 @@ class Simulation(Strict):
     mishaps: Mishaps = Mishaps()
 
 
-class SiteConfig(Strict):
+class SiteConfig(Section):
     site: Site
     store: Store = Store()
     rules: Rules = Rules()
@@ -168,7 +170,7 @@ class SiteConfig(Strict):
         ids = [lane.id for lane in self.lanes]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"lane ids must be unique, {', '.join(dupes)} repeated")
+            raise ValueError(f"lanes has repeated ids: {', '.join(dupes)}")
         for lane in self.lanes:
             missing = [c for c in CLASSES_SERVED[lane.lane_class] if c not in self.tariffs]
             if missing:
@@ -192,7 +194,7 @@ def parse(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
     try:
         return SiteConfig.model_validate(data)
     except ValidationError as err:
-        keys = {f.alias or n for model in Strict.__subclasses__() for n, f in model.model_fields.items()}
+        keys = {f.alias or n for model in Section.__subclasses__() for n, f in model.model_fields.items()}
         lines = []
         for e in err.errors():
             loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith(("function-", "lognormal"))))
@@ -229,5 +231,3 @@ def load(path: Path | str = DEFAULT_PATH) -> SiteConfig:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
     return parse(data, str(path))
-
-

@@ -21,8 +21,8 @@ from devices.base import Gate, PrintJob
 from devices.errors import DeviceError, DeviceRefused
 from devices.registry import LaneDevices
 from flows import card as cards
-from flows.prompts import prompt
 from flows.card import five_years_on
+from flows.prompts import prompt
 from flows.renewal import VEHICLE_CATEGORY, Flow
 from flows.states import RESUMABLE, Stage
 from lane.clock import Clock

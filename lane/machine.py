@@ -27,7 +27,7 @@ from plates.grammar import is_valid
 CYCLE_FIELDS = ("plate", "plate_source", "receipt", "card_job")
 
 
-class LaneMachine(AsyncMachine):  # type: ignore[misc]
+class LaneMachine(AsyncMachine):
     """AsyncMachine without its own cancellation of "running transitions".
 
     The controller fires one trigger at a time per lane (a lock) and cancels a stage's work itself when the
@@ -82,7 +82,7 @@ class LaneCore:
                 raise Refused(f"unknown trigger {trigger!r}")
             before = self.state
             try:
-                ok = await self.trigger(trigger, actor=actor, **data)  # type: ignore[attr-defined]
+                ok = await self.trigger(trigger, actor=actor, **data)
             except MachineError as err:
                 raise Refused(f"{trigger} is not possible while the lane is {before}") from err
             if not ok:
@@ -174,7 +174,7 @@ class LaneCore:
         closing = self.cycle_id is not None and dst in (Stage.IDLE, Stage.CLOSED)
         if opening:
             ctx = {}
-        if closing:
+        if closing and self.cycle_id is not None:
             started = self.store.cycle(self.cycle_id)["started_at"]
             update.update(
                 outcome=ctx.get("outcome", "completed"),
@@ -207,8 +207,15 @@ class LaneCore:
         if dst is Stage.CLOSED:
             self.close_requested = False
         self.since = now.mono
-        self.emit("transition", source=src.value, dest=dst.value, trigger=trigger, actor=actor, cycle=held or cycle,
-                  **_plain(data))
+        self.emit(
+            "transition",
+            source=src.value,
+            dest=dst.value,
+            trigger=trigger,
+            actor=actor,
+            cycle=held or cycle,
+            **_plain(data),
+        )
 
     # -- listeners --------------------------------------------------------------------------------------------
 

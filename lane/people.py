@@ -114,20 +114,20 @@ class LanePeople:
 
     def on_event(self, ev: LaneEvent) -> None:
         if ev.kind == "request":
-            self._spawn(self._answer(ev))
+            self.spawn(self._answer(ev))
         elif ev.kind == "transition":
             dest = ev.data["dest"]
             if dest == "payment":
-                self._spawn(self._pay(ev.cycle_id))
+                self.spawn(self._pay(ev.cycle_id))
             elif dest in ("exiting", "rejected") and ev.data["source"] != dest:
-                self._spawn(self._leave())
+                self.spawn(self._leave())
             elif dest == "printing" and self.current and "printer_out_of_cards" in self.current.mishaps:
                 self.current.mishaps.discard("printer_out_of_cards")
                 self.world.printer.stock = 0
             if ev.data["source"] == "idle" and dest == "arrived":
                 self._resumes = 0
 
-    def _spawn(self, work: Awaitable[Any]) -> None:
+    def spawn(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -56,8 +56,8 @@ async def simulate(clock: Clock, config: SiteConfig, lanes: list[Lane], db: Path
             if lane.cycle_id is not None:  # a vehicle stood in the lane when the controller stopped
                 vehicle = Vehicle(plate=str(lane.ctx.get("plate") or "G 1 RS"), face_seed=lane.cycle_id)
                 people[lane_id].current = Arrival(0.0, lane_id, vehicle)
-                if Stage.ARRIVED in (lane.stage, lane.faulted_from):
-                    asyncio.ensure_future(people[lane_id].world.drive_in(vehicle))  # still before the entry boom
+                if Stage.ARRIVED in (lane.stage, lane.faulted_from):  # still before the entry boom
+                    people[lane_id].spawn(people[lane_id].world.drive_in(vehicle))
                 else:
                     people[lane_id].world.vehicle = vehicle  # at the window
         arrivals = make_arrivals(config.simulation, list(site.lanes), plan.hours, plan.per_hour, sampler, plan.count)

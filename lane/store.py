@@ -24,7 +24,7 @@ STAGE_COLUMNS = [f"dur_{s.value}" for s in TIMED] + ["dur_fault"]
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    db["cycles"].create(
+    db.table("cycles").create(
         {
             "id": int, "lane": str, "lane_class": str, "plate": str, "plate_source": str,
             "outcome": str, "reason": str, "started_at": str, "ended_at": str,
@@ -35,31 +35,31 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk="id",
         defaults={"outcome": "open", "retries": 0, **{c: 0.0 for c in STAGE_COLUMNS}},
     )  # fmt: skip
-    db["cycles"].create_index(["lane", "outcome"])
-    db["cycles"].create_index(["started_at"])
-    db["events"].create(
+    db.table("cycles").create_index(["lane", "outcome"])
+    db.table("cycles").create_index(["started_at"])
+    db.table("events").create(
         {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "source": str, "dest": str,
          "trigger": str, "actor": str, "detail": str},
         pk="id",
     )  # fmt: skip
-    db["events"].create_index(["lane", "id"])
-    db["events"].create_index(["cycle_id"])
-    db["device_events"].create(
+    db.table("events").create_index(["lane", "id"])
+    db.table("events").create_index(["cycle_id"])
+    db.table("device_events").create(
         {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "device": str, "kind": str,
          "detail": str},
         pk="id",
     )  # fmt: skip
-    db["operator_actions"].create(
+    db.table("operator_actions").create(
         {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "operator": str, "action": str,
          "args": str, "result": str, "message": str},
         pk="id",
     )  # fmt: skip
-    db["notices"].create(
+    db.table("notices").create(
         {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "stage": str, "kind": str,
          "code": str, "text": str},
         pk="id",
     )  # fmt: skip
-    db["lane_state"].create(
+    db.table("lane_state").create(
         {"lane": str, "state": str, "cycle_id": int, "since_at": str, "since_mono": float,
          "faulted_from": str, "close_requested": int, "context": str},
         pk="lane",
@@ -111,6 +111,9 @@ class TransitionRecord:
 
 
 class Store:
+    """The site database. Writes go through `_insert` (one prepared INSERT per table: sqlite-utils' `insert`
+    inspects the table on every call, which costs more than the write itself on the lane's hot path)."""
+
     def __init__(self, path: Path | str, durable: bool = True) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
@@ -131,6 +134,12 @@ class Store:
                 MIGRATIONS[number](self.db)
                 self.db.execute(f"PRAGMA user_version={number + 1}")
 
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cursor = self.db.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+        return int(cursor.lastrowid or 0)
+
     def transaction(self) -> AbstractContextManager[sqlite_utils.Database]:
         """One transaction; sqlite-utils nests the writes inside it as savepoints."""
         return self.db.atomic()
@@ -146,41 +155,46 @@ class Store:
         cycle_id = rec.cycle_id
         with self.transaction():
             if rec.open_cycle:
-                cycles = self.db.table("cycles")
-                cycles.insert({"lane": rec.lane, "lane_class": rec.lane_class, "started_at": rec.when.iso,
-                               "started_mono": rec.when.mono})  # fmt: skip
-                cycle_id = int(cycles.last_pk)
-            self.db.table("events").insert(
+                row = {"lane": rec.lane, "lane_class": rec.lane_class, "started_at": rec.when.iso,
+                       "started_mono": rec.when.mono}  # fmt: skip
+                cycle_id = self._insert("cycles", row)
+            self._insert(
+                "events",
                 {"at": rec.when.iso, "mono": rec.when.mono, "lane": rec.lane, "cycle_id": cycle_id,
                  "source": rec.source, "dest": rec.dest, "trigger": rec.trigger, "actor": rec.actor,
                  "detail": _json(rec.detail)}
             )  # fmt: skip
             if cycle_id is not None and rec.cycle_update:
-                self.db.table("cycles").update(cycle_id, rec.cycle_update)
+                sets = ", ".join(f"[{k}] = ?" for k in rec.cycle_update)
+                self.db.conn.execute(f"UPDATE cycles SET {sets} WHERE id = ?", [*rec.cycle_update.values(), cycle_id])
             held = cycle_id if rec.keeps_cycle else None
             snapshot = {**rec.snapshot, "lane": rec.lane, "state": rec.dest, "cycle_id": held,
                         "since_at": rec.when.iso, "since_mono": rec.when.mono,
                         "context": _json(rec.snapshot.get("context", {}))}  # fmt: skip
-            self.db.table("lane_state").upsert(snapshot, pk="lane")
+            self.db.conn.execute(f"INSERT OR REPLACE INTO lane_state ({', '.join(snapshot)}) VALUES "
+                            f"({', '.join('?' for _ in snapshot)})", list(snapshot.values()))  # fmt: skip
         return held
 
     def device_event(self, lane: str, cycle_id: int | None, when: Stamp, device: str, kind: str,
                      detail: dict[str, Any]) -> None:  # fmt: skip
-        self.db.table("device_events").insert(
+        self._insert(
+            "device_events",
             {"at": when.iso, "mono": when.mono, "lane": lane, "cycle_id": cycle_id, "device": device,
              "kind": kind, "detail": _json(detail)}
         )  # fmt: skip
 
     def operator_action(self, lane: str, cycle_id: int | None, when: Stamp, operator: str, action: str,
                         args: dict[str, Any], result: str, message: str) -> None:  # fmt: skip
-        self.db.table("operator_actions").insert(
+        self._insert(
+            "operator_actions",
             {"at": when.iso, "mono": when.mono, "lane": lane, "cycle_id": cycle_id, "operator": operator,
              "action": action, "args": _json(args), "result": result, "message": message}
         )  # fmt: skip
 
     def notice(self, lane: str, cycle_id: int | None, when: Stamp, stage: str, kind: str, code: str,
                text: str) -> None:  # fmt: skip
-        self.db.table("notices").insert(
+        self._insert(
+            "notices",
             {"at": when.iso, "mono": when.mono, "lane": lane, "cycle_id": cycle_id, "stage": stage,
              "kind": kind, "code": code, "text": text}
         )  # fmt: skip

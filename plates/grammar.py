@@ -58,11 +58,12 @@ def parse(raw: str) -> Plate:
         raise PlateGrammarError("type", "a plate is text")
     if len(raw) > MAX_INPUT:
         raise PlateGrammarError("length", f"a plate has at most {MAX_INPUT} characters")
-    text = " ".join(raw.upper().split())
-    if not text:
+    if not raw.strip():
         raise PlateGrammarError("empty", "no plate given")
-    if not text.isascii() or not all(c.isalnum() or c == " " for c in text):
+    # Checked before upper-casing: "ß".upper() is "SS", and "ı".upper() is "I".
+    if not raw.isascii() or not all(c.isalnum() or c.isspace() for c in raw):
         raise PlateGrammarError("characters", "only letters A-Z, digits and spaces")
+    text = " ".join(raw.upper().split())
     match = _SHAPE.match(text)
     if not match:
         letters = re.match(r"^[A-Z]*", text.replace(" ", ""))

@@ -70,7 +70,7 @@ class Rig:
         if target is Stage.ARRIVED:
             return
         self.world.vehicle = None
-        asyncio.ensure_future(self.world.drive_in(self.vehicle))
+        self.driving = asyncio.ensure_future(self.world.drive_in(self.vehicle))
         await self.at(Stage.PLATE)
         if target is Stage.PLATE:
             return

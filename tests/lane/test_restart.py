@@ -21,8 +21,9 @@ pytestmark = pytest.mark.slow
 
 
 def _demo(db: Path, renewals: int) -> list[str]:
-    return [sys.executable, "-m", "lane.cli", "--config", str(ROOT / "config" / "site.toml"), "demo",
-            "--renewals", str(renewals), "--speed", "30", "--db", str(db), "--plain", "--plate-reader", "operator"]  # fmt: skip
+    config = str(ROOT / "config" / "site.toml")
+    return [sys.executable, "-m", "lane.cli", "--config", config, "demo", "--renewals", str(renewals),
+            "--speed", "30", "--db", str(db), "--plain", "--plate-reader", "operator"]  # fmt: skip
 
 
 def _rows(db: Path, sql: str) -> list[tuple[Any, ...]]:

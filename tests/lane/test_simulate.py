@@ -61,7 +61,7 @@ def test_demo_plain_runs_a_few_renewals(tmp_path: Path, capsys: Any) -> None:
                  "--plate-reader", "operator"])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0
-    assert "idle -> arrived" in out and "exiting -> idle" in out or "rejected -> idle" in out
+    assert ("idle -> arrived" in out and "exiting -> idle" in out) or "rejected -> idle" in out
     f = _figures(db)
     assert sum(f["outcomes"].values()) == 3
     assert "renewals completed:" in out and str(db) in out
