@@ -76,11 +76,12 @@ class TimeWarpLoop(asyncio.SelectorEventLoop):
     """An event loop whose clock runs `speed` times real time, or jumps (speed `None`)."""
 
     def __init__(self, speed: float | None) -> None:
-        if speed is not None and speed <= 0:
-            raise ValueError("speed must be positive")
         self._warp = _WarpSelector(speed)
         self._real_start = time.monotonic()
         super().__init__(self._warp)
+        if speed is not None and speed <= 0:
+            self.close()
+            raise ValueError("speed must be positive")
 
     def time(self) -> float:
         if self._warp.speed is None:

@@ -24,7 +24,7 @@ class Progress:
         self.recent: deque[str] = deque(maxlen=12)
         self.live: Live | None = None
         if live:
-            self.live = Live(self._render(), refresh_per_second=4, transient=False, redirect_stdout=False)
+            self.live = Live(get_renderable=self._render, refresh_per_second=4, transient=False, redirect_stdout=False)
         for lane in lanes.values():
             lane.listeners.append(self.on_event)
 
@@ -35,7 +35,7 @@ class Progress:
 
     def __exit__(self, *exc: Any) -> None:
         if self.live is not None:
-            self.live.update(self._render())
+            self.live.refresh()
             self.live.__exit__(*exc)
 
     def _time(self, lane: LaneController) -> str:
@@ -57,13 +57,16 @@ class Progress:
             print(line, file=self.out, flush=True)
         else:
             self.recent.append(line)
-            self.live.update(self._render())
 
     def _render(self) -> Group:
-        table = Table(title="Lanes", expand=False)
+        first = next(iter(self.lanes.values()))
+        now_text = first.clock.wall().astimezone(self.tz).strftime("%H:%M:%S %Z")
+        table = Table(title=f"{first.office}  {now_text}", expand=False)
         for col in ("lane", "class", "state", "plate", "in stage", "budget", "cycle", "prompt"):
             table.add_column(col)
         for lane in self.lanes.values():
+            if not hasattr(lane, "machine"):  # not started yet
+                continue
             now = lane.clock.monotonic()
             in_stage = now - lane.since
             budget = lane.flow.budgets.get(lane.stage)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,10 +82,12 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
     """The site in real time for real devices, until interrupted."""
     store = Store(db, config.store.durable)
     site = Site(config, store, clock, var=db.parent)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # a service manager's stop
     with Progress(site.lanes, config.site.timezone, sys.stdout, live=show == "live"):
         await site.start()
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
         finally:
             await site.stop()
             store.close()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import signal
 import sqlite3
 import statistics
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +17,15 @@ import pytest
 
 from lane.cli import main
 from lane.summary import p90
+from tests.conftest import ROOT
+
+
+def _rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
 
 
 def _figures(db: Path) -> dict[str, Any]:
@@ -65,3 +79,34 @@ def test_demo_plain_runs_a_few_renewals(tmp_path: Path, capsys: Any) -> None:
     f = _figures(db)
     assert sum(f["outcomes"].values()) == 3
     assert "renewals completed:" in out and str(db) in out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_run_starts_every_lane_and_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
+    db = tmp_path / "run.db"
+    proc = subprocess.Popen([sys.executable, "-m", "lane.cli", "--config", str(ROOT / "config/site.toml"), "run",
+                             "--db", str(db), "--plain"], cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(sqlite3.OperationalError):  # the schema may not be there yet
+                if db.exists() and len(_rows(db, "select lane from lane_state")) == 2:
+                    break
+            time.sleep(0.1)
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert "L1 #- idle -> idle (start by system)" in out and "L2" in out
+    assert sorted(r[0] for r in _rows(db, "select lane from events where trigger = 'start'")) == ["L1", "L2"]
+
+
+def test_help_lists_every_command(capsys: Any) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "simulate", "run", "check-config"):
+        assert command in out
