@@ -18,6 +18,8 @@ PROMPTS: Mapping[str, Prompt] = {
                   "Hand over e-KTP, old SIM, health & psych certificates"),
     "payment": ("Bayar PNBP Rp{fee}", "Please pay the fee of Rp{fee}"),
     "photo": ("Lepaskan helm/kacamata, lihat ke kamera", "Remove helmet/glasses, look at the camera"),
+    "photo@A": ("Silakan turun, berdiri di depan kamera", "Please step out and stand in front of the camera"),
+    "photo@C": ("Lepaskan helm & kacamata, lihat ke kamera", "Take off helmet & glasses, look at the camera"),
     "printing": ("SIM sedang dicetak, mohon tunggu", "Your licence is being printed, please wait"),
     "handover": ("Ambil SIM baru Anda di loket", "Collect your new licence at the window"),
     "exiting": ("Terima kasih, silakan jalan", "Thank you, please drive on"),
@@ -35,10 +37,12 @@ PROMPTS: Mapping[str, Prompt] = {
 }  # fmt: skip
 
 
-def prompt(code: str, stage: str = "", **values: object) -> Prompt:
-    """The prompt for `code` (falling back from "overrun.<stage>" to "overrun"), with values filled in."""
-    key = f"{code}.{stage}" if stage and f"{code}.{stage}" in PROMPTS else code
-    indonesian, english = PROMPTS.get(key, PROMPTS["fault"])
+def prompt(code: str, stage: str = "", variant: str = "", **values: object) -> Prompt:
+    """The prompt for `code`, most specific first: "<code>.<stage>@<variant>", "<code>@<variant>",
+    "<code>.<stage>", "<code>" (variant is the lane class, A or C), with `{placeholders}` filled in."""
+    keys = [f"{code}.{stage}@{variant}", f"{code}@{variant}", f"{code}.{stage}", code]
+    key = next((k for k in keys if k in PROMPTS), "fault")
+    indonesian, english = PROMPTS[key]
     safe = {k: str(v) for k, v in values.items()}
     try:
         return indonesian.format(**safe), english.format(**safe)

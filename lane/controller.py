@@ -134,7 +134,8 @@ class LaneController(LaneCore):
         self.emit("alert", code=code, text=text)
 
     async def show(self, code: str, **values: Any) -> None:
-        indonesian, english = prompt(code, self.state, fee=f"{self.fee:,}".replace(",", "."), **values)
+        fee = f"{self.fee:,}".replace(",", ".")
+        indonesian, english = prompt(code, self.state, self.flow.lane_class.value, fee=fee, **values)
         self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "prompt", code, indonesian)
         self.emit("prompt", code=code, id=indonesian, en=english)
         try:
