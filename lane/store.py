@@ -66,8 +66,17 @@ def _v1(db: sqlite_utils.Database) -> None:
     )  # fmt: skip
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    """Who was served and with what: holder, licence, fee, plate evidence, photo, reprints."""
+    cycles = db.table("cycles")
+    for column, kind in (("holder_name", str), ("nik", str), ("sim_number", str), ("sim_class", str),
+                         ("fee", int), ("plate_confidence", float), ("plate_evidence", str), ("photo_file", str),
+                         ("reprints", int), ("prereg_id", int)):  # fmt: skip
+        cycles.add_column(column, kind)
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -76,3 +76,22 @@ def test_a_reader_sees_committed_rows_while_the_writer_works(tmp_path: Path) -> 
     assert reader.execute("select count(*) from notices").fetchone()[0] == 1
     reader.close()
     store.close()
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    from lane.store import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    MIGRATIONS[0](old)
+    old.execute("pragma user_version = 1")
+    old.table("cycles").insert({"lane": "L1", "outcome": "completed", "duration": 300.0})
+    old.conn.commit()
+    old.close()
+    store = Store(path)
+    assert store.db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
+    row = store.cycle(1)
+    assert row["duration"] == 300.0 and "holder_name" in row and row["holder_name"] is None
+    store.close()
