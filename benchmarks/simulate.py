@@ -49,8 +49,23 @@ def store_throughput(tmp: Path, durable: bool, n: int = 2000) -> float:
     t0 = time.perf_counter()
     for i in range(n):
         now = Stamp(datetime.now(UTC), float(i))
-        store.transition(TransitionRecord("L1", "A", now, "plate", "documents", "plate_read", "bench", {"i": i},
-                                          None, False, True, {}, {"context": {"plate": "G 1 A"}}))  # fmt: skip
+        store.transition(
+            TransitionRecord(
+                "L1",
+                "A",
+                now,
+                "plate",
+                "documents",
+                "plate_read",
+                "bench",
+                {"i": i},
+                None,
+                False,
+                True,
+                {},
+                {"context": {"plate": "G 1 A"}},
+            )
+        )
     rate = n / (time.perf_counter() - t0)
     store.close()
     return rate
@@ -80,16 +95,20 @@ def main() -> None:
         for fast in (False, True):
             wall, events, cycles = simulate_wall(tmp, fast)
             label = "fast store (synchronous=NORMAL)" if fast else "durable store (synchronous=FULL)"
-            print(f"  {label}: {wall:.2f} s wall for {cycles} cycles, {events} events "
-                  f"-> {events / wall:.0f} events/s, {1000 * wall / cycles:.0f} ms wall per cycle; "
-                  f"goal 10 s: ratio {wall / 10:.2f}")  # fmt: skip
+            print(
+                f"  {label}: {wall:.2f} s wall for {cycles} cycles, {events} events "
+                f"-> {events / wall:.0f} events/s, {1000 * wall / cycles:.0f} ms wall per cycle; "
+                f"goal 10 s: ratio {wall / 10:.2f}"
+            )
         print("2. raw store: one transition = one transaction (event + cycle + snapshot)")
         for durable in (True, False):
             print(f"  durable={durable}: {store_throughput(tmp, durable):.0f} transitions committed/s")
         print("3. controller overhead per cycle (one lane, same seed, virtual vs x20 clock)")
         med, worst, cycle = overhead(tmp, 20.0)
-        print(f"  median {med * 1000:.0f} ms, worst {worst * 1000:.0f} ms per cycle "
-              f"(cycle median {cycle:.0f} s); goal 1 s: ratio {med:.3f}")  # fmt: skip
+        print(
+            f"  median {med * 1000:.0f} ms, worst {worst * 1000:.0f} ms per cycle "
+            f"(cycle median {cycle:.0f} s); goal 1 s: ratio {med:.3f}"
+        )
 
 
 if __name__ == "__main__":

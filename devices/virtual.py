@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from devices import render
+from devices import portrait, render
 from devices.base import (
     Camera,
     CardPrinter,
@@ -52,8 +52,9 @@ class VirtualGate(Gate):
     """A boom that takes `travel` seconds to move, reports its limit switches, and reverses a closing boom
     when its safety loop becomes occupied. `stuck` makes it ignore commands (limit never reached)."""
 
-    def __init__(self, name: str, timebase: Timebase, safety: VehicleLoop, travel: float = 2.0,
-                 move_timeout: float = 8.0) -> None:  # fmt: skip
+    def __init__(
+        self, name: str, timebase: Timebase, safety: VehicleLoop, travel: float = 2.0, move_timeout: float = 8.0
+    ) -> None:
         super().__init__(name, timebase, safety, move_timeout)
         self.travel = travel
         self.stuck = False
@@ -76,8 +77,12 @@ class VirtualGate(Gate):
 
     def _on_safety(self, event: Any) -> None:
         # A boom coming down over a vehicle goes back up at once.
-        if event.detail.get("occupied") and self.commands and self.commands[-1] == "close" \
-                and self.position is GatePosition.MOVING:  # fmt: skip
+        if (
+            event.detail.get("occupied")
+            and self.commands
+            and self.commands[-1] == "close"
+            and self.position is GatePosition.MOVING
+        ):
             self.commands.append("reverse")
             if self._motion is not None:
                 self._motion.cancel()
@@ -111,17 +116,23 @@ class VirtualDriverCamera(Camera):
         super().__init__(name, timebase)
         self.lane = lane
 
+    async def start(self) -> None:
+        portrait.driver_photo(0)  # load the source photograph now, not in the middle of the first renewal
+
     async def _capture(self) -> np.ndarray[Any, np.dtype[np.uint8]]:
         await self.timebase.sleep(0.2)
         vehicle = self.lane.vehicle
-        return render.driver_photo(None if vehicle is None else vehicle.face_seed)
+        if vehicle is None:
+            return portrait.driver_photo(None)
+        return portrait.driver_photo(vehicle.face_seed, vehicle.extras.get("photo_issue"))
 
 
 class VirtualPrinter(CardPrinter):
     """A card printer with a card stock, a ribbon good for `ribbon` cards, a cover and a jam flag."""
 
-    def __init__(self, name: str, timebase: Timebase, stock: int = 100, ribbon: int = 250,
-                 print_seconds: float = 25.0) -> None:  # fmt: skip
+    def __init__(
+        self, name: str, timebase: Timebase, stock: int = 100, ribbon: int = 250, print_seconds: float = 25.0
+    ) -> None:
         super().__init__(name, timebase)
         self.stock = stock
         self.ribbon = ribbon
@@ -129,6 +140,7 @@ class VirtualPrinter(CardPrinter):
         self.cover_open = False
         self.jammed = False
         self.cards: list[str] = []  # job ids of the cards that came out
+        self.last_card: np.ndarray[Any, np.dtype[np.uint8]] | None = None  # the face of the last one
 
     def error(self) -> str | None:
         if self.cover_open:
@@ -149,6 +161,7 @@ class VirtualPrinter(CardPrinter):
         self.stock -= 1
         self.ribbon -= 1
         self.cards.append(job.job_id)
+        self.last_card = job.card
 
     async def _clear(self) -> None:
         self.jammed = False
@@ -193,8 +206,14 @@ class VirtualPayment(PaymentTerminal):
 class VirtualLane:
     """One simulated lane: its devices and the physical state they share."""
 
-    def __init__(self, name: str, timebase: Timebase, gate_travel: float = 2.0, card_stock: int = 100,
-                 print_seconds: float = 25.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        timebase: Timebase,
+        gate_travel: float = 2.0,
+        card_stock: int = 100,
+        print_seconds: float = 25.0,
+    ) -> None:
         self.name = name
         self.vehicle: Vehicle | None = None
         self.entry_loop = VirtualLoop(f"{name}.entry_loop", timebase)

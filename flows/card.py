@@ -23,7 +23,7 @@ LAYOUT: Mapping[str, tuple[int, int, int, int]] = {
     "number": (240, 130, 736, 44),
     "name": (320, 190, 656, 40),
     "birth": (320, 240, 656, 34),
-    "blood_sex": (320, 280, 656, 34),
+    "blood_sex": (320, 280, 656, 34),  # "Gol. darah O   Jenis kelamin L"
     "address": (320, 320, 656, 34),
     "occupation": (320, 360, 656, 34),
     "category": (320, 400, 656, 34),
@@ -86,3 +86,26 @@ def _filled(h: int, w: int, color: tuple[int, int, int]) -> Image:
     img = np.empty((h, w, 3), np.uint8)
     cv2.rectangle(img, (0, 0), (w - 1, h - 1), color, -1)
     return img
+
+
+def card_number(sim_number: str) -> str:
+    """The number as printed: the older 12-14 digit numbers in groups of four from the left, a NIK as it is."""
+    if len(sim_number) == 16:
+        return sim_number
+    return "-".join(sim_number[i : i + 4] for i in range(0, 8, 4)) + "-" + sim_number[8:]
+
+
+def fields_for(holder: Any, lane_category: str, office: str, issued: date) -> dict[str, str]:
+    """The card's text fields for a holder (a flows.documents.Holder): everything but the photo."""
+    return {
+        "class": holder.sim_class,
+        "number": card_number(holder.sim_number),
+        "name": holder.name,
+        "birth": f"{holder.birth_place}, {holder.birth_date:%d-%m-%Y}",
+        "blood_sex": f"Gol. darah {holder.blood}    Jenis kelamin {holder.sex}",
+        "address": holder.address,
+        "occupation": holder.occupation,
+        "category": lane_category,
+        "office": office,
+        "valid_until": f"Berlaku s/d {five_years_on(issued):%d-%m-%Y}",
+    }

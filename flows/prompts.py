@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flows.photo import PROMPTS as PHOTO_PROMPTS
+
 Prompt = tuple[str, str]
 
 PROMPTS: Mapping[str, Prompt] = {
     "idle": ("Selamat datang, silakan maju", "Welcome, please drive forward"),
     "arrived": ("Silakan maju ke loket", "Please drive up to the window"),
     "plate": ("Membaca nomor polisi...", "Reading your number plate..."),
-    "documents": ("Serahkan e-KTP, SIM lama, surat sehat & psikologi",
-                  "Hand over e-KTP, old SIM, health & psych certificates"),
+    "documents": (
+        "Serahkan e-KTP, SIM lama, surat sehat & psikologi",
+        "Hand over e-KTP, old SIM, health & psych certificates",
+    ),
     "payment": ("Bayar PNBP Rp{fee}", "Please pay the fee of Rp{fee}"),
     "photo": ("Lepaskan helm/kacamata, lihat ke kamera", "Remove helmet/glasses, look at the camera"),
     "photo@A": ("Silakan turun, berdiri di depan kamera", "Please step out and stand in front of the camera"),
@@ -34,7 +38,8 @@ PROMPTS: Mapping[str, Prompt] = {
     "overrun.rejected": ("Silakan jalan, palang sudah terbuka", "Please drive on, the barrier is open"),
     "retake": ("Foto diulang, lihat ke kamera", "Retaking the photo, look at the camera"),
     "plate_typed": ("Nomor polisi dicatat petugas", "The officer is recording your plate"),
-}  # fmt: skip
+    **{f"photo_{code}": text for code, text in PHOTO_PROMPTS.items()},
+}
 
 
 def prompt(code: str, stage: str = "", variant: str = "", **values: object) -> Prompt:

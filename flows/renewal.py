@@ -89,6 +89,7 @@ def _table() -> tuple[Transition, ...]:
         Transition("photo_accepted", s.PHOTO, s.PRINTING, ("photo_taken",)),
         Transition("printed", s.PRINTING, s.HANDOVER, ("card_printed",)),
         Transition("handed_over", s.HANDOVER, s.EXITING),
+        Transition("reprint", s.HANDOVER, s.PRINTING, ("reason_given",)),
         Transition("open_lane", s.CLOSED, s.IDLE),
         Transition("close_lane", s.IDLE, s.CLOSED),
     ]
@@ -115,14 +116,28 @@ TABLE: tuple[Transition, ...] = _table()
 #: motorcycle but takes the helmet off. Each adds up to at most BUDGET_CEILING_SECONDS.
 DEFAULT_BUDGETS: Mapping[LaneClass, Mapping[Stage, float]] = {
     LaneClass.A: {
-        Stage.ARRIVED: 30, Stage.PLATE: 30, Stage.DOCUMENTS: 120, Stage.PAYMENT: 60,
-        Stage.PHOTO: 90, Stage.PRINTING: 90, Stage.HANDOVER: 30, Stage.EXITING: 30, Stage.REJECTED: 60,
+        Stage.ARRIVED: 30,
+        Stage.PLATE: 30,
+        Stage.DOCUMENTS: 120,
+        Stage.PAYMENT: 60,
+        Stage.PHOTO: 90,
+        Stage.PRINTING: 90,
+        Stage.HANDOVER: 30,
+        Stage.EXITING: 30,
+        Stage.REJECTED: 60,
     },
     LaneClass.C: {
-        Stage.ARRIVED: 20, Stage.PLATE: 30, Stage.DOCUMENTS: 120, Stage.PAYMENT: 60,
-        Stage.PHOTO: 60, Stage.PRINTING: 90, Stage.HANDOVER: 30, Stage.EXITING: 20, Stage.REJECTED: 60,
+        Stage.ARRIVED: 20,
+        Stage.PLATE: 30,
+        Stage.DOCUMENTS: 120,
+        Stage.PAYMENT: 60,
+        Stage.PHOTO: 60,
+        Stage.PRINTING: 90,
+        Stage.HANDOVER: 30,
+        Stage.EXITING: 20,
+        Stage.REJECTED: 60,
     },
-}  # fmt: skip
+}
 
 #: Licence classes a lane of each kind renews.
 CLASSES_SERVED: Mapping[LaneClass, tuple[str, ...]] = {

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from lane import clock as clocks
+from lane import registry_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.run import SimPlan, run_forever, simulate
 from lane.site import lanes_for
@@ -38,11 +39,19 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--lanes", type=int, default=None, help="number of lanes (default: as configured)")
     sim.add_argument("--arrivals-per-hour", type=float, default=None, help="per lane (default: from config)")
     sim.add_argument("--seed", type=int, default=None, help="random seed (default: from config)")
-    sim.add_argument("--db", type=Path, default=Path("var/simulate.db"),
-                     help="database, replaced at the start (default var/simulate.db)")  # fmt: skip
-    sim.add_argument("--plate-reader", choices=["ocr", "operator"], default="operator",
-                     help="ocr reads every rendered frame with Tesseract (slow: ~0.2 s a frame); "
-                          "operator has the plate typed (default)")  # fmt: skip
+    sim.add_argument(
+        "--db",
+        type=Path,
+        default=Path("var/simulate.db"),
+        help="database, replaced at the start (default var/simulate.db)",
+    )
+    sim.add_argument(
+        "--plate-reader",
+        choices=["ocr", "operator"],
+        default="operator",
+        help="ocr reads every rendered frame with Tesseract (slow: ~0.2 s a frame); "
+        "operator has the plate typed (default)",
+    )
     sim.add_argument("--fast-store", action="store_true", help="no fsync per commit (synchronous=NORMAL)")
 
     run = sub.add_parser("run", help="the site in real time with its configured devices, until Ctrl-C")
@@ -50,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--plain", action="store_true", help="plain lines even on a terminal")
 
     sub.add_parser("check-config", help="check the site file and print what it configures")
+    registry_cli.add_parser(sub)
     return p
 
 
@@ -72,17 +82,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lane: configuration error\n{err}", file=sys.stderr)
         return 2
     live = sys.stdout.isatty() and not getattr(args, "plain", False)
+    if args.command == "registry":
+        return registry_cli.run(args, config)
     if args.command == "check-config":
         print(f"{args.config}: ok: {config.site.name} ({config.site.office_code}), {len(config.lanes)} lanes")
         for lane in config.lanes:
             flow = config.flow(lane)
-            print(f"  {lane.id}: SIM {lane.lane_class.value}, budgets {flow.budget_total():g} s, "
-                  f"devices {lane.devices.backend}, plates {lane.devices.plate_reader}")  # fmt: skip
+            print(
+                f"  {lane.id}: SIM {lane.lane_class.value}, budgets {flow.budget_total():g} s, "
+                f"devices {lane.devices.backend}, plates {lane.devices.plate_reader}"
+            )
         return 0
     if args.command == "demo":
         plan = SimPlan(count=max(0, args.renewals), plate_reader=args.plate_reader, show="live" if live else "plain")
-        summary = clocks.run(lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable),
-                             "scaled", args.speed)  # fmt: skip
+        summary = clocks.run(
+            lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable), "scaled", args.speed
+        )
     elif args.command == "simulate":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)
@@ -90,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         plan = SimPlan(hours=args.hours, per_hour=per_hour, plate_reader=args.plate_reader, seed=args.seed)
         lanes = lanes_for(config, args.lanes)
         durable = config.store.durable and not args.fast_store
-        summary = clocks.run(lambda c: simulate(c, config, lanes, args.db, plan, durable),
-                             "virtual", start=_start_of_day(config))  # fmt: skip
+        summary = clocks.run(
+            lambda c: simulate(c, config, lanes, args.db, plan, durable), "virtual", start=_start_of_day(config)
+        )
     else:
         db = args.db or Path(config.store.path)
         with contextlib.suppress(KeyboardInterrupt):

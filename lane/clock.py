@@ -85,8 +85,9 @@ class TimeWarpLoop(asyncio.SelectorEventLoop):
 
     def time(self) -> float:
         if self._warp.speed is None:
-            # Only jumps and real work in flight move a virtual clock: the same seed gives the same day.
-            return self._warp.offset + self._warp.busy_seconds()
+            # Only jumps move a virtual clock (it holds still while real work is in flight, and takes no time for
+            # it): the same seed gives the same day, and what it measures is people and devices alone.
+            return self._warp.offset
         real = time.monotonic() - self._real_start
         # Waiting runs at `speed`; real work (an OCR read in a thread) runs at real time, so a sped-up demo
         # does not make a 0.2 s read look like several seconds of the lane's time.

@@ -3,13 +3,15 @@ build a `Command` and hand it to `Site.execute`, which routes it to the lane and
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
 
 class Action(StrEnum):
-    CONFIRM = "confirm"  # documents checked / payment received (needs receipt) / photo accepted / card handed over
+    CONFIRM = "confirm"  # documents (pre-registered) / payment (needs receipt) / photo (needs reason if it failed) /
+    # card handed over
+    DOCUMENTS = "documents"  # the documents as entered: nik, sim, health_no, health_date, psych_no, psych_date, bpjs
     REJECT = "reject"  # documents refused (needs reason)
     ENTER_PLATE = "enter_plate"  # type the plate (needs plate)
     RETRY = "retry"  # run the current stage again (retake photo, re-read plate, re-print after a failed print)
@@ -18,6 +20,7 @@ class Action(StrEnum):
     OPEN_LANE = "open_lane"
     CLOSE_LANE = "close_lane"  # at once when idle, else after the vehicle in the lane has left
     CLEAR_PRINTER = "clear_printer"  # clear the printer's mechanical error state
+    REPRINT = "reprint"  # at hand-over: the card is spoilt; print a new one, the old one is void (needs reason)
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,21 @@ class Command:
     reason: str = ""
     plate: str = ""
     receipt: str = ""
+    data: dict[str, str] = field(default_factory=dict)  # the documents' fields, for Action.DOCUMENTS
 
     def args(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k in ("reason", "plate", "receipt") and v}
+        out = {k: v for k, v in asdict(self).items() if k in ("reason", "plate", "receipt") and v}
+        if self.data:
+            out["data"] = {k: (mask(v) if k in ("nik", "sim") else v) for k, v in self.data.items()}
+        return out
+
+
+DOCUMENT_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs")
+
+
+def mask(nik: str) -> str:
+    """A NIK or SIM number as the audit shows it: the region digits and the last two only."""
+    return nik[:6] + "*" * max(0, len(nik) - 8) + nik[-2:] if len(nik) > 8 else "*" * len(nik)
 
 
 @dataclass(frozen=True)
@@ -40,25 +55,28 @@ class Outcome:
 
 
 def parse(text: str, operator: str) -> Command:
-    """A command from one line, as typed: `LANE ACTION [key=value ...]`, e.g. `L1 abort reason=driver left`.
+    """A command from one line, as typed: `LANE ACTION [key=value ...]`, e.g. `L1 abort reason=driver left` or
+    `L1 documents nik=3325... sim=1234... health_no=SKS/123/X/2026 health_date=2026-11-20 ...`.
     Raises ValueError with what was expected."""
     words = text.split()
     if len(words) < 2:
-        raise ValueError("expected: LANE ACTION [reason=... plate=... receipt=...]")
-    lane, action, rest = words[0], words[1].lower(), " ".join(words[2:])
+        raise ValueError("expected: LANE ACTION [reason=... plate=... receipt=... nik=... sim=...]")
+    lane, action, rest = words[0], words[1].lower(), words[2:]
     try:
         act = Action(action)
     except ValueError:
         raise ValueError(f"unknown action {action!r}; one of: {', '.join(a.value for a in Action)}") from None
+    keys = ("reason", "plate", "receipt", *DOCUMENT_FIELDS)
     values: dict[str, str] = {}
     key = None
-    for part in rest.split(" ") if rest else []:
+    for part in rest:
         name, eq, value = part.partition("=")
-        if eq and name in ("reason", "plate", "receipt"):
+        if eq and name in keys:
             key = name
             values[key] = value
         elif key is not None:
             values[key] += " " + part
         else:
-            raise ValueError(f"expected key=value (reason, plate or receipt), got {part!r}")
-    return Command(lane, act, operator, **values)
+            raise ValueError(f"expected key=value ({', '.join(keys)}), got {part!r}")
+    data = {k: values.pop(k) for k in DOCUMENT_FIELDS if k in values}
+    return Command(lane, act, operator, data=data, **values)

@@ -7,6 +7,7 @@ Precedence: command-line arguments override the file; the file overrides the def
 
 from __future__ import annotations
 
+import re
 import tomllib
 import zoneinfo
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from flows.documents import DocumentRules
+from flows.photo import PhotoRules
 from flows.renewal import CLASSES_SERVED, Flow, LaneClass, make_flow
 from flows.states import Stage
 
@@ -96,6 +99,61 @@ class Rules(Section):
     plate_agreement: Annotated[int, Field(ge=1, le=10)] = 2
 
 
+class Documents(Section):
+    """The document check: the registry copy, certificate forms and age, the BPJS switch."""
+
+    registry: Annotated[str, Field(min_length=1)] = "var/registry.db"
+    health_pattern: Annotated[str, Field(min_length=1, max_length=200)] = r"^SKS/\d{3,8}/[A-Z0-9]{1,10}/\d{4}$"
+    psych_pattern: Annotated[str, Field(min_length=1, max_length=200)] = r"^PSI/\d{3,8}/[A-Z0-9]{1,10}/\d{4}$"
+    certificate_max_days: Annotated[int, Field(ge=1, le=3650)] = 180
+    bpjs_required: bool = False
+
+    @field_validator("health_pattern", "psych_pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as err:
+            raise ValueError(f"a regular expression ({err})") from err
+        return value
+
+    def rules(self) -> DocumentRules:
+        return DocumentRules(self.health_pattern, self.psych_pattern, self.certificate_max_days, self.bpjs_required)
+
+
+class Photo(Section):
+    """The photo gate: automatic retakes after a failed check, then the operator decides."""
+
+    max_retakes: Annotated[int, Field(ge=0, le=10)] = 2
+    retake_delay: Seconds = 6.0
+    min_face: Annotated[float, Field(gt=0, lt=1)] = 0.20
+    max_face: Annotated[float, Field(gt=0, le=1)] = 0.80
+    max_offset: Annotated[float, Field(gt=0, le=0.5)] = 0.18
+    max_tilt_degrees: Annotated[float, Field(gt=0, le=45)] = 10.0
+    min_brightness: Annotated[float, Field(ge=0, le=255)] = 60.0
+    max_brightness: Annotated[float, Field(ge=0, le=255)] = 210.0
+    min_sharpness: Annotated[float, Field(ge=0)] = 40.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Photo:
+        if self.min_face >= self.max_face:
+            raise ValueError("min_face must be below max_face")
+        if self.min_brightness >= self.max_brightness:
+            raise ValueError("min_brightness must be below max_brightness")
+        return self
+
+    def rules(self) -> PhotoRules:
+        return PhotoRules(
+            self.min_face,
+            self.max_face,
+            self.max_offset,
+            self.max_tilt_degrees,
+            self.min_brightness,
+            self.max_brightness,
+            self.min_sharpness,
+        )
+
+
 class Distribution(Section):
     """A duration: lognormal by median and sigma, uniform between low and high, or fixed."""
 
@@ -136,7 +194,8 @@ class Steps(Section):
 
 
 class Mishaps(Section):
-    """The share of cycles in which each thing goes wrong."""
+    """The share of cycles in which each thing goes wrong (a rejected renewal is one of: expired licence,
+    certificate too old, NIK typed wrong, licence of the other class)."""
 
     documents_rejected: Share = 0.08
     photo_retake: Share = 0.12
@@ -146,6 +205,8 @@ class Mishaps(Section):
 
 class Simulation(Section):
     seed: int = 20261128
+    population: Annotated[int, Field(ge=100, le=1_000_000)] = 5000  # holders seeded when the registry is empty
+    preregistered: Share = 0.3  # share of drivers who booked their renewal in advance
     arrivals_per_hour: Annotated[float, Field(gt=0, le=120)] = 5.0
     black_plates: Share = 0.4
     regions: list[Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]] = Field(
@@ -163,6 +224,8 @@ class SiteConfig(Section):
         default_factory=lambda: {"A": 80_000, "C": 75_000, "C I": 75_000, "C II": 75_000}
     )
     lanes: list[Lane] = Field(min_length=1, max_length=32)
+    documents: Documents = Documents()
+    photo: Photo = Photo()
     simulation: Simulation = Simulation()
 
     @model_validator(mode="after")

@@ -20,16 +20,15 @@ import cv2
 from devices.base import Gate, PrintJob
 from devices.errors import DeviceError, DeviceRefused
 from devices.registry import LaneDevices
-from flows import card as cards
-from flows.card import five_years_on
 from flows.prompts import prompt
-from flows.renewal import VEHICLE_CATEGORY, Flow
+from flows.renewal import Flow
 from flows.states import RESUMABLE, Stage
 from lane.clock import Clock
 from lane.commands import Action, Command, Outcome
 from lane.errors import Refused
 from lane.events import REQUESTS
 from lane.machine import LaneCore
+from lane.rules import RenewalRules, holder_dict
 from lane.store import Store
 from plates.grammar import PlateGrammarError, parse
 from plates.reading import PlateReading, Reader
@@ -38,23 +37,44 @@ log = logging.getLogger(__name__)
 
 
 class LaneController(LaneCore):
-    def __init__(self, lane_id: str, flow: Flow, devices: LaneDevices, store: Store, clock: Clock, *,
-                 fee: int, office: str, reader: Reader | None, plate_wait: float = 8.0, agreement: int = 2,
-                 photo_dir: Path | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        lane_id: str,
+        flow: Flow,
+        devices: LaneDevices,
+        store: Store,
+        clock: Clock,
+        *,
+        rules: RenewalRules,
+        reader: Reader | None,
+        plate_wait: float = 8.0,
+        agreement: int = 2,
+        photo_retakes: int = 2,
+        retake_delay: float = 6.0,
+        photo_dir: Path | None = None,
+    ) -> None:
         super().__init__(lane_id, flow, store, clock)
         self.devices = devices
-        self.fee = fee
-        self.office = office
+        self.rules = rules
+        self.photo_retakes = photo_retakes
+        self.retake_delay = retake_delay
         self.reader = reader
         self.plate_wait = plate_wait
         self.agreement = agreement
         self.photo_dir = photo_dir
-        self.photo: Any = None
-        self.pending: dict[str, str] = {}  # what the operator is asked to do now
+        self.photo: Any = None  # the last driver photo taken (an image)
+        self.face: tuple[int, int, int, int] | None = None  # where the gate found the face in it
+        self.pending: dict[str, Any] = {}  # what the operator is asked to do now
         self._tasks: list[asyncio.Task[None]] = []
         self._on_enter = self._start_stage
         for device in devices.all():
             device.subscribe(self._device_event)
+
+    @property
+    def fee(self) -> int:
+        """The PNBP tariff of the licence being renewed (of the lane's main class until the documents say)."""
+        holder = self.ctx.get("holder")
+        return self.rules.fee(holder["sim_class"] if holder else self.flow.classes_served[0])
 
     # -- start, restart, stop ----------------------------------------------------------------------------------
 
@@ -211,8 +231,13 @@ class LaneController(LaneCore):
                     best[reading.text] = reading
                 if votes[reading.text] >= self.agreement:
                     chosen = best[reading.text]
-                    await self.fire("plate_read", actor="camera", plate=chosen.text, plate_source="camera",
-                                    confidence=round(chosen.confidence, 3))  # fmt: skip
+                    await self.fire(
+                        "plate_read",
+                        actor="camera",
+                        plate=chosen.text,
+                        plate_source="camera",
+                        confidence=round(chosen.confidence, 3),
+                    )
                     return
         except DeviceError as err:
             self.alert(err.cause, str(err))
@@ -220,31 +245,87 @@ class LaneController(LaneCore):
         self.request("plate", why=why)
 
     async def _run_documents(self) -> None:
-        self.request("documents")
+        prefill = self.rules.prefill(str(self.ctx.get("plate", "")), self.clock.wall())
+        if prefill:
+            self.ctx["prefill"] = prefill
+        self.request("documents", prefill=prefill or {})
+
+    async def _submit_documents(self, fields: dict[str, str], who: str) -> str:
+        """Check the documents as entered; pass the lane on, or leave it in documents with every failure listed
+        (the operator corrects a typo and submits again, or rejects with these reasons)."""
+        if self.stage is not Stage.DOCUMENTS:
+            raise Refused(f"no documents are asked for while the lane is {self.stage}")
+        prefill = self.ctx.get("prefill") or {}
+        merged = {k: str(v) for k, v in prefill.items() if k != "prereg_id"} | {k: v for k, v in fields.items() if v}
+        verdict = self.rules.check(merged, self.flow.classes_served, self.clock.wall().date())
+        if not verdict.ok:
+            self.ctx["failures"] = [f.code for f in verdict.failures]
+            self.ctx["failure_text"] = verdict.reason()
+            for f in verdict.failures:
+                self.alert(f.code, f"{f.id} / {f.en}")
+            self.request("documents", prefill=prefill, failures=[f"{f.id} / {f.en}" for f in verdict.failures])
+            raise Refused("documents not accepted: " + "; ".join(f"{f.id} / {f.en}" for f in verdict.failures))
+        holder = verdict.holder
+        assert holder is not None
+        await self.fire(
+            "documents_ok",
+            actor=who,
+            checked=True,
+            holder=holder_dict(holder),
+            holder_name=holder.name,
+            nik=holder.nik,
+            sim_number=holder.sim_number,
+            sim_class=holder.sim_class,
+            prereg_id=prefill.get("prereg_id"),
+        )
+        if prefill.get("prereg_id") and self.rules.registry is not None and self.cycle_id is not None:
+            self.rules.registry.use_preregistration(int(prefill["prereg_id"]), self.cycle_id)
+        return f"documents accepted: {holder.name}, SIM {holder.sim_class}"
 
     async def _run_payment(self) -> None:
         reference = f"{self.lane_id}-{self.cycle_id or 0:06d}"
         receipt = await self.devices.payment.collect(self.fee, reference)
-        await self.fire("paid", actor="payment", receipt=receipt.number, amount=receipt.amount)
+        await self.fire("paid", actor="payment", receipt=receipt.number, fee=receipt.amount)
 
     async def _run_photo(self) -> None:
-        frame = await self.devices.driver_camera.capture()
-        self.photo = frame.image
-        name = f"{self.lane_id}-{self.cycle_id or 0:06d}-{self.ctx.get('retries', {}).get('photo', 0)}.png"
-        if self.photo_dir is not None:
+        """Take photos until one passes the gate (prompting the driver with what to fix), at most
+        1 + photo_retakes times; then the operator decides (accept with a reason, or retry)."""
+        verdict = None
+        for attempt in range(1 + self.photo_retakes):
+            if attempt:
+                await self.clock.sleep(self.retake_delay)
+            frame = await self.devices.driver_camera.capture()
+            self.photo = frame.image
+            verdict = await self.clock.run_blocking(self.rules.assess, frame.image)
+            self.face = verdict.face
+            if verdict.ok:
+                await self.fire("photo_accepted", actor="photo_gate", photo_file=self._save_photo("ok"))
+                return
+            code = verdict.problems[0]
+            await self.show(f"photo_{code}")
+            self.emit("photo_problem", problems=list(verdict.problems), attempt=attempt + 1)
+        assert verdict is not None
+        self.ctx["photo_problems"] = list(verdict.problems)
+        self.request("photo", problems=list(verdict.problems), file=self._save_photo("rejected"))
+
+    def _save_photo(self, tag: str) -> str:
+        retries = self.ctx.get("retries", {}).get("photo", 0)
+        name = f"{self.lane_id}-{self.cycle_id or 0:06d}-{retries}-{tag}.png"
+        if self.photo_dir is not None and self.photo is not None:
             self.photo_dir.mkdir(parents=True, exist_ok=True)
             cv2.imwrite(str(self.photo_dir / name), self.photo)
         self.ctx["photo"] = name
-        self.request("photo", file=name)
+        return name
 
     async def _run_printing(self) -> None:
         job = str(self.ctx["card_job"])
-        face = cards.compose(
-            {"class": self.flow.lane_class.value, "number": self.ctx.get("plate", ""),
-             "category": VEHICLE_CATEGORY[self.flow.lane_class], "office": self.office,
-             "valid_until": "Berlaku s/d " + five_years_on(self.clock.wall().date()).strftime("%d-%m-%Y")},
-            self.photo,
-        )  # fmt: skip
+        holder = self.ctx.get("holder")
+        if holder is None:
+            raise Refused("no holder data for the card: the documents step did not record one")
+        if self.photo is None and self.ctx.get("photo") and self.photo_dir is not None:  # after a restart
+            self.photo = cv2.imread(str(self.photo_dir / str(self.ctx["photo"])))
+            self.face = self.rules.assess(self.photo).face if self.photo is not None else None
+        face = self.rules.card_face(holder, self.photo, self.face, self.flow.lane_class, self.clock.wall().date())
         try:
             await self.devices.printer.print_card(PrintJob(job, face))
         except DeviceRefused as err:
@@ -276,8 +357,16 @@ class LaneController(LaneCore):
             outcome = Outcome(True, message)
         except (Refused, PlateGrammarError, DeviceError) as err:
             outcome = Outcome(False, str(err))
-        self.store.operator_action(self.lane_id, self.cycle_id, self.stamp(), cmd.operator, cmd.action.value,
-                                   cmd.args(), "ok" if outcome.ok else "refused", outcome.message)  # fmt: skip
+        self.store.operator_action(
+            self.lane_id,
+            self.cycle_id,
+            self.stamp(),
+            cmd.operator,
+            cmd.action.value,
+            cmd.args(),
+            "ok" if outcome.ok else "refused",
+            outcome.message,
+        )
         self.emit("operator", action=cmd.action.value, operator=cmd.operator, ok=outcome.ok, message=outcome.message)
         return outcome
 
@@ -286,17 +375,26 @@ class LaneController(LaneCore):
             raise Refused("an operator id is required")
         who = f"operator:{cmd.operator}"
         stage, a = self.stage, cmd.action
+        if a is Action.DOCUMENTS or (a is Action.CONFIRM and stage is Stage.DOCUMENTS):
+            return await self._submit_documents(dict(cmd.data), who)
         if a is Action.CONFIRM:
-            trigger = {Stage.DOCUMENTS: "documents_ok", Stage.PAYMENT: "paid", Stage.PHOTO: "photo_accepted",
-                       Stage.HANDOVER: "handed_over"}.get(stage)  # fmt: skip
-            if trigger is None:
-                raise Refused(f"nothing to confirm while the lane is {stage}")
-            extra: dict[str, Any] = {"checked": True} if stage is Stage.DOCUMENTS else {}
             if stage is Stage.PAYMENT:
-                extra = {"receipt": cmd.receipt.strip(), "amount": self.fee}
-            await self.fire(trigger, actor=who, **extra)
+                await self.fire("paid", actor=who, receipt=cmd.receipt.strip(), fee=self.fee)
+            elif stage is Stage.PHOTO:
+                if self.photo is None or self.pending.get("what") != "photo":
+                    raise Refused("no photo is waiting for a decision")
+                if self.ctx.get("photo_problems") and not cmd.reason.strip():
+                    raise Refused("the photo failed the check: accepting it needs a reason")
+                await self.fire("photo_accepted", actor=who, photo_file=self.ctx.get("photo"), reason=cmd.reason)
+            elif stage is Stage.HANDOVER:
+                await self.fire("handed_over", actor=who)
+            else:
+                raise Refused(f"nothing to confirm while the lane is {stage}")
         elif a is Action.REJECT:
-            await self.fire("documents_rejected", actor=who, reason=cmd.reason)
+            reason = cmd.reason.strip() or str(self.ctx.get("failure_text", ""))
+            await self.fire("documents_rejected", actor=who, reason=reason)
+        elif a is Action.REPRINT:
+            await self.fire("reprint", actor=who, reason=cmd.reason)
         elif a is Action.ENTER_PLATE:
             if stage is not Stage.PLATE:
                 raise Refused(f"no plate is asked for while the lane is {stage}")

@@ -24,7 +24,20 @@ from lane.store import Stamp, Store, TransitionRecord
 from plates.grammar import is_valid
 
 #: Keys of trigger data that are copied onto the cycle row.
-CYCLE_FIELDS = ("plate", "plate_source", "receipt", "card_job")
+CYCLE_FIELDS = (
+    "plate",
+    "plate_source",
+    "plate_confidence",
+    "plate_evidence",
+    "receipt",
+    "fee",
+    "holder_name",
+    "nik",
+    "sim_number",
+    "sim_class",
+    "photo_file",
+    "prereg_id",
+)
 
 
 class LaneMachine(AsyncMachine):
@@ -160,6 +173,8 @@ class LaneCore:
         for key in CYCLE_FIELDS:
             if key in data:
                 update[key] = ctx[key] = data[key]
+        if "holder" in data:
+            ctx["holder"] = data["holder"]
         if trigger == "retry":
             retries = dict(ctx.get("retries", {}))
             retries[src.value] = retries.get(src.value, 0) + 1
@@ -168,8 +183,17 @@ class LaneCore:
         if dst is Stage.REJECTED:
             ctx["outcome"] = "rejected" if trigger == "documents_rejected" else "aborted"
             update["reason"] = ctx["reason"] = str(data.get("reason", ""))
+        printed = voided = None
         if dst is Stage.PRINTING and "card_job" not in ctx:
-            ctx["card_job"] = update["card_job"] = f"{self.lane_id}-{self.cycle_id or 0:06d}"
+            ctx["prints"] = 1
+            ctx["card_job"] = update["card_job"] = f"{self.lane_id}-{self.cycle_id or 0:06d}-1"
+        if trigger == "reprint":
+            voided = (str(ctx["card_job"]), str(data.get("reason", "")))
+            ctx["prints"] = int(ctx.get("prints", 1)) + 1
+            ctx["card_job"] = update["card_job"] = f"{self.lane_id}-{self.cycle_id or 0:06d}-{ctx['prints']}"
+            update["reprints"] = ctx["prints"] - 1
+        if trigger == "printed":
+            printed = str(data.get("job", ""))
         opening = src is Stage.IDLE and dst is Stage.ARRIVED
         closing = self.cycle_id is not None and dst in (Stage.IDLE, Stage.CLOSED)
         if opening:
@@ -193,11 +217,23 @@ class LaneCore:
         cycle = self.cycle_id
         held = self.store.transition(
             TransitionRecord(
-                lane=self.lane_id, lane_class=self.flow.lane_class.value, when=now, source=src.value,
-                dest=dst.value, trigger=trigger, actor=actor, detail=_plain(data), cycle_id=self.cycle_id,
-                open_cycle=opening, keeps_cycle=not closing, cycle_update=update, snapshot=snapshot,
+                lane=self.lane_id,
+                lane_class=self.flow.lane_class.value,
+                when=now,
+                source=src.value,
+                dest=dst.value,
+                trigger=trigger,
+                actor=actor,
+                detail=_plain(data),
+                cycle_id=self.cycle_id,
+                open_cycle=opening,
+                keeps_cycle=not closing,
+                cycle_update=update,
+                snapshot=snapshot,
+                card_printed=printed,
+                card_voided=voided,
             )
-        )  # fmt: skip
+        )
         # Committed: now the lane's memory follows.
         self.cycle_id = held
         self.faulted_from = faulted_from
@@ -220,8 +256,14 @@ class LaneCore:
     # -- listeners --------------------------------------------------------------------------------------------
 
     def emit(self, kind: str, **data: Any) -> None:
-        event = LaneEvent(self.lane_id, kind, self.state if hasattr(self, "state") else "", self.cycle_id,
-                          self.clock.monotonic(), data)  # fmt: skip
+        event = LaneEvent(
+            self.lane_id,
+            kind,
+            self.state if hasattr(self, "state") else "",
+            self.cycle_id,
+            self.clock.monotonic(),
+            data,
+        )
         for listener in list(self.listeners):
             listener(event)
 

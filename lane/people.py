@@ -12,19 +12,19 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
+from devices.portrait import ISSUES
 from devices.virtual import Vehicle, VirtualLane
+from flows import population
 from lane.commands import Action, Command, Outcome
 from lane.config import Distribution, Simulation
 from lane.events import LaneEvent
+from lane.registry import Registry
 
-REJECT_REASONS = (
-    "SIM sudah kedaluwarsa / licence already expired",
-    "Surat keterangan sehat tidak ada / no health certificate",
-    "NIK tidak cocok dengan SIM / NIK does not match the licence",
-    "Hasil tes psikologi tidak ada / no psychology test result",
-)
+#: The ways a renewal is rejected at the window, as the simulation plays them.
+REJECTIONS = ("expired", "stale_certificate", "nik_typo", "wrong_class")
 
 
 class Sampler:
@@ -52,8 +52,9 @@ class Arrival:
     mishaps: set[str] = field(default_factory=set)
 
 
-def make_arrivals(sim: Simulation, lanes: list[str], hours: float, per_hour: float, sampler: Sampler,
-                  count: int | None = None) -> list[Arrival]:  # fmt: skip
+def make_arrivals(
+    sim: Simulation, lanes: list[str], hours: float, per_hour: float, sampler: Sampler, count: int | None = None
+) -> list[Arrival]:
     """Poisson arrivals per lane over `hours`; or, with `count`, that many vehicles queued at the start."""
     out: list[Arrival] = []
     serial = 0
@@ -86,8 +87,12 @@ def _vehicle(sim: Simulation, sampler: Sampler, serial: int) -> Vehicle:
 
 def _mishaps(sim: Simulation, sampler: Sampler) -> set[str]:
     m = sim.mishaps
-    shares = {"documents_rejected": m.documents_rejected, "photo_retake": m.photo_retake,
-              "plate_unread": m.plate_unread, "printer_out_of_cards": m.printer_out_of_cards}  # fmt: skip
+    shares = {
+        "documents_rejected": m.documents_rejected,
+        "photo_retake": m.photo_retake,
+        "plate_unread": m.plate_unread,
+        "printer_out_of_cards": m.printer_out_of_cards,
+    }
     return {name for name, share in shares.items() if sampler.chance(share)}
 
 
@@ -97,9 +102,24 @@ Execute = Callable[[Command], Awaitable[Outcome]]
 class LanePeople:
     """The traffic of one lane (its queue of drivers) and the operator who serves it."""
 
-    def __init__(self, lane_id: str, world: VirtualLane, sim: Simulation, sampler: Sampler, execute: Execute,
-                 sleep: Callable[[float], Awaitable[None]]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        lane_id: str,
+        world: VirtualLane,
+        sim: Simulation,
+        sampler: Sampler,
+        execute: Execute,
+        sleep: Callable[[float], Awaitable[None]],
+        registry: Registry,
+        classes: tuple[str, ...],
+        wall: Callable[[], datetime],
+        certificate_days: int = 180,
+    ) -> None:
         self.lane_id = lane_id
+        self.registry = registry
+        self.classes = classes
+        self.wall = wall
+        self.certificate_days = certificate_days
         self.world = world
         self.sim = sim
         self.sampler = sampler
@@ -111,10 +131,13 @@ class LanePeople:
         self.refused: list[Outcome] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._resumes = 0
+        self._photo_retries = 0
 
     def on_event(self, ev: LaneEvent) -> None:
         if ev.kind == "request":
             self.spawn(self._answer(ev))
+        elif ev.kind == "prompt" and str(ev.data.get("code", "")).startswith("photo_"):
+            self.spawn(self._fix_photo())
         elif ev.kind == "transition":
             dest = ev.data["dest"]
             if dest == "payment":
@@ -126,6 +149,7 @@ class LanePeople:
                 self.world.printer.stock = 0
             if ev.data["source"] == "idle" and dest == "arrived":
                 self._resumes = 0
+                self._photo_retries = 0
 
     def spawn(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)
@@ -143,12 +167,47 @@ class LanePeople:
             while self.world.vehicle is not None:
                 await self.sleep(1.0)
             self.current = arrival
+            self.prepare(arrival)
             if "plate_unread" in arrival.mishaps:
                 arrival.vehicle.dirty_plate = True
             await self.world.drive_in(arrival.vehicle, pass_seconds=self.step("drive_in"))
             while self.world.vehicle is arrival.vehicle:
                 await self.sleep(5.0)
             self.served += 1
+
+    def prepare(self, arrival: Arrival) -> None:
+        """Who is driving and what they bring: a holder from the registry, their certificates, perhaps a
+        booking; for a renewal that will be rejected, the reason it will be."""
+        rng, today = self.sampler.rng, self.wall().date()
+        extras = arrival.vehicle.extras
+        rejection = rng.choice(REJECTIONS) if "documents_rejected" in arrival.mishaps else None
+        if rejection == "expired":
+            holder = self.registry.sample(rng, self.classes, today, valid=False)
+        elif rejection == "wrong_class":
+            other = ("C",) if "A" in self.classes else ("A",)
+            holder = self.registry.sample(rng, other, today)
+        else:
+            holder = self.registry.sample(rng, self.classes, today)
+        nik = holder.nik
+        if rejection == "nik_typo":
+            i = rng.randrange(12, 16)
+            nik = nik[:i] + str((int(nik[i]) + 1) % 10) + nik[i + 1 :]
+        certs = population.certificates(rng, today, self.certificate_days, stale=rejection == "stale_certificate")
+        extras["holder"] = holder
+        extras["documents"] = {"nik": nik, "sim": holder.sim_number, **certs}
+        if "photo_retake" in arrival.mishaps:
+            extras["photo_issue"] = rng.choice(ISSUES)
+        if self.sampler.chance(self.sim.preregistered):
+            now = self.wall()
+            extras["prereg"] = self.registry.book(
+                arrival.vehicle.plate, holder, now - timedelta(hours=1), now + timedelta(hours=2)
+            )
+
+    async def _fix_photo(self) -> None:
+        """The driver does what the sign says (helmet off, closer, keep still) after a moment."""
+        await self.sleep(self.step("operator_reaction"))
+        if self.world.vehicle is not None:
+            self.world.vehicle.extras.pop("photo_issue", None)
 
     async def _pay(self, cycle_id: int | None) -> None:
         await self.sleep(self.step("payment"))
@@ -161,33 +220,37 @@ class LanePeople:
     async def _leave(self) -> None:
         await self.world.drive_out(pass_seconds=self.step("drive_out"))
 
-    async def _do(self, action: Action, **args: str) -> Outcome:
-        outcome = await self.execute(Command(self.lane_id, action, self.operator, **args))
+    async def _do(self, action: Action, data: dict[str, str] | None = None, **args: str) -> Outcome:
+        outcome = await self.execute(Command(self.lane_id, action, self.operator, data=data or {}, **args))
         if not outcome.ok:
             self.refused.append(outcome)
         return outcome
 
     async def _answer(self, ev: LaneEvent) -> None:
         what = ev.data.get("what")
-        mishaps = self.current.mishaps if self.current else set()
         await self.sleep(self.step("operator_reaction"))
         if what == "plate":
             await self.sleep(self.step("plate_typing"))
             plate = self.world.vehicle.plate if self.world.vehicle else ""
             await self._do(Action.ENTER_PLATE, plate=plate)
         elif what == "documents":
+            if ev.data.get("failures"):
+                await self._do(Action.REJECT)  # the reasons the check gave
+                return
             await self.sleep(self.step("documents"))
-            if "documents_rejected" in mishaps:
-                await self._do(Action.REJECT, reason=self.sampler.rng.choice(REJECT_REASONS))
+            fields = dict(self.world.vehicle.extras.get("documents", {})) if self.world.vehicle else {}
+            if ev.data.get("prefill"):
+                fields = {k: v for k, v in fields.items() if k not in ("nik", "sim")}
+                await self._do(Action.CONFIRM, data=fields)
             else:
-                await self._do(Action.CONFIRM)
+                await self._do(Action.DOCUMENTS, data=fields)
         elif what == "photo":
             await self.sleep(self.step("photo"))
-            if "photo_retake" in mishaps:
-                mishaps.discard("photo_retake")
+            if self._photo_retries < 1:
+                self._photo_retries += 1
                 await self._do(Action.RETRY)
             else:
-                await self._do(Action.CONFIRM)
+                await self._do(Action.CONFIRM, reason="photo checked by the operator")
         elif what == "handover":
             await self.sleep(self.step("handover"))
             await self._do(Action.CONFIRM)

@@ -47,8 +47,10 @@ class Progress:
         if ev.kind == "transition":
             plate = lane.ctx.get("plate", "")
             extra = f" {d['reason']}" if d.get("reason") else (f" {d['cause']}" if d.get("cause") else "")
-            line = (f"{self._time(lane)} {ev.lane} #{d.get('cycle') or '-'} {d['source']} -> {d['dest']}"
-                    f" ({d['trigger']} by {d['actor']}) {plate}{extra}")  # fmt: skip
+            line = (
+                f"{self._time(lane)} {ev.lane} #{d.get('cycle') or '-'} {d['source']} -> {d['dest']}"
+                f" ({d['trigger']} by {d['actor']}) {plate}{extra}"
+            )
         elif ev.kind == "alert":
             line = f"{self._time(lane)} {ev.lane} ! {d['code']}: {d['text']}"
         else:
@@ -70,15 +72,23 @@ class Progress:
             now = lane.clock.monotonic()
             in_stage = now - lane.since
             budget = lane.flow.budgets.get(lane.stage)
-            style = "green" if budget is None or in_stage <= budget.soft else (
-                "yellow" if in_stage <= budget.hard else "red")  # fmt: skip
+            style = (
+                "green"
+                if budget is None or in_stage <= budget.soft
+                else ("yellow" if in_stage <= budget.hard else "red")
+            )
             cycle = sum(lane.durations.values()) + (in_stage if lane.cycle_id else 0.0)
             prompt = lane.devices.display.current[0]
             table.add_row(
-                lane.lane_id, lane.flow.lane_class.value, lane.state, str(lane.ctx.get("plate", "")),
-                f"[{style}]{in_stage:4.0f} s[/]", "-" if budget is None else f"{budget.soft:g} s",
-                f"{cycle / 60:4.1f} min" if lane.cycle_id else "-", prompt,
-            )  # fmt: skip
+                lane.lane_id,
+                lane.flow.lane_class.value,
+                lane.state,
+                str(lane.ctx.get("plate", "")),
+                f"[{style}]{in_stage:4.0f} s[/]",
+                "-" if budget is None else f"{budget.soft:g} s",
+                f"{cycle / 60:4.1f} min" if lane.cycle_id else "-",
+                prompt,
+            )
         return Group(table, *self.recent)
 
 

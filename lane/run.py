@@ -14,6 +14,7 @@ from lane.clock import Clock
 from lane.config import Lane, SiteConfig
 from lane.people import Arrival, LanePeople, Sampler, make_arrivals
 from lane.progress import Progress
+from lane.registry import Registry
 from lane.site import Site
 from lane.store import Store
 from lane.summary import Summary, summarise
@@ -32,19 +33,34 @@ class SimPlan:
     seed: int | None = None
 
 
-async def simulate(clock: Clock, config: SiteConfig, lanes: list[Lane], db: Path, plan: SimPlan,
-                   durable: bool = True) -> Summary:  # fmt: skip
+async def simulate(
+    clock: Clock, config: SiteConfig, lanes: list[Lane], db: Path, plan: SimPlan, durable: bool = True
+) -> Summary:
     """Run the site with simulated drivers and operators until every arrival has been served."""
     store = Store(db, durable)
     first_id = int(store.db.execute("select coalesce(max(id), 0) from cycles").fetchone()[0])
-    site = Site(config, store, clock, lanes, plan.plate_reader, var=db.parent)
     sampler = Sampler(config.simulation.seed if plan.seed is None else plan.seed)
+    registry = Registry(db.parent / "registry.db")  # the simulated population, beside the simulated site
+    if registry.count() == 0:
+        registry.seed(config.simulation.population, config.simulation.seed, clock.wall().date())
+    site = Site(config, store, clock, lanes, plan.plate_reader, var=db.parent, registry=registry)
     people: dict[str, LanePeople] = {}
     for lane_id, lane in site.lanes.items():
         world = lane.devices.world
         if not isinstance(world, VirtualLane):
             raise SystemExit(f"lane {lane_id}: simulated people need the virtual device backend")
-        people[lane_id] = LanePeople(lane_id, world, config.simulation, sampler, site.execute, clock.sleep)
+        people[lane_id] = LanePeople(
+            lane_id,
+            world,
+            config.simulation,
+            sampler,
+            site.execute,
+            clock.sleep,
+            registry,
+            lane.flow.classes_served,
+            clock.wall,
+            config.documents.certificate_max_days,
+        )
         lane.listeners.append(people[lane_id].on_event)
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, live=plan.show == "live")
     if plan.show == "quiet":
@@ -57,6 +73,7 @@ async def simulate(clock: Clock, config: SiteConfig, lanes: list[Lane], db: Path
             if lane.cycle_id is not None:  # a vehicle stood in the lane when the controller stopped
                 vehicle = Vehicle(plate=str(lane.ctx.get("plate") or "G 1 RS"), face_seed=lane.cycle_id)
                 people[lane_id].current = Arrival(0.0, lane_id, vehicle)
+                people[lane_id].prepare(people[lane_id].current)  # the driver, with their documents
                 if Stage.ARRIVED in (lane.stage, lane.faulted_from):  # still before the entry boom
                     people[lane_id].spawn(people[lane_id].world.drive_in(vehicle))
                 else:
@@ -75,13 +92,14 @@ async def simulate(clock: Clock, config: SiteConfig, lanes: list[Lane], db: Path
     since = min([first_id, *[c - 1 for c in resumed]])
     summary = summarise(store.db, config.site.target_minutes * 60, str(db), since)
     store.close()
+    registry.close()
     return summary
 
 
 async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> None:
     """The site in real time for real devices, until interrupted."""
     store = Store(db, config.store.durable)
-    site = Site(config, store, clock, var=db.parent)
+    site = Site(config, store, clock, var=db.parent, registry=Registry(config.documents.registry))
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # a service manager's stop
     with Progress(site.lanes, config.site.timezone, sys.stdout, live=show == "live"):

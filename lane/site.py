@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devices import registry
+from devices import registry as device_registry
 from lane.clock import Clock
 from lane.commands import Command, Outcome
 from lane.config import Lane, SiteConfig
 from lane.controller import LaneController
-from lane.store import Store
+from lane.registry import Registry
+from lane.rules import RenewalRules
+from lane.store import Stamp, Store
 from plates import ocr
 from plates.reading import Reader
 
@@ -29,26 +31,51 @@ def lanes_for(config: SiteConfig, count: int | None) -> list[Lane]:
 
 
 class Site:
-    def __init__(self, config: SiteConfig, store: Store, clock: Clock, lanes: list[Lane] | None = None,
-                 plate_reader: str | None = None, var: Path = Path("var")) -> None:  # fmt: skip
+    def __init__(
+        self,
+        config: SiteConfig,
+        store: Store,
+        clock: Clock,
+        lanes: list[Lane] | None = None,
+        plate_reader: str | None = None,
+        var: Path = Path("var"),
+        registry: Registry | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.clock = clock
+        self.registry = registry
+        rules = RenewalRules(
+            registry, dict(config.tariffs), config.site.name, config.documents.rules(), config.photo.rules()
+        )
         self.lanes: dict[str, LaneController] = {}
         for lane in lanes or config.lanes:
-            devices = registry.build(
-                lane.devices.backend, lane.id, clock, gate_travel=lane.devices.gate_travel,
-                gate_timeout=lane.devices.gate_timeout, card_stock=lane.devices.card_stock,
+            devices = device_registry.build(
+                lane.devices.backend,
+                lane.id,
+                clock,
+                gate_travel=lane.devices.gate_travel,
+                gate_timeout=lane.devices.gate_timeout,
+                card_stock=lane.devices.card_stock,
                 print_seconds=lane.devices.print_seconds,
-            )  # fmt: skip
+            )
             mode = plate_reader or lane.devices.plate_reader
             reader: Reader | None = ocr.read if mode == "ocr" else None
             flow = config.flow(lane)
             self.lanes[lane.id] = LaneController(
-                lane.id, flow, devices, store, clock, fee=config.tariffs[flow.classes_served[0]],
-                office=config.site.name, reader=reader, plate_wait=config.rules.plate_wait,
-                agreement=config.rules.plate_agreement, photo_dir=var / "photos",
-            )  # fmt: skip
+                lane.id,
+                flow,
+                devices,
+                store,
+                clock,
+                rules=rules,
+                reader=reader,
+                plate_wait=config.rules.plate_wait,
+                agreement=config.rules.plate_agreement,
+                photo_retakes=config.photo.max_retakes,
+                retake_delay=config.photo.retake_delay,
+                photo_dir=var / "photos",
+            )
 
     async def start(self) -> None:
         for lane in self.lanes.values():
@@ -67,9 +94,15 @@ class Site:
         if lane is None:
             outcome = Outcome(False, f"no lane {cmd.lane!r}; lanes: {', '.join(self.lanes)}")
             now = self.clock.wall()
-            from lane.store import Stamp
-
-            self.store.operator_action(cmd.lane, None, Stamp(now, self.clock.monotonic()), cmd.operator,
-                                       cmd.action.value, cmd.args(), "refused", outcome.message)  # fmt: skip
+            self.store.operator_action(
+                cmd.lane,
+                None,
+                Stamp(now, self.clock.monotonic()),
+                cmd.operator,
+                cmd.action.value,
+                cmd.args(),
+                "refused",
+                outcome.message,
+            )
             return outcome
         return await lane.execute(cmd)

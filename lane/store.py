@@ -26,57 +26,130 @@ STAGE_COLUMNS = [f"dur_{s.value}" for s in TIMED] + ["dur_fault"]
 def _v1(db: sqlite_utils.Database) -> None:
     db.table("cycles").create(
         {
-            "id": int, "lane": str, "lane_class": str, "plate": str, "plate_source": str,
-            "outcome": str, "reason": str, "started_at": str, "ended_at": str,
-            "started_mono": float, "ended_mono": float, "duration": float,
-            "receipt": str, "card_job": str, "retries": int,
+            "id": int,
+            "lane": str,
+            "lane_class": str,
+            "plate": str,
+            "plate_source": str,
+            "outcome": str,
+            "reason": str,
+            "started_at": str,
+            "ended_at": str,
+            "started_mono": float,
+            "ended_mono": float,
+            "duration": float,
+            "receipt": str,
+            "card_job": str,
+            "retries": int,
             **{c: float for c in STAGE_COLUMNS},
         },
         pk="id",
         defaults={"outcome": "open", "retries": 0, **{c: 0.0 for c in STAGE_COLUMNS}},
-    )  # fmt: skip
+    )
     db.table("cycles").create_index(["lane", "outcome"])
     db.table("cycles").create_index(["started_at"])
     db.table("events").create(
-        {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "source": str, "dest": str,
-         "trigger": str, "actor": str, "detail": str},
+        {
+            "id": int,
+            "at": str,
+            "mono": float,
+            "lane": str,
+            "cycle_id": int,
+            "source": str,
+            "dest": str,
+            "trigger": str,
+            "actor": str,
+            "detail": str,
+        },
         pk="id",
-    )  # fmt: skip
+    )
     db.table("events").create_index(["lane", "id"])
     db.table("events").create_index(["cycle_id"])
     db.table("device_events").create(
-        {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "device": str, "kind": str,
-         "detail": str},
+        {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "device": str, "kind": str, "detail": str},
         pk="id",
-    )  # fmt: skip
+    )
     db.table("operator_actions").create(
-        {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "operator": str, "action": str,
-         "args": str, "result": str, "message": str},
+        {
+            "id": int,
+            "at": str,
+            "mono": float,
+            "lane": str,
+            "cycle_id": int,
+            "operator": str,
+            "action": str,
+            "args": str,
+            "result": str,
+            "message": str,
+        },
         pk="id",
-    )  # fmt: skip
+    )
     db.table("notices").create(
-        {"id": int, "at": str, "mono": float, "lane": str, "cycle_id": int, "stage": str, "kind": str,
-         "code": str, "text": str},
+        {
+            "id": int,
+            "at": str,
+            "mono": float,
+            "lane": str,
+            "cycle_id": int,
+            "stage": str,
+            "kind": str,
+            "code": str,
+            "text": str,
+        },
         pk="id",
-    )  # fmt: skip
+    )
     db.table("lane_state").create(
-        {"lane": str, "state": str, "cycle_id": int, "since_at": str, "since_mono": float,
-         "faulted_from": str, "close_requested": int, "context": str},
+        {
+            "lane": str,
+            "state": str,
+            "cycle_id": int,
+            "since_at": str,
+            "since_mono": float,
+            "faulted_from": str,
+            "close_requested": int,
+            "context": str,
+        },
         pk="lane",
-    )  # fmt: skip
+    )
 
 
 def _v2(db: sqlite_utils.Database) -> None:
     """Who was served and with what: holder, licence, fee, plate evidence, photo, reprints."""
     cycles = db.table("cycles")
-    for column, kind in (("holder_name", str), ("nik", str), ("sim_number", str), ("sim_class", str),
-                         ("fee", int), ("plate_confidence", float), ("plate_evidence", str), ("photo_file", str),
-                         ("reprints", int), ("prereg_id", int)):  # fmt: skip
+    for column, kind in (
+        ("holder_name", str),
+        ("nik", str),
+        ("sim_number", str),
+        ("sim_class", str),
+        ("fee", int),
+        ("plate_confidence", float),
+        ("plate_evidence", str),
+        ("photo_file", str),
+        ("reprints", int),
+        ("prereg_id", int),
+    ):
         cycles.add_column(column, kind)
 
 
+def _v3(db: sqlite_utils.Database) -> None:
+    """Every card that came out of a printer: one valid card a renewal, the ones it replaced void."""
+    db.table("cards").create(
+        {
+            "job_id": str,
+            "cycle_id": int,
+            "lane": str,
+            "status": str,
+            "printed_at": str,
+            "voided_at": str,
+            "void_reason": str,
+        },
+        pk="job_id",
+    )
+    db.table("cards").create_index(["cycle_id"])
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -117,6 +190,8 @@ class TransitionRecord:
     keeps_cycle: bool
     cycle_update: dict[str, Any]
     snapshot: dict[str, Any]
+    card_printed: str | None = None  # job id of a card that came out with this transition
+    card_voided: tuple[str, str] | None = None  # (job id, reason) of a card this transition makes void
 
 
 class Store:
@@ -164,49 +239,119 @@ class Store:
         cycle_id = rec.cycle_id
         with self.transaction():
             if rec.open_cycle:
-                row = {"lane": rec.lane, "lane_class": rec.lane_class, "started_at": rec.when.iso,
-                       "started_mono": rec.when.mono}  # fmt: skip
+                row = {
+                    "lane": rec.lane,
+                    "lane_class": rec.lane_class,
+                    "started_at": rec.when.iso,
+                    "started_mono": rec.when.mono,
+                }
                 cycle_id = self._insert("cycles", row)
             self._insert(
                 "events",
-                {"at": rec.when.iso, "mono": rec.when.mono, "lane": rec.lane, "cycle_id": cycle_id,
-                 "source": rec.source, "dest": rec.dest, "trigger": rec.trigger, "actor": rec.actor,
-                 "detail": _json(rec.detail)}
-            )  # fmt: skip
+                {
+                    "at": rec.when.iso,
+                    "mono": rec.when.mono,
+                    "lane": rec.lane,
+                    "cycle_id": cycle_id,
+                    "source": rec.source,
+                    "dest": rec.dest,
+                    "trigger": rec.trigger,
+                    "actor": rec.actor,
+                    "detail": _json(rec.detail),
+                },
+            )
             if cycle_id is not None and rec.cycle_update:
                 sets = ", ".join(f"[{k}] = ?" for k in rec.cycle_update)
                 self.db.conn.execute(f"UPDATE cycles SET {sets} WHERE id = ?", [*rec.cycle_update.values(), cycle_id])
+            if rec.card_printed:
+                self._insert(
+                    "cards",
+                    {
+                        "job_id": rec.card_printed,
+                        "cycle_id": cycle_id,
+                        "lane": rec.lane,
+                        "status": "valid",
+                        "printed_at": rec.when.iso,
+                    },
+                )
+            if rec.card_voided:
+                self.db.conn.execute(
+                    "UPDATE cards SET status = 'void', voided_at = ?, void_reason = ? WHERE job_id = ?",
+                    [rec.when.iso, rec.card_voided[1], rec.card_voided[0]],
+                )
             held = cycle_id if rec.keeps_cycle else None
-            snapshot = {**rec.snapshot, "lane": rec.lane, "state": rec.dest, "cycle_id": held,
-                        "since_at": rec.when.iso, "since_mono": rec.when.mono,
-                        "context": _json(rec.snapshot.get("context", {}))}  # fmt: skip
-            self.db.conn.execute(f"INSERT OR REPLACE INTO lane_state ({', '.join(snapshot)}) VALUES "
-                            f"({', '.join('?' for _ in snapshot)})", list(snapshot.values()))  # fmt: skip
+            snapshot = {
+                **rec.snapshot,
+                "lane": rec.lane,
+                "state": rec.dest,
+                "cycle_id": held,
+                "since_at": rec.when.iso,
+                "since_mono": rec.when.mono,
+                "context": _json(rec.snapshot.get("context", {})),
+            }
+            self.db.conn.execute(
+                f"INSERT OR REPLACE INTO lane_state ({', '.join(snapshot)}) VALUES "
+                f"({', '.join('?' for _ in snapshot)})",
+                list(snapshot.values()),
+            )
         return held
 
-    def device_event(self, lane: str, cycle_id: int | None, when: Stamp, device: str, kind: str,
-                     detail: dict[str, Any]) -> None:  # fmt: skip
+    def device_event(
+        self, lane: str, cycle_id: int | None, when: Stamp, device: str, kind: str, detail: dict[str, Any]
+    ) -> None:
         self._insert(
             "device_events",
-            {"at": when.iso, "mono": when.mono, "lane": lane, "cycle_id": cycle_id, "device": device,
-             "kind": kind, "detail": _json(detail)}
-        )  # fmt: skip
+            {
+                "at": when.iso,
+                "mono": when.mono,
+                "lane": lane,
+                "cycle_id": cycle_id,
+                "device": device,
+                "kind": kind,
+                "detail": _json(detail),
+            },
+        )
 
-    def operator_action(self, lane: str, cycle_id: int | None, when: Stamp, operator: str, action: str,
-                        args: dict[str, Any], result: str, message: str) -> None:  # fmt: skip
+    def operator_action(
+        self,
+        lane: str,
+        cycle_id: int | None,
+        when: Stamp,
+        operator: str,
+        action: str,
+        args: dict[str, Any],
+        result: str,
+        message: str,
+    ) -> None:
         self._insert(
             "operator_actions",
-            {"at": when.iso, "mono": when.mono, "lane": lane, "cycle_id": cycle_id, "operator": operator,
-             "action": action, "args": _json(args), "result": result, "message": message}
-        )  # fmt: skip
+            {
+                "at": when.iso,
+                "mono": when.mono,
+                "lane": lane,
+                "cycle_id": cycle_id,
+                "operator": operator,
+                "action": action,
+                "args": _json(args),
+                "result": result,
+                "message": message,
+            },
+        )
 
-    def notice(self, lane: str, cycle_id: int | None, when: Stamp, stage: str, kind: str, code: str,
-               text: str) -> None:  # fmt: skip
+    def notice(self, lane: str, cycle_id: int | None, when: Stamp, stage: str, kind: str, code: str, text: str) -> None:
         self._insert(
             "notices",
-            {"at": when.iso, "mono": when.mono, "lane": lane, "cycle_id": cycle_id, "stage": stage,
-             "kind": kind, "code": code, "text": text}
-        )  # fmt: skip
+            {
+                "at": when.iso,
+                "mono": when.mono,
+                "lane": lane,
+                "cycle_id": cycle_id,
+                "stage": stage,
+                "kind": kind,
+                "code": code,
+                "text": text,
+            },
+        )
 
     def update_cycle(self, cycle_id: int, values: dict[str, Any]) -> None:
         with self.transaction():

@@ -47,8 +47,13 @@ def summarise(db: sqlite_utils.Database, target_s: float, path: str, since_id: i
     count = {k: sum(1 for r in rows if r["outcome"] == k) for k in ("completed", "rejected", "aborted", "open")}
     done = sorted(float(r["duration"]) for r in rows if r["outcome"] == "completed")
     return Summary(
-        completed=count["completed"], rejected=count["rejected"], aborted=count["aborted"], open=count["open"],
-        median_s=statistics.median(done) if done else None, p90_s=p90(done) if done else None,
+        completed=count["completed"],
+        rejected=count["rejected"],
+        aborted=count["aborted"],
+        open=count["open"],
+        median_s=statistics.median(done) if done else None,
+        p90_s=p90(done) if done else None,
         under_target=sum(1 for d in done if d < target_s) / len(done) if done else None,
-        target_s=target_s, db=path,
-    )  # fmt: skip
+        target_s=target_s,
+        db=path,
+    )

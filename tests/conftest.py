@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -12,11 +13,14 @@ import pytest
 
 from devices import registry
 from devices.virtual import Vehicle, VirtualLane
+from flows import population
 from flows.renewal import make_flow
 from flows.states import Stage
 from lane.clock import Clock, TimeWarpLoop
 from lane.commands import Action, Command, Outcome
 from lane.controller import LaneController
+from lane.registry import Registry
+from lane.rules import RenewalRules
 from lane.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,15 +37,37 @@ def run_virtual(main: Callable[[Clock], Awaitable[Any]]) -> Any:
 class Rig:
     """One lane, its virtual world and its store; helpers to drive it the way people would."""
 
-    def __init__(self, clock: Clock, db: Path, lane_class: str = "A", print_seconds: float = 25.0,
-                 reader: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self, clock: Clock, db: Path, lane_class: str = "A", print_seconds: float = 25.0, reader: Any = None
+    ) -> None:
         self.clock = clock
         self.store = Store(db, durable=False)
         devices = registry.build("virtual", "L1", clock, print_seconds=print_seconds)
         self.world: VirtualLane = devices.world
-        self.lane = LaneController("L1", make_flow(lane_class), devices, self.store, clock, fee=80000,
-                                   office="TEST", reader=reader, plate_wait=5.0)  # fmt: skip
-        self.vehicle = Vehicle("G 1234 AB")
+        self.registry = Registry(db.parent / "registry.db")
+        today = clock.wall().date()
+        if self.registry.count() == 0:
+            self.registry.seed(400, 7, today)
+        flow = make_flow(lane_class)
+        self.holder = self.registry.sample(random.Random(1), flow.classes_served, today)
+        self.documents = {
+            "nik": self.holder.nik,
+            "sim": self.holder.sim_number,
+            **population.certificates(random.Random(2), today, 180),
+        }
+        rules = RenewalRules(self.registry, {"A": 80000, "C": 75000, "C I": 75000, "C II": 75000}, "TEST")
+        self.lane = LaneController(
+            "L1",
+            flow,
+            devices,
+            self.store,
+            clock,
+            rules=rules,
+            reader=reader,
+            plate_wait=5.0,
+            photo_dir=db.parent / "photos",
+        )
+        self.vehicle = Vehicle("G 1234 AB", face_seed=3)
 
     async def until(self, predicate: Callable[[], bool], limit: float = 3600.0, step: float = 0.25) -> None:
         deadline = self.clock.monotonic() + limit
@@ -53,8 +79,8 @@ class Rig:
     async def at(self, stage: Stage) -> None:
         await self.until(lambda: self.lane.stage is stage)
 
-    async def cmd(self, action: Action, **args: str) -> Outcome:
-        return await self.lane.execute(Command("L1", action, "op-test", **args))
+    async def cmd(self, action: Action, data: dict[str, str] | None = None, **args: str) -> Outcome:
+        return await self.lane.execute(Command("L1", action, "op-test", data=data or {}, **args))
 
     async def drive_to(self, target: Stage) -> None:
         """Take a fresh lane (idle) to `target` by the normal path of a renewal."""
@@ -80,18 +106,19 @@ class Rig:
         if target is Stage.REJECTED:
             assert (await self.cmd(Action.REJECT, reason="no health certificate")).ok
             return
-        assert (await self.cmd(Action.CONFIRM)).ok
+        outcome = await self.cmd(Action.DOCUMENTS, data=self.documents)
+        assert outcome.ok, outcome.message
         if target is Stage.PAYMENT:
             return
-        await self.until(lambda: bool(self.world.payment.pending))
-        assert self.world.payment.pay(f"L1-{lane.cycle_id:06d}")
-        await self.at(Stage.PHOTO)
         if target is Stage.PHOTO:
-            return
-        await self.until(lambda: lane.pending.get("what") == "photo")
+            self.vehicle.extras["photo_issue"] = "helmet"  # the photo fails the gate: the lane stays in photo
         if target is Stage.FAULT:
             self.world.printer.stock = 0
-        assert (await self.cmd(Action.CONFIRM)).ok
+        await self.until(lambda: bool(self.world.payment.pending))
+        assert self.world.payment.pay(f"L1-{lane.cycle_id:06d}")
+        if target is Stage.PHOTO:
+            await self.at(Stage.PHOTO)
+            return
         if target in (Stage.PRINTING, Stage.FAULT):
             await self.at(target)
             return
@@ -118,6 +145,7 @@ def rig_factory(tmp_path: Path) -> Callable[..., Any]:
             finally:
                 await rig.lane.stop()
                 rig.store.close()
+                rig.registry.close()
 
         return run_virtual(main)
 

@@ -82,9 +82,12 @@ def test_printer_errors_have_causes_and_nothing_is_printed(state: str) -> None:
     async def main(clock: Clock) -> tuple[str, list[str], str]:
         lane = _lane(clock)
         printer = lane.printer
-        {"feeder_empty": lambda: setattr(printer, "stock", 0), "ribbon_ended": lambda: setattr(printer, "ribbon", 0),
-         "cover_open": lambda: setattr(printer, "cover_open", True),
-         "card_jam": lambda: setattr(printer, "jammed", True)}[state]()  # fmt: skip
+        {
+            "feeder_empty": lambda: setattr(printer, "stock", 0),
+            "ribbon_ended": lambda: setattr(printer, "ribbon", 0),
+            "cover_open": lambda: setattr(printer, "cover_open", True),
+            "card_jam": lambda: setattr(printer, "jammed", True),
+        }[state]()
         with pytest.raises(DeviceFault) as err:
             await printer.print_card(PrintJob("J1", CARD))
         return err.value.cause, printer.cards, printer.health.value
@@ -141,6 +144,12 @@ def test_drive_in_and_out_move_the_loops_in_order() -> None:
         return seen
 
     assert run_virtual(main) == [
-        ("entry_loop", True), ("entry_safety", True), ("entry_safety", False), ("entry_loop", False),
-        ("exit_safety", True), ("exit_loop", True), ("exit_safety", False), ("exit_loop", False),
-    ]  # fmt: skip
+        ("entry_loop", True),
+        ("entry_safety", True),
+        ("entry_safety", False),
+        ("entry_loop", False),
+        ("exit_safety", True),
+        ("exit_loop", True),
+        ("exit_safety", False),
+        ("exit_loop", False),
+    ]

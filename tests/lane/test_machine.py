@@ -21,6 +21,8 @@ def test_a_renewal_end_to_end(rig_factory: Any) -> None:
         asyncio_task = rig.world.drive_out()
         await asyncio_task
         await rig.at(Stage.IDLE)
+        cards = rig.rows("select job_id, status from cards")
+        assert cards == [{"job_id": "L1-000001-1", "status": "valid"}]
         return rig.rows("select * from cycles")
 
     cycles = rig_factory(scenario)
@@ -28,7 +30,9 @@ def test_a_renewal_end_to_end(rig_factory: Any) -> None:
     cycle = cycles[0]
     assert cycle["outcome"] == "completed"
     assert cycle["plate"] == "G 1234 AB" and cycle["plate_source"] == "operator"
-    assert cycle["receipt"] and cycle["card_job"] == "L1-000001"
+    assert cycle["receipt"] and cycle["card_job"] == "L1-000001-1"
+    assert cycle["holder_name"] and len(cycle["nik"]) == 16 and cycle["sim_class"] == "A"
+    assert cycle["fee"] == 80000 and cycle["photo_file"].endswith("-ok.png")
     stage_sum = sum(cycle[f"dur_{s.value}"] for s in TIMED)
     assert stage_sum == pytest.approx(cycle["duration"], abs=0.01)
     for stage in ("arrived", "photo", "printing", "exiting"):  # the stages where devices take time
@@ -124,7 +128,7 @@ def test_fault_resume_and_abort_are_ways_out(rig_factory: Any) -> None:
         rig.world.refill()
         assert (await rig.cmd(Action.RESUME)).ok
         await rig.at(Stage.HANDOVER)
-        assert rig.world.printer.cards == ["L1-000001"]
+        assert rig.world.printer.cards == ["L1-000001-1"]
         assert (await rig.cmd(Action.ABORT, reason="driver left the lane")).ok
         await rig.at(Stage.REJECTED)
         await rig.world.drive_out()

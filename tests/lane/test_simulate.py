@@ -71,8 +71,7 @@ def test_simulate_is_reproducible(tmp_path: Path, capsys: Any) -> None:
 
 def test_demo_plain_runs_a_few_renewals(tmp_path: Path, capsys: Any) -> None:
     db = tmp_path / "demo.db"
-    code = main(["demo", "--renewals", "3", "--speed", "400", "--db", str(db), "--plain",
-                 "--plate-reader", "operator"])  # fmt: skip
+    code = main(["demo", "--renewals", "3", "--speed", "100", "--db", str(db), "--plain", "--plate-reader", "operator"])
     out = capsys.readouterr().out
     assert code == 0
     assert ("idle -> arrived" in out and "exiting -> idle" in out) or "rejected -> idle" in out
@@ -84,8 +83,22 @@ def test_demo_plain_runs_a_few_renewals(tmp_path: Path, capsys: Any) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_run_starts_every_lane_and_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
     db = tmp_path / "run.db"
-    proc = subprocess.Popen([sys.executable, "-m", "lane.cli", "--config", str(ROOT / "config/site.toml"), "run",
-                             "--db", str(db), "--plain"], cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lane.cli",
+            "--config",
+            str(ROOT / "config/site.toml"),
+            "run",
+            "--db",
+            str(db),
+            "--plain",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

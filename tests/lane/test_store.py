@@ -12,9 +12,21 @@ from lane.store import SCHEMA_VERSION, Stamp, Store, StoreError, TransitionRecor
 
 
 def _rec(**over: object) -> TransitionRecord:
-    base = dict(lane="L1", lane_class="A", when=Stamp(datetime(2026, 1, 1, tzinfo=UTC), 1.0), source="idle",
-                dest="arrived", trigger="vehicle_arrived", actor="entry_loop", detail={}, cycle_id=None,
-                open_cycle=True, keeps_cycle=True, cycle_update={}, snapshot={"context": {}})  # fmt: skip
+    base = dict(
+        lane="L1",
+        lane_class="A",
+        when=Stamp(datetime(2026, 1, 1, tzinfo=UTC), 1.0),
+        source="idle",
+        dest="arrived",
+        trigger="vehicle_arrived",
+        actor="entry_loop",
+        detail={},
+        cycle_id=None,
+        open_cycle=True,
+        keeps_cycle=True,
+        cycle_update={},
+        snapshot={"context": {}},
+    )
     base.update(over)
     return TransitionRecord(**base)  # type: ignore[arg-type]
 
@@ -46,8 +58,17 @@ def test_transition_opens_a_cycle_and_snapshots_the_lane(tmp_path: Path) -> None
     assert cycle == 1
     snap = store.lane_snapshot("L1")
     assert snap is not None and snap["state"] == "arrived" and snap["cycle_id"] == 1
-    left = store.transition(_rec(source="exiting", dest="idle", trigger="vehicle_left", cycle_id=1, open_cycle=False,
-                                 keeps_cycle=False, cycle_update={"outcome": "completed"}))  # fmt: skip
+    left = store.transition(
+        _rec(
+            source="exiting",
+            dest="idle",
+            trigger="vehicle_left",
+            cycle_id=1,
+            open_cycle=False,
+            keeps_cycle=False,
+            cycle_update={"outcome": "completed"},
+        )
+    )
     assert left is None
     assert store.cycle(1)["outcome"] == "completed"
     assert store.lane_snapshot("L1")["cycle_id"] is None  # type: ignore[index]
