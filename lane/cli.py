@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from lane import clock as clocks
-from lane import registry_cli
+from lane import plates_cli, registry_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.run import SimPlan, run_forever, simulate
 from lane.site import lanes_for
@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("check-config", help="check the site file and print what it configures")
     registry_cli.add_parser(sub)
+    plates_cli.add_parser(sub)
     return p
 
 
@@ -70,6 +71,8 @@ def _start_of_day(config: SiteConfig) -> datetime:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "plates":  # reads image files; needs no site
+        return plates_cli.run(args)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract: one thread a read; reads run side by side
     try:
         config = load(args.config)

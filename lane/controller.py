@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from lane.rules import RenewalRules, holder_dict
 from lane.store import Store
 from plates.grammar import PlateGrammarError, parse
 from plates.reading import PlateReading, Reader
+from plates.vote import Voter
 
 log = logging.getLogger(__name__)
 
@@ -214,35 +214,41 @@ class LaneController(LaneCore):
                 continue  # something moved under the boom: it went back up; wait for it to clear again
 
     async def _run_plate(self) -> None:
+        """Read camera frames until `agreement` readings agree character by character (plates.vote), then record
+        the plate with the best frame's crop as evidence; after `plate_wait` seconds, ask the operator."""
         if self.reader is None:
             self.request("plate", why="no plate reader on this lane")
             return
-        votes: Counter[str] = Counter()
-        best: dict[str, PlateReading] = {}
+        voter = Voter(self.agreement)
         deadline = self.clock.monotonic() + self.plate_wait
         try:
             while self.clock.monotonic() < deadline:
                 frame = await self.devices.plate_camera.capture()
                 reading = await self.clock.run_blocking(self.reader, frame.image)
-                if not isinstance(reading, PlateReading):
-                    continue
-                votes[reading.text] += 1
-                if reading.confidence > getattr(best.get(reading.text), "confidence", -1.0):
-                    best[reading.text] = reading
-                if votes[reading.text] >= self.agreement:
-                    chosen = best[reading.text]
+                agreed = voter.add(reading) if isinstance(reading, PlateReading) else None
+                if agreed is not None:
                     await self.fire(
                         "plate_read",
                         actor="camera",
-                        plate=chosen.text,
+                        plate=agreed.text,
                         plate_source="camera",
-                        confidence=round(chosen.confidence, 3),
+                        plate_confidence=round(agreed.confidence, 3),
+                        plate_evidence=self._save_evidence(agreed),
                     )
                     return
         except DeviceError as err:
             self.alert(err.cause, str(err))
-        why = f"no agreed reading in {self.plate_wait:g} s" + (f" (seen: {', '.join(votes)})" if votes else "")
-        self.request("plate", why=why)
+        seen = ", ".join(f"{text} x{n}" for text, n in voter.seen.items())
+        self.request("plate", why=f"no agreed reading in {self.plate_wait:g} s" + (f" (seen: {seen})" if seen else ""))
+
+    def _save_evidence(self, reading: PlateReading) -> str:
+        """The best frame's plate crop, kept with the cycle: `var/plates/<lane>-<cycle>.png`."""
+        name = f"{self.lane_id}-{self.cycle_id or 0:06d}.png"
+        if self.photo_dir is not None and reading.crop is not None:
+            folder = self.photo_dir.parent / "plates"
+            folder.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(folder / name), reading.crop)
+        return name
 
     async def _run_documents(self) -> None:
         prefill = self.rules.prefill(str(self.ctx.get("plate", "")), self.clock.wall())

@@ -1,0 +1,136 @@
+"""Plate reading figures, run by hand (`.venv/bin/python benchmarks/plates.py`):
+
+1. id-crops (../shared/data/plates/id-crops, rows with format_ok=0 left out): exact-plate accuracy, character
+   accuracy (1 - edit distance / length, over all plates), expiry lines read, median and 95th-percentile ms a crop;
+2. scenes-eu: the share of labelled plates found (box IoU >= 0.5) as the first candidate and among the candidates the
+   reader tries, and ms a frame to find them;
+3. synthetic scenes (devices.render.scene, 1280x720): plates found, plates read exactly, ms a frame (find and read).
+Goals: >= 90% exact on id-crops, >= 90% of scene plates found, median <= 60 ms a crop and <= 200 ms a frame.
+Skips the real sets with a message when ../shared is absent. `--engine pytesseract` compares the slower back-end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from devices import render  # noqa: E402
+from plates.engine import Engine, PytesseractEngine, TesserocrEngine  # noqa: E402
+from plates.locate import iou, locate  # noqa: E402
+from plates.reader import PlateReader, ReaderSettings  # noqa: E402
+from plates.reading import PlateReading  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "plates"
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[len(b)]
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def id_crops(reader: PlateReader, limit: int | None, show_failures: bool) -> None:
+    folder = DATA / "id-crops"
+    with (folder / "labels.csv").open(newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["format_ok"] == "1"][:limit]
+    exact, char_err, chars, expiry, times = 0, 0, 0, 0, []
+    for r in rows:
+        image = cv2.imread(str(folder / r["file"]))
+        t0 = time.perf_counter()
+        got = reader.read_crop(image)
+        times.append((time.perf_counter() - t0) * 1000)
+        truth = r["plate_text"].replace(" ", "")
+        text = got.compact if isinstance(got, PlateReading) else ""
+        exact += text == truth
+        char_err += min(len(truth), edit_distance(text, truth))
+        chars += len(truth)
+        expiry += bool(isinstance(got, PlateReading) and got.expiry)
+        if show_failures and text != truth:
+            print(f"    {r['file']}: read {text or '-'} ({getattr(got, 'reason', '')}) truth {truth}")
+    n = len(rows)
+    print(f"id-crops: {n} plates: exact {exact / n:.1%}, characters {1 - char_err / chars:.1%}, "
+          f"expiry read on {expiry / n:.0%}, ms a crop median {statistics.median(times):.0f} "
+          f"p95 {pct(times, 95):.0f}")  # fmt: skip
+
+
+def scenes_eu(reader: PlateReader, limit: int | None) -> None:
+    folder = DATA / "scenes-eu"
+    with (folder / "labels.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))[:limit]
+    first, anywhere, times = 0, 0, []
+    k = reader.settings.candidates
+    for r in rows:
+        image = cv2.imread(str(folder / r["file"]))
+        truth = (int(r["x"]), int(r["y"]), int(r["w"]), int(r["h"]))
+        t0 = time.perf_counter()
+        found = locate(image, limit=k)
+        times.append((time.perf_counter() - t0) * 1000)
+        overlaps = [iou(c.box, truth) for c in found]
+        first += bool(overlaps and overlaps[0] >= 0.5)
+        anywhere += any(o >= 0.5 for o in overlaps)
+    n = len(rows)
+    print(
+        f"scenes-eu: {n} frames: plate found first {first / n:.1%}, among the {k} candidates read "
+        f"{anywhere / n:.1%}; ms a frame (finding) median {statistics.median(times):.0f} p95 {pct(times, 95):.0f}"
+    )
+
+
+def synthetic(reader: PlateReader, count: int) -> None:
+    rng = np.random.default_rng(2024)
+    found, exact, times = 0, 0, []
+    for seed in range(count):
+        plate = render.random_plate(rng)
+        frame, box = render.scene(plate, seed=seed, motorcycle=seed % 4 == 3)
+        t0 = time.perf_counter()
+        got = reader(frame)
+        times.append((time.perf_counter() - t0) * 1000)
+        if isinstance(got, PlateReading):
+            found += bool(got.box and iou(got.box, box) >= 0.5)
+            exact += got.text == plate
+    print(
+        f"synthetic scenes: {count} frames 1280x720: plate found {found / count:.1%}, read exactly "
+        f"{exact / count:.1%}; ms a frame (find and read) median {statistics.median(times):.0f} "
+        f"p95 {pct(times, 95):.0f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--engine", choices=["tesserocr", "pytesseract"], default="tesserocr")
+    p.add_argument("--limit", type=int, default=None, help="at most this many images a set")
+    p.add_argument("--synthetic", type=int, default=40, help="synthetic scenes (default 40)")
+    p.add_argument("--failures", action="store_true", help="list the id-crops read wrong")
+    args = p.parse_args(argv)
+    engine: Engine = TesserocrEngine() if args.engine == "tesserocr" else PytesseractEngine()
+    reader = PlateReader(ReaderSettings(), engine)
+    print(f"engine {engine.name}; settings {reader.settings}")
+    if DATA.is_dir():
+        id_crops(reader, args.limit, args.failures)
+        scenes_eu(reader, args.limit)
+    else:
+        print(f"skipped id-crops and scenes-eu: {DATA} is absent (no ../shared beside the project)")
+    synthetic(reader, args.synthetic)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""`lane plates read IMAGE...`: read the number plate in image files and print, for each, the plate found (or why
+none), its confidence and the time taken; `--json` prints one JSON object a line (file, plate, confidence, ms,
+reason, plus region, expiry and box). Files that cannot be opened or decoded are reported as "no plate" with the
+reason. Exit code 0 when every file was an image, 1 when some were not (missing, unreadable, not an image)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from plates.reader import PlateReader, ReaderSettings
+from plates.reading import Image, NoPlate, PlateReading, u8
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add `plates` (with its `read` subcommand) to the `lane` command's subparsers."""
+    plates: argparse.ArgumentParser = subparsers.add_parser("plates", help="number plates: read plates in image files")
+    sub = plates.add_subparsers(dest="plates_command", required=True, metavar="PLATES_COMMAND")
+    read = sub.add_parser("read", help="read the plate in each image file")
+    read.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="image files (JPEG, PNG, ...)")
+    read.add_argument("--json", action="store_true", help="one JSON object a line")
+    read.add_argument("--crop", action="store_true", help="the images are plates already cut out")
+    read.add_argument("--candidates", type=int, default=ReaderSettings.candidates,
+                      help="plate candidates read per image (default %(default)s)")  # fmt: skip
+    return plates
+
+
+def load_image(path: Path) -> tuple[Image | None, str]:
+    """The image in a file, or None and the reason (missing, empty, too big, not an image)."""
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            return None, "empty file"
+        if size > MAX_FILE_BYTES:
+            return None, f"file too large ({size} bytes)"
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as err:
+        return None, f"cannot open: {err.strerror or err}"
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        return None, "not an image file"
+    return u8(image), ""
+
+
+def run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    reader = PlateReader(ReaderSettings(candidates=max(1, min(10, args.candidates))))
+    failed = 0
+    for path in args.images:
+        t0 = time.perf_counter()
+        image, why = load_image(path)
+        result: PlateReading | NoPlate
+        if image is None:
+            failed += 1
+            result = NoPlate(why)
+        else:
+            result = reader.read_crop(image) if args.crop else reader(image)
+        ms = (time.perf_counter() - t0) * 1000.0
+        row: dict[str, Any] = {"file": str(path), "plate": None, "confidence": None, "ms": round(ms, 1), "reason": ""}
+        if isinstance(result, NoPlate):
+            row["reason"] = result.reason
+        else:
+            row.update(plate=result.text, confidence=result.confidence, region=result.region,
+                       expiry=result.expiry or None, box=list(result.box) if result.box else None)  # fmt: skip
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+        elif row["plate"] is None:
+            print(f"{path}: no plate ({row['reason']})  {ms:.0f} ms")
+        else:
+            expiry = f", expires {row['expiry']}" if row.get("expiry") else ""
+            print(f"{path}: {row['plate']}  confidence {row['confidence']:.2f}  {ms:.0f} ms  ({row['region']}{expiry})")
+        sys.stdout.flush()
+    return 1 if failed else 0

@@ -1,0 +1,62 @@
+"""`lane plates read`: plain and JSON output, and files that are not images."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import cv2
+import pytest
+
+from devices import render
+from lane import plates_cli
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    parser = argparse.ArgumentParser(prog="lane")
+    plates_cli.add_parser(parser.add_subparsers(dest="command"))
+    code = plates_cli.run(parser.parse_args(argv))
+    return code, capsys.readouterr().out
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    good = tmp_path / "frame.png"
+    cv2.imwrite(str(good), render.plate_frame("G 1234 AB", seed=1))
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    text = tmp_path / "notes.txt"
+    text.write_text("G 1234 AB")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    black = tmp_path / "black.png"
+    cv2.imwrite(str(black), render.plate_frame(None) * 0)
+    return {"good": good, "corrupt": corrupt, "text": text, "empty": empty, "black": black,
+            "missing": tmp_path / "missing.png"}  # fmt: skip
+
+
+def test_json_lines(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    order = ["good", "corrupt", "text", "empty", "black", "missing"]
+    code, out = run(["plates", "read", "--json", *(str(files[k]) for k in order)], capsys)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["file"] for r in rows] == [str(files[k]) for k in order]
+    assert all({"file", "plate", "confidence", "ms", "reason"} <= set(r) for r in rows)
+    assert rows[0]["plate"] == "G 1234 AB" and 0 < rows[0]["confidence"] <= 1 and rows[0]["reason"] == ""
+    for r in rows[1:]:
+        assert r["plate"] is None and r["confidence"] is None and r["reason"], r
+    assert rows[4]["reason"] == "black image"
+    assert code == 1, "some files were not images"
+
+
+def test_plain_output(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(["plates", "read", str(files["good"])], capsys)
+    assert code == 0
+    assert "G 1234 AB" in out and "confidence" in out and " ms" in out
+
+
+def test_crop_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    crop = tmp_path / "crop.png"
+    cv2.imwrite(str(crop), render.plate_image("AD 8821 XY", black=True))
+    code, out = run(["plates", "read", "--crop", "--json", str(crop)], capsys)
+    assert code == 0 and json.loads(out)["plate"] == "AD 8821 XY"
