@@ -14,6 +14,7 @@ import numpy as np
 
 Image = np.ndarray[Any, np.dtype[np.uint8]]
 CARD_W, CARD_H = 1016, 648
+MIN_SCALE = 0.45  # the smallest text still legible on the card
 
 #: Field name -> (x, y, width, height) box on the card, in dots.
 LAYOUT: Mapping[str, tuple[int, int, int, int]] = {
@@ -34,15 +35,21 @@ LAYOUT: Mapping[str, tuple[int, int, int, int]] = {
 
 
 def fit_text(img: Image, text: str, box: tuple[int, int, int, int], color: tuple[int, int, int]) -> None:
-    """Draw `text` inside `box`, shrinking the font until it fits."""
-    x, y, w, h = box
+    """Draw `text` inside `box`, descenders, stroke width and anti-aliasing included, shrinking the font until
+    it fits."""
+    x, y, w, h = box[0] + 2, box[1] + 2, box[2] - 4, box[3] - 4  # anti-aliasing reaches a pixel past the stroke
     font = cv2.FONT_HERSHEY_SIMPLEX
-    scale, thick = h / 30.0, max(1, h // 18)
-    (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
-    if tw > w:
-        scale *= w / tw
-        (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
-    cv2.putText(img, text, (x, y + (h + th) // 2), font, scale, color, thick, cv2.LINE_AA)
+    scale = h / 30.0
+    while True:
+        thick = max(1, round(scale * 30 / 18))
+        (tw, th), base = cv2.getTextSize(text, font, scale, thick)
+        if tw + thick <= w and th + base + thick <= h:
+            break
+        if scale > MIN_SCALE:
+            scale *= 0.9
+        else:  # legible no smaller: cut the text short, marked with a full stop
+            text = text[:-2].rstrip() + "."
+    cv2.putText(img, text, (x + thick // 2, y + h - base - thick // 2), font, scale, color, thick, cv2.LINE_AA)
 
 
 def compose(fields: Mapping[str, str], photo: Image | None) -> Image:

@@ -124,12 +124,15 @@ def _certificate(kind: str, number: str, issued: str, pattern: str, today: date,
     if not number:
         return [failure(f"{kind}_missing")]
     out = []
-    if len(number) > MAX_FIELD or not re.fullmatch(pattern, number):
+    if len(number) > MAX_FIELD or not number.isascii() or not re.fullmatch(pattern, number):
         out.append(failure(f"{kind}_number"))
-    try:
-        day = date.fromisoformat(issued.strip()) if len(issued) <= 10 else None
-    except ValueError:
-        day = None
+    issued = issued.strip()
+    day = None
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", issued):  # YYYY-MM-DD only
+        try:
+            day = date.fromisoformat(issued)
+        except ValueError:
+            day = None
     if day is None or day > today:
         out.append(failure(f"{kind}_date"))
     elif (today - day).days > max_days:

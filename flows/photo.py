@@ -93,6 +93,8 @@ def assess(image: Image, rules: PhotoRules = PhotoRules()) -> PhotoVerdict:
         return PhotoVerdict(("no_image",))
     h, w = gray.shape
     faces = _faces(gray, 20, DETECT_WIDTH)
+    if len(faces) == 1 and faces[0][2] > 0.5 * w:
+        faces = _inner_face(gray, faces[0])
     if len(faces) == 0:
         return PhotoVerdict(("no_face",))
     if len(faces) > 1:
@@ -140,6 +142,15 @@ def _faces(gray: Image, min_size: int, width: int) -> list[tuple[int, ...]]:
         cv2.equalizeHist(small), scaleFactor=1.1, minNeighbors=6, minSize=(min_size, min_size)
     )
     return _outermost_removed([tuple(round(int(v) / k) for v in f) for f in found])
+
+
+def _inner_face(gray: Image, box: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """A big box from the small copy may be the cascade's false "face" around head and shoulders, with the real,
+    smaller face inside it missed at that scale: look inside at full resolution. The box stands if nothing
+    clearly smaller is found in it."""
+    x, y, bw, bh = box
+    inner = [f for f in _faces(gray[y : y + bh, x : x + bw], 20, bw) if f[2] < 0.7 * bw]
+    return [(x + f[0], y + f[1], f[2], f[3]) for f in inner] if inner else [box]
 
 
 def _outermost_removed(faces: list[tuple[int, ...]]) -> list[tuple[int, ...]]:

@@ -101,12 +101,16 @@ class Registry:
                 raise RegistryError(f"{path}: missing columns: {', '.join(missing)}")
             for line, row in enumerate(reader, start=2):
                 try:
-                    holder = _holder({**row, "bpjs_active": row["bpjs_active"].strip() in ("1", "true", "yes")})
+                    if any(row.get(c) is None for c in COLUMNS):
+                        raise ValueError("the row has fewer fields than the header")
+                    values = {**row, "sim_number": normalise_sim(row["sim_number"]),
+                              "bpjs_active": row["bpjs_active"].strip().lower() in ("1", "true", "yes")}
+                    holder = _holder(values)
                     niks.parse(holder.nik, today)
-                    if not normalise_sim(holder.sim_number).isdigit():
+                    if not holder.sim_number.isascii() or not holder.sim_number.isdigit():
                         raise ValueError("sim_number is not digits")
                     good.append(holder)
-                except (ValueError, KeyError) as err:
+                except (ValueError, KeyError, TypeError, AttributeError) as err:
                     errors.append(f"{path}:{line}: {err}")
         return self.add(good), errors
 
