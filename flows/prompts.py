@@ -24,7 +24,7 @@ PROMPTS: Mapping[str, Prompt] = {
     "photo": ("Lepaskan helm/kacamata, lihat ke kamera", "Remove helmet/glasses, look at the camera"),
     "photo@A": ("Silakan turun, berdiri di depan kamera", "Please step out and stand in front of the camera"),
     "photo@C": ("Lepaskan helm & kacamata, lihat ke kamera", "Take off helmet & glasses, look at the camera"),
-    "printing": ("SIM sedang dicetak, mohon tunggu", "Your licence is being printed, please wait"),
+    "printing": ("SIM sedang dicetak, tunggu ±{remaining} detik", "Your licence is being printed: about {remaining} s"),
     "handover": ("Ambil SIM baru Anda di loket", "Collect your new licence at the window"),
     "exiting": ("Terima kasih, silakan jalan", "Thank you, please drive on"),
     "rejected": ("Maaf, tidak dapat diproses: {reason}", "Sorry, cannot be processed: {reason}"),
@@ -42,12 +42,20 @@ PROMPTS: Mapping[str, Prompt] = {
 }
 
 
-def prompt(code: str, stage: str = "", variant: str = "", **values: object) -> Prompt:
+#: The values a prompt may use: {fee} (rupiah), {reason} (why a renewal was refused), {remaining} (seconds the
+#: driver still waits in this stage, by its budget).
+PLACEHOLDERS = frozenset({"fee", "reason", "remaining"})
+
+
+def prompt(code: str, stage: str = "", variant: str = "", table: Mapping[str, Prompt] | None = None,
+           **values: object) -> Prompt:  # fmt: skip
     """The prompt for `code`, most specific first: "<code>.<stage>@<variant>", "<code>@<variant>",
-    "<code>.<stage>", "<code>" (variant is the lane class, A or C), with `{placeholders}` filled in."""
+    "<code>.<stage>", "<code>" (variant is the lane class, A or C), from `table` (the site's texts, by default
+    these), with `{placeholders}` filled in."""
+    texts = PROMPTS if table is None else table
     keys = [f"{code}.{stage}@{variant}", f"{code}@{variant}", f"{code}.{stage}", code]
-    key = next((k for k in keys if k in PROMPTS), "fault")
-    indonesian, english = PROMPTS[key]
+    key = next((k for k in keys if k in texts), "fault")
+    indonesian, english = texts.get(key, PROMPTS["fault"])
     safe = {k: str(v) for k, v in values.items()}
     try:
         return indonesian.format(**safe), english.format(**safe)

@@ -8,11 +8,13 @@ import os
 import sys
 from datetime import datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from lane import clock as clocks
 from lane import plates_cli, registry_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
+from lane.console.attach import in_front_of, run_console
 from lane.run import SimPlan, run_forever, simulate
 from lane.site import lanes_for
 
@@ -31,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--speed", type=float, default=40.0, help="clock speed, x real time (default 40)")
     demo.add_argument("--db", type=Path, default=Path("var/demo.db"), help="database (default var/demo.db)")
-    demo.add_argument("--plain", action="store_true", help="plain lines even on a terminal")
+    demo.add_argument("--plain", action="store_true", help="plain lines, not the console, even on a terminal")
     demo.add_argument("--plate-reader", choices=["ocr", "operator"], help="override the lanes' plate reader")
 
     sim = sub.add_parser("simulate", help="a simulated day on the virtual clock, then the summary")
@@ -56,7 +58,12 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="the site in real time with its configured devices, until Ctrl-C")
     run.add_argument("--db", type=Path, default=None, help="database (default: store.path from the config)")
-    run.add_argument("--plain", action="store_true", help="plain lines even on a terminal")
+    run.add_argument("--plain", action="store_true", help="plain lines, not the console, even on a terminal")
+    run.add_argument("--operator", default=None, help="operator id for the console (asked when not given)")
+
+    con = sub.add_parser("console", help="the operator console, attached to a running controller")
+    con.add_argument("--db", type=Path, default=None, help="the controller's database (default: store.path)")
+    con.add_argument("--operator", default=None, help="operator id (asked when not given)")
 
     sub.add_parser("check-config", help="check the site file and print what it configures")
     registry_cli.add_parser(sub)
@@ -96,11 +103,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"devices {lane.devices.backend}, plates {lane.devices.plate_reader}"
             )
         return 0
+    if args.command == "console":
+        return run_console(args.db or Path(config.store.path), config, args.operator)
     if args.command == "demo":
-        plan = SimPlan(count=max(0, args.renewals), plate_reader=args.plate_reader, show="live" if live else "plain")
-        summary = clocks.run(
-            lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable), "scaled", args.speed
-        )
+        plan = SimPlan(count=max(0, args.renewals), plate_reader=args.plate_reader, show="quiet" if live else "plain")
+
+        def demo() -> Any:
+            return clocks.run(
+                lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable),
+                "scaled",
+                args.speed,
+            )
+
+        summary = in_front_of(demo, args.db, config, "demo") if live else demo()
     elif args.command == "simulate":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)
@@ -114,7 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         db = args.db or Path(config.store.path)
         with contextlib.suppress(KeyboardInterrupt):
-            clocks.run(lambda c: run_forever(c, config, db, "live" if live else "plain"))
+            if live:
+                in_front_of(
+                    lambda: clocks.run(lambda c: run_forever(c, config, db, "quiet")), db, config, args.operator
+                )
+            else:
+                clocks.run(lambda c: run_forever(c, config, db, "plain"))
         return 0
     for line in summary.lines():
         print(line)

@@ -20,6 +20,7 @@ class Action(StrEnum):
     OPEN_LANE = "open_lane"
     CLOSE_LANE = "close_lane"  # at once when idle, else after the vehicle in the lane has left
     CLEAR_PRINTER = "clear_printer"  # clear the printer's mechanical error state
+    OPEN_GATE = "open_gate"  # by hand, in any state (needs gate=entry|exit and a reason); the lane does not move
     REPRINT = "reprint"  # at hand-over: the card is spoilt; print a new one, the old one is void (needs reason)
 
 
@@ -40,7 +41,8 @@ class Command:
         return out
 
 
-DOCUMENT_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs")
+#: Keys that go into Command.data: the documents fields, and which gate to open by hand.
+DATA_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs", "gate")
 
 
 def mask(nik: str) -> str:
@@ -66,7 +68,7 @@ def parse(text: str, operator: str) -> Command:
         act = Action(action)
     except ValueError:
         raise ValueError(f"unknown action {action!r}; one of: {', '.join(a.value for a in Action)}") from None
-    keys = ("reason", "plate", "receipt", *DOCUMENT_FIELDS)
+    keys = ("reason", "plate", "receipt", *DATA_FIELDS)
     values: dict[str, str] = {}
     key = None
     for part in rest:
@@ -78,5 +80,5 @@ def parse(text: str, operator: str) -> Command:
             values[key] += " " + part
         else:
             raise ValueError(f"expected key=value ({', '.join(keys)}), got {part!r}")
-    data = {k: values.pop(k) for k in DOCUMENT_FIELDS if k in values}
+    data = {k: values.pop(k) for k in DATA_FIELDS if k in values}
     return Command(lane, act, operator, data=data, **values)

@@ -8,6 +8,7 @@ Precedence: command-line arguments override the file; the file overrides the def
 from __future__ import annotations
 
 import re
+import string
 import tomllib
 import zoneinfo
 from pathlib import Path
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flows.documents import DocumentRules
 from flows.photo import PhotoRules
+from flows.prompts import PLACEHOLDERS, PROMPTS
 from flows.renewal import CLASSES_SERVED, Flow, LaneClass, make_flow
 from flows.states import Stage
 
@@ -227,6 +229,8 @@ class SiteConfig(Section):
     documents: Documents = Documents()
     photo: Photo = Photo()
     simulation: Simulation = Simulation()
+    #: The driver prompts, from prompts.toml beside the site file (not a key of site.toml).
+    prompt_texts: dict[str, tuple[str, str]] = Field(default_factory=lambda: dict(PROMPTS), exclude=True)
 
     @model_validator(mode="after")
     def _consistent(self) -> SiteConfig:
@@ -280,6 +284,38 @@ def parse(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         raise ConfigError("\n".join(lines)) from err
 
 
+def load_prompts(path: Path) -> dict[str, tuple[str, str]]:
+    """The driver prompts: the defaults in flows/prompts.py with the site's `[prompts]` from `path` over them
+    (a missing file means the defaults). Each entry is `code = ["Bahasa Indonesia", "English"]`."""
+    texts = dict(PROMPTS)
+    if not path.exists():
+        return texts
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read: {err}") from err
+    problems = []
+    for key in data:
+        if key != "prompts":
+            problems.append(f"{path}: {key}: unknown key (expected a [prompts] table)")
+    for code, value in (data.get("prompts") or {}).items():
+        where = f"{path}: prompts.{code}"
+        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and 0 < len(v) <= 120
+                                                                     for v in value)):  # fmt: skip
+            problems.append(f'{where}: expected ["Bahasa Indonesia", "English"], each 1 to 120 characters')
+            continue
+        names = {n for v in value for _, n, _, _ in string.Formatter().parse(v) if n is not None}
+        unknown = names - PLACEHOLDERS
+        if unknown:
+            problems.append(f"{where}: unknown placeholder {', '.join(sorted(unknown))} "
+                            f"(known: {', '.join(sorted(PLACEHOLDERS))})")  # fmt: skip
+            continue
+        texts[code] = (value[0], value[1])
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return texts
+
+
 def load(path: Path | str = DEFAULT_PATH) -> SiteConfig:
     """Read and check a site file. Raises ConfigError naming the file, the key and what was expected."""
     path = Path(path)
@@ -293,4 +329,5 @@ def load(path: Path | str = DEFAULT_PATH) -> SiteConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
-    return parse(data, str(path))
+    config = parse(data, str(path))
+    return config.model_copy(update={"prompt_texts": load_prompts(path.parent / "prompts.toml")})

@@ -9,8 +9,9 @@ goes to fault. Device errors never escape a runner: they become a fault or an op
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +53,14 @@ class LaneController(LaneCore):
         photo_retakes: int = 2,
         retake_delay: float = 6.0,
         photo_dir: Path | None = None,
+        prompts: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         super().__init__(lane_id, flow, store, clock)
         self.devices = devices
         self.rules = rules
         self.photo_retakes = photo_retakes
         self.retake_delay = retake_delay
+        self.prompts = prompts
         self.reader = reader
         self.plate_wait = plate_wait
         self.agreement = agreement
@@ -155,7 +158,10 @@ class LaneController(LaneCore):
 
     async def show(self, code: str, **values: Any) -> None:
         fee = f"{self.fee:,}".replace(",", ".")
-        indonesian, english = prompt(code, self.state, self.flow.lane_class.value, fee=fee, **values)
+        budget = self.flow.budgets.get(self.stage)
+        remaining = round(max(0.0, budget.soft - (self.clock.monotonic() - self.since))) if budget else ""
+        indonesian, english = prompt(code, self.state, self.flow.lane_class.value, self.prompts, fee=fee,
+                                     remaining=remaining, **values)  # fmt: skip
         self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "prompt", code, indonesian)
         self.emit("prompt", code=code, id=indonesian, en=english)
         try:
@@ -164,7 +170,10 @@ class LaneController(LaneCore):
             self.alert("display", str(err))
 
     def request(self, what: str, **detail: Any) -> None:
+        """Ask the operator for something; written to the store (the console shows it) and told to listeners."""
         self.pending = {"what": what, "text": REQUESTS.get(what, what), **detail}
+        text = json.dumps(self.pending, default=str, ensure_ascii=False)
+        self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "request", what, text)
         self.emit("request", what=what, **detail)
 
     def _device_event(self, event: Any) -> None:
@@ -425,4 +434,13 @@ class LaneController(LaneCore):
         elif a is Action.CLEAR_PRINTER:
             await self.devices.printer.clear_errors()
             return "printer errors cleared"
+        elif a is Action.OPEN_GATE:
+            gate = {"entry": self.devices.entry_gate, "exit": self.devices.exit_gate}.get(cmd.data.get("gate", ""))
+            if gate is None:
+                raise Refused("which gate: gate=entry or gate=exit")
+            if not cmd.reason.strip():
+                raise Refused("opening a gate by hand needs a reason")
+            self.alert("gate_by_hand", f"{gate.name} opened by {cmd.operator}: {cmd.reason}")
+            await gate.open()
+            return f"{gate.name} open"
         return "done"

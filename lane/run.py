@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from devices.virtual import Vehicle, VirtualLane
 from flows.states import Stage
 from lane.clock import Clock
 from lane.config import Lane, SiteConfig
+from lane.control import ControlServer, socket_path
 from lane.people import Arrival, LanePeople, Sampler, make_arrivals
 from lane.progress import Progress
 from lane.registry import Registry
@@ -66,14 +68,17 @@ async def simulate(
     if plan.show == "quiet":
         for lane in site.lanes.values():
             lane.listeners.remove(progress.on_event)
+    control = ControlServer(socket_path(db), site.execute, clock.wall)
     with progress:
         await site.start()
+        await control.start()
         resumed = [lane.cycle_id for lane in site.lanes.values() if lane.cycle_id is not None]
         for lane_id, lane in site.lanes.items():
             if lane.cycle_id is not None:  # a vehicle stood in the lane when the controller stopped
                 vehicle = Vehicle(plate=str(lane.ctx.get("plate") or "G 1 RS"), face_seed=lane.cycle_id)
-                people[lane_id].current = Arrival(0.0, lane_id, vehicle)
-                people[lane_id].prepare(people[lane_id].current)  # the driver, with their documents
+                arrival = Arrival(0.0, lane_id, vehicle)
+                people[lane_id].current = arrival
+                people[lane_id].prepare(arrival)  # the driver, with their documents
                 if Stage.ARRIVED in (lane.stage, lane.faulted_from):  # still before the entry boom
                     people[lane_id].spawn(people[lane_id].world.drive_in(vehicle))
                 else:
@@ -88,6 +93,7 @@ async def simulate(
         deadline = clock.monotonic() + DRAIN_LIMIT_S
         while any(lane.cycle_id is not None for lane in site.lanes.values()) and clock.monotonic() < deadline:
             await clock.sleep(5.0)
+        await control.stop()
         await site.stop()
     since = min([first_id, *[c - 1 for c in resumed]])
     summary = summarise(store.db, config.site.target_minutes * 60, str(db), since)
@@ -101,11 +107,19 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
     store = Store(db, config.store.durable)
     site = Site(config, store, clock, var=db.parent, registry=Registry(config.documents.registry))
     stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # a service manager's stop
-    with Progress(site.lanes, config.site.timezone, sys.stdout, live=show == "live"):
+    with contextlib.suppress(ValueError, RuntimeError):  # only the main thread takes signals
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # a service manager's stop
+    control = ControlServer(socket_path(db), site.execute, clock.wall)
+    progress = Progress(site.lanes, config.site.timezone, sys.stdout, live=show == "live")
+    if show == "quiet":
+        for lane in site.lanes.values():
+            lane.listeners.remove(progress.on_event)
+    with progress:
         await site.start()
+        await control.start()
         try:
             await stop.wait()
         finally:
+            await control.stop()
             await site.stop()
             store.close()

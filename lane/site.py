@@ -75,6 +75,7 @@ class Site:
                 photo_retakes=config.photo.max_retakes,
                 retake_delay=config.photo.retake_delay,
                 photo_dir=var / "photos",
+                prompts=config.prompt_texts,
             )
 
     async def start(self) -> None:

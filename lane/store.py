@@ -148,8 +148,15 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.table("cards").create_index(["cycle_id"])
 
 
+def _v4(db: sqlite_utils.Database) -> None:
+    """Indexes for the console, which reads each lane's latest notices and device health every refresh."""
+    db.table("notices").create_index(["lane", "id"])
+    db.table("notices").create_index(["lane", "kind", "id"])
+    db.table("device_events").create_index(["lane", "kind", "id"])
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,250 @@
+"""The operator console (Textual): a table of every lane, the selected lane's detail (prompt, request waiting,
+alerts, devices), the last cycles, and one command line. Keys put the selected lane's command on the line with
+what it needs (a reason, a receipt, the documents' fields); Enter sends it through the controller's command
+channel, so it lands in the audit table with the operator's id. The console only reads the store and never
+holds the lanes up: closing and reopening it changes nothing for them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+
+from lane.commands import Command, Outcome, parse
+from lane.console.state import LaneView, Snapshot, StoreReader
+
+Sender = Callable[[Command], Outcome]
+Clock = Callable[[], datetime | None]
+
+
+def mmss(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
+#: key -> (action, template after the action). An empty template sends at once.
+KEYS: dict[str, tuple[str, str]] = {
+    "d": ("documents", "nik= sim= health_no= health_date= psych_no= psych_date= bpjs="),
+    "p": ("enter_plate", "plate="),
+    "r": ("retry", ""),
+    "a": ("abort", "reason="),
+    "x": ("reject", "reason="),
+    "u": ("resume", ""),
+    "n": ("reprint", "reason="),
+    "o": ("open_lane", ""),
+    "k": ("close_lane", "reason="),
+    "g": ("open_gate", "gate=exit reason="),
+}
+
+
+def confirm_template(view: LaneView) -> str:
+    """What `confirm` needs in the lane's stage: nothing, a receipt, a reason, or the certificates."""
+    if view.state == "payment":
+        return "confirm receipt="
+    if view.state == "photo" and view.request.get("problems"):
+        return "confirm reason="
+    if view.state == "documents":
+        return "confirm health_no= health_date= psych_no= psych_date="
+    return "confirm"
+
+
+class OperatorScreen(ModalScreen[str]):
+    """Asked once when the console starts: who is at the keyboard (every action is audited with it)."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login"):
+            yield Label("Operator id (NRP):")
+            yield Input(placeholder="e.g. 87010123", id="operator")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if value and value.isprintable() and len(value) <= 32:
+            self.dismiss(value)
+        else:
+            self.query_one(Label).update("Operator id (NRP): 1 to 32 printable characters")
+
+
+class Console(App[None]):
+    TITLE = "Lane console"
+    CSS = """
+    #lanes { height: auto; max-height: 14; }
+    #detail { height: auto; min-height: 8; border: round $accent; padding: 0 1; }
+    #recent { height: auto; max-height: 8; }
+    #message { height: 1; color: $warning; }
+    #login { width: 50; height: auto; border: round $accent; padding: 1 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "key('c')", "confirm"),
+        *[Binding(k, f"key('{k}')", a.replace("_", " ")) for k, (a, _) in KEYS.items()],
+        Binding("f", "key('f')", "clear printer"),
+        Binding("slash", "command_line", "type a command"),
+        Binding("escape", "cancel", "cancel", show=False),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, reader: StoreReader, send: Sender, site_clock: Clock, tz: str, site: str,
+                 operator: str | None = None, refresh_s: float = 0.5) -> None:  # fmt: skip
+        super().__init__()
+        self.reader = reader
+        self.send = send
+        self.site_clock = site_clock
+        self.tz = ZoneInfo(tz)
+        self.site = site
+        self.operator = operator
+        self.refresh_s = refresh_s
+        self.snap: Snapshot | None = None
+        self.last_outcome: Outcome | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield DataTable(id="lanes", cursor_type="row", zebra_stripes=True)
+        yield Static(id="detail")
+        yield DataTable(id="recent", show_cursor=False)
+        yield Static(id="message")
+        yield Input(placeholder="press a key below, or / to type: ACTION key=value ... (Enter sends, Esc cancels)",
+                    id="command", select_on_focus=False)  # fmt: skip
+        yield Footer()
+
+    def on_mount(self) -> None:
+        lanes = self.query_one("#lanes", DataTable)
+        lanes.add_columns("lane", "SIM", "state", "plate", "driver", "in stage", "budget", "cycle", "devices")
+        recent = self.query_one("#recent", DataTable)
+        recent.add_columns("cycle", "lane", "plate", "outcome", "time", "reason")
+        self.refresh_view()
+        self.set_interval(self.refresh_s, self.refresh_view)
+        if not self.operator:
+            self.push_screen(OperatorScreen(), self._logged_in)
+        else:
+            self.sub_title = f"{self.site} - operator {self.operator}"
+        self.query_one("#lanes", DataTable).focus()
+
+    def _logged_in(self, operator: str | None) -> None:
+        self.operator = operator
+        self.sub_title = f"{self.site} - operator {operator}"
+        self.query_one("#lanes", DataTable).focus()
+
+    # -- refresh ------------------------------------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        self.snap = self.reader.snapshot(self.site_clock())
+        lanes = self.query_one("#lanes", DataTable)
+        row = lanes.cursor_row
+        lanes.clear()
+        for v in self.snap.lanes:
+            colour = v.stage_colour()
+            over = v.cycle_s is not None and v.cycle_s > self.reader.target_s
+            cycle_colour = (
+                "red" if over else ("yellow" if v.cycle_s and v.cycle_s > 0.8 * self.reader.target_s else "green")
+            )
+            down = [d for d, h in v.devices.items() if h != "ok"]
+            lanes.add_row(
+                v.lane, v.lane_class, v.state, v.plate, v.driver, f"[{colour}]{mmss(v.in_stage_s)}[/]",
+                mmss(v.budget_s), f"[{cycle_colour}]{mmss(v.cycle_s)}[/]" if v.cycle_s is not None else "-",
+                "[red]" + ", ".join(down) + "[/]" if down else "[green]ok[/]", key=v.lane,
+            )  # fmt: skip
+        if self.snap.lanes:
+            lanes.move_cursor(row=min(row, len(self.snap.lanes) - 1))
+        recent = self.query_one("#recent", DataTable)
+        recent.clear()
+        for c in self.snap.recent:
+            recent.add_row(str(c["id"]), c["lane"], c["plate"] or "", c["outcome"], mmss(c["duration"]),
+                           (c["reason"] or "")[:60])  # fmt: skip
+        self.query_one("#detail", Static).update(self._detail())
+        now = self.snap.now.astimezone(self.tz).strftime("%H:%M:%S %Z")
+        self.title = f"Lane console  {now}"
+
+    def selected(self) -> LaneView | None:
+        if not self.snap or not self.snap.lanes:
+            return None
+        row = self.query_one("#lanes", DataTable).cursor_row
+        return self.snap.lanes[max(0, min(row, len(self.snap.lanes) - 1))]
+
+    def _detail(self) -> str:
+        v = self.selected()
+        if v is None:
+            return "no lanes in the store yet"
+        lines = [f"[b]{v.lane}[/b] {v.state}  cycle #{v.cycle_id or '-'}  driver sees: [i]{v.prompt}[/i]"]
+        if v.request:
+            extra = {k: val for k, val in v.request.items() if k not in ("what", "text") and val}
+            lines.append(f"[b yellow]waiting for you:[/] {v.request.get('text', '')}  {extra if extra else ''}")
+        lines += [f"[red]alert[/] {a}" for a in v.alerts]
+        lines.append("devices: " + (", ".join(f"{d} {h}" for d, h in v.devices.items()) or "all ok"))
+        if self.last_outcome is not None:
+            colour = "green" if self.last_outcome.ok else "red"
+            lines.append(f"[{colour}]last command: {self.last_outcome.message}[/]")
+        return "\n".join(lines)
+
+    # -- actions --------------------------------------------------------------------------------------------------
+
+    def action_key(self, key: str) -> None:
+        self.refresh_view()  # decide on what the store says now, not at the last tick
+        v = self.selected()
+        if v is None:
+            return
+        if key == "c":
+            text = confirm_template(v)
+        elif key == "f":
+            self._send_line(v.lane, "clear_printer")
+            return
+        else:
+            action, template = KEYS[key]
+            text = f"{action} {template}".strip()
+        if "=" not in text:
+            self._send_line(v.lane, text)
+            return
+        box = self.query_one("#command", Input)
+        box.value = text
+        box.cursor_position = len(text)
+        box.focus()
+
+    def action_command_line(self) -> None:
+        self.query_one("#command", Input).focus()
+
+    def action_cancel(self) -> None:
+        box = self.query_one("#command", Input)
+        box.value = ""
+        self.query_one("#lanes", DataTable).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "command":
+            return
+        v = self.selected()
+        text = event.value.strip()
+        event.input.value = ""
+        self.query_one("#lanes", DataTable).focus()
+        if text and v is not None:
+            self._send_line(v.lane, text)
+
+    def _send_line(self, lane: str, text: str) -> None:
+        words = text.split()
+        named = bool(words) and self.snap is not None and words[0] in {v.lane for v in self.snap.lanes}
+        line = text if named else f"{lane} {text}"  # the operator may name the lane
+        try:
+            cmd = parse(line, self.operator or "")
+        except ValueError as err:
+            self._show(Outcome(False, str(err)))
+            return
+        self._dispatch(cmd)
+
+    @work(thread=True, exclusive=False)
+    def _dispatch(self, cmd: Command) -> None:
+        outcome = self.send(cmd)
+        self.call_from_thread(self._show, outcome)
+
+    def _show(self, outcome: Outcome) -> None:
+        self.last_outcome = outcome
+        self.query_one("#message", Static).update(("" if outcome.ok else "refused: ") + outcome.message)
+        self.refresh_view()
+
+
+def open_console(db: Path, config: Any, send: Sender, site_clock: Clock, operator: str | None) -> Console:
+    reader = StoreReader(db, config)
+    return Console(reader, send, site_clock, config.site.timezone, config.site.name, operator)

@@ -1,0 +1,80 @@
+"""Starting the console: attached to a controller in another process (`lane console`), or in front of one that
+runs in a thread of this process (`lane demo` and `lane run` on a terminal). Either way it reads the store and
+sends commands through the controller's socket; it never shares the controller's event loop."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from lane import control
+from lane.config import SiteConfig
+from lane.console.app import open_console
+
+
+def site_clock(sock: Path) -> Callable[[], datetime | None]:
+    """The controller's clock (a demo runs sped up), or None - the console then uses real time."""
+
+    def now() -> datetime | None:
+        try:
+            answer = control.call(sock, {"op": "clock"}, timeout=0.5)
+            return datetime.fromisoformat(str(answer["now"]))
+        except (OSError, ValueError, KeyError):
+            return None
+
+    return now
+
+
+def run_console(db: Path, config: SiteConfig, operator: str | None) -> int:
+    """`lane console`: attach to the controller of `db`; quitting leaves the lanes running."""
+    if not db.exists():
+        print(f"lane console: no site database at {db}: start the controller first (lane run)")
+        return 1
+    sock = control.socket_path(db)
+    app = open_console(db, config, lambda cmd: control.send(sock, cmd), site_clock(sock), operator)
+    app.run()
+    app.reader.close()
+    return 0
+
+
+def in_front_of(work: Callable[[], Any], db: Path, config: SiteConfig, operator: str | None) -> Any:
+    """Run `work` (a controller) in a thread and the console in front of it until the work ends (the console
+    closes itself) or the operator quits the console (the work goes on; this waits for it). Returns its result."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = work()
+        except BaseException as err:  # handed to the main thread below
+            result["error"] = err
+
+    thread = threading.Thread(target=target, name="controller", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not _ready(db) and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if thread.is_alive():
+        sock = control.socket_path(db)
+        app = open_console(db, config, lambda cmd: control.send(sock, cmd), site_clock(sock), operator)
+
+        def close_when_done() -> None:
+            thread.join()
+            app.call_from_thread(app.exit)
+
+        threading.Thread(target=close_when_done, daemon=True).start()
+        app.run()
+        app.reader.close()
+        if thread.is_alive():
+            print("console closed; the controller goes on (Ctrl-C stops it, `lane console` shows it again)")
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+def _ready(db: Path) -> bool:
+    return db.exists() and control.socket_path(db).exists()
