@@ -103,8 +103,11 @@ class Registry:
                 try:
                     if any(row.get(c) is None for c in COLUMNS):
                         raise ValueError("the row has fewer fields than the header")
-                    values = {**row, "sim_number": normalise_sim(row["sim_number"]),
-                              "bpjs_active": row["bpjs_active"].strip().lower() in ("1", "true", "yes")}
+                    values = {
+                        **row,
+                        "sim_number": normalise_sim(row["sim_number"]),
+                        "bpjs_active": row["bpjs_active"].strip().lower() in ("1", "true", "yes"),
+                    }
                     holder = _holder(values)
                     niks.parse(holder.nik, today)
                     if not holder.sim_number.isascii() or not holder.sim_number.isdigit():
