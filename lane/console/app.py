@@ -26,6 +26,9 @@ Sender = Callable[[Command], Outcome]
 Clock = Callable[[], datetime | None]
 
 
+LANE_COLUMNS = ("lane", "SIM", "state", "plate", "driver", "in stage", "budget", "cycle", "devices")
+
+
 def mmss(seconds: float | None) -> str:
     return "-" if seconds is None else f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
@@ -102,6 +105,8 @@ class Console(App[None]):
         self.refresh_s = refresh_s
         self.snap: Snapshot | None = None
         self.last_outcome: Outcome | None = None
+        self._recent: list[tuple[str, ...]] = []
+        self._shown_detail = ""
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -115,7 +120,7 @@ class Console(App[None]):
 
     def on_mount(self) -> None:
         lanes = self.query_one("#lanes", DataTable)
-        lanes.add_columns("lane", "SIM", "state", "plate", "driver", "in stage", "budget", "cycle", "devices")
+        lanes.add_columns(*LANE_COLUMNS)
         recent = self.query_one("#recent", DataTable)
         recent.add_columns("cycle", "lane", "plate", "outcome", "time", "reason")
         self.refresh_view()
@@ -134,32 +139,46 @@ class Console(App[None]):
     # -- refresh ------------------------------------------------------------------------------------------------
 
     def refresh_view(self) -> None:
+        """Read the store and update what changed (cells in place: rebuilding the tables costs far more)."""
         self.snap = self.reader.snapshot(self.site_clock())
         lanes = self.query_one("#lanes", DataTable)
-        row = lanes.cursor_row
-        lanes.clear()
-        for v in self.snap.lanes:
-            colour = v.stage_colour()
-            over = v.cycle_s is not None and v.cycle_s > self.reader.target_s
-            cycle_colour = (
-                "red" if over else ("yellow" if v.cycle_s and v.cycle_s > 0.8 * self.reader.target_s else "green")
-            )
-            down = [d for d, h in v.devices.items() if h != "ok"]
-            lanes.add_row(
-                v.lane, v.lane_class, v.state, v.plate, v.driver, f"[{colour}]{mmss(v.in_stage_s)}[/]",
-                mmss(v.budget_s), f"[{cycle_colour}]{mmss(v.cycle_s)}[/]" if v.cycle_s is not None else "-",
-                "[red]" + ", ".join(down) + "[/]" if down else "[green]ok[/]", key=v.lane,
-            )  # fmt: skip
-        if self.snap.lanes:
-            lanes.move_cursor(row=min(row, len(self.snap.lanes) - 1))
-        recent = self.query_one("#recent", DataTable)
-        recent.clear()
-        for c in self.snap.recent:
-            recent.add_row(str(c["id"]), c["lane"], c["plate"] or "", c["outcome"], mmss(c["duration"]),
-                           (c["reason"] or "")[:60])  # fmt: skip
-        self.query_one("#detail", Static).update(self._detail())
+        rows = {v.lane: self._row(v) for v in self.snap.lanes}
+        if list(rows) != [str(k.value) for k in lanes.rows]:
+            cursor = lanes.cursor_row
+            lanes.clear()
+            for lane, cells in rows.items():
+                lanes.add_row(*cells, key=lane)
+            lanes.move_cursor(row=min(cursor, max(0, len(rows) - 1)))
+        else:
+            for lane, cells in rows.items():
+                for column, value in zip(lanes.columns, cells, strict=True):
+                    if lanes.get_cell(lane, column) != value:
+                        lanes.update_cell(lane, column, value)
+        recent_rows = [(str(c["id"]), c["lane"], c["plate"] or "", c["outcome"], mmss(c["duration"]),
+                        (c["reason"] or "")[:60]) for c in self.snap.recent]  # fmt: skip
+        if recent_rows != self._recent:
+            recent = self.query_one("#recent", DataTable)
+            recent.clear()
+            for r in recent_rows:
+                recent.add_row(*r)
+            self._recent = recent_rows
+        detail = self._detail()
+        if detail != self._shown_detail:
+            self.query_one("#detail", Static).update(detail)
+            self._shown_detail = detail
         now = self.snap.now.astimezone(self.tz).strftime("%H:%M:%S %Z")
         self.title = f"Lane console  {now}"
+
+    def _row(self, v: LaneView) -> tuple[str, ...]:
+        colour = v.stage_colour()
+        target = self.reader.target_s
+        over = v.cycle_s is not None and v.cycle_s > target
+        cycle_colour = "red" if over else ("yellow" if v.cycle_s and v.cycle_s > 0.8 * target else "green")
+        down = [d for d, h in v.devices.items() if h != "ok"]
+        cycle = f"[{cycle_colour}]{mmss(v.cycle_s)}[/]" if v.cycle_s is not None else "-"
+        devices = "[red]" + ", ".join(down) + "[/]" if down else "[green]ok[/]"
+        return (v.lane, v.lane_class, v.state, v.plate, v.driver, f"[{colour}]{mmss(v.in_stage_s)}[/]",
+                mmss(v.budget_s), cycle, devices)  # fmt: skip
 
     def selected(self) -> LaneView | None:
         if not self.snap or not self.snap.lanes:

@@ -50,7 +50,7 @@ class Harness:
         certs = population.certificates(random.Random(4), today, 180)
         self.documents = {"nik": self.holder.nik, "sim": self.holder.sim_number, **certs}
 
-    async def until(self, predicate: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    async def until(self, predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
         for _ in range(int(timeout / 0.05)):
             if predicate():
                 return
