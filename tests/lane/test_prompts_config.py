@@ -1,0 +1,60 @@
+"""config/prompts.toml: the shipped file loads, an edit reaches the driver's sign without code changes, and a
+malformed file stops the start with exit code 2 and the entry at fault."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.prompts import PROMPTS
+from lane.cli import main
+from lane.config import load
+from tests.conftest import ROOT
+
+
+def _site(tmp_path: Path, prompts: str | None) -> Path:
+    shutil.copy(ROOT / "config" / "site.toml", tmp_path / "site.toml")
+    if prompts is not None:
+        (tmp_path / "prompts.toml").write_text(prompts, encoding="utf-8")
+    return tmp_path / "site.toml"
+
+
+def test_the_shipped_prompts_cover_every_built_in_code() -> None:
+    config = load(ROOT / "config" / "site.toml")
+    assert set(PROMPTS) <= set(config.prompt_texts)
+    assert config.prompt_texts == dict(PROMPTS), "the shipped file says what the code says"
+
+
+def test_an_edited_prompt_reaches_the_sign(tmp_path: Path, capsys: Any) -> None:
+    site = _site(tmp_path, '[prompts]\nidle = ["Sugeng rawuh, monggo maju", "Welcome to Batang"]\n')
+    db = tmp_path / "demo.db"
+    args = ["--config", str(site), "demo", "--renewals", "1", "--speed", "200", "--db", str(db), "--plain",
+            "--plate-reader", "operator"]  # fmt: skip
+    assert main(args) == 0
+    import sqlite3
+
+    shown = {r[0] for r in sqlite3.connect(db).execute("select text from notices where kind = 'prompt'")}
+    assert "Sugeng rawuh, monggo maju" in shown
+    assert PROMPTS["documents"][0] in shown  # the others keep their built-in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[prompts]\nidle = "Selamat datang"\n', 'prompts.idle: expected ["Bahasa Indonesia", "English"]'),
+        ('[prompts]\nidle = ["only one"]\n', "prompts.idle: expected"),
+        ('[prompts]\npayment = ["Bayar {amount}", "Pay {amount}"]\n', "prompts.payment: unknown placeholder amount"),
+        ('[prompt]\nidle = ["a", "b"]\n', "prompt: unknown key"),
+        ("[prompts\n", "cannot read"),
+        ('[prompts]\nidle = ["", "Welcome"]\n', "prompts.idle: expected"),
+    ],
+    ids=["not-a-pair", "one-language", "unknown-placeholder", "typo-table", "bad-toml", "empty-text"],
+)
+def test_a_malformed_prompts_file_stops_the_start(tmp_path: Path, capsys: Any, text: str, expected: str) -> None:
+    site = _site(tmp_path, text)
+    assert main(["--config", str(site), "check-config"]) == 2
+    err = capsys.readouterr().err
+    assert "prompts.toml" in err and expected in err
