@@ -38,6 +38,7 @@ class LaneDevices:
 #: Backend name -> "module:function" building a LaneDevices(lane_id, timebase, **options).
 BACKENDS: dict[str, str] = {
     "virtual": "devices.registry:build_virtual",
+    "serial": "devices.serial_backend:build",
 }
 
 
@@ -51,16 +52,30 @@ def build(backend: str, lane_id: str, timebase: Timebase, **options: Any) -> Lan
     return factory(lane_id, timebase, **options)
 
 
-def build_virtual(lane_id: str, timebase: Timebase, gate_travel: float = 2.0, gate_timeout: float = 8.0,
-                  card_stock: int = 100, print_seconds: float = 25.0) -> LaneDevices:  # fmt: skip
+def build_virtual(
+    lane_id: str,
+    timebase: Timebase,
+    gate_travel: float = 2.0,
+    gate_timeout: float = 8.0,
+    card_stock: int = 100,
+    print_seconds: float = 25.0,
+) -> LaneDevices:
     from devices.virtual import VirtualLane
 
     lane = VirtualLane(lane_id, timebase, gate_travel, card_stock, print_seconds)
     for gate in (lane.entry_gate, lane.exit_gate):
         gate.move_timeout = gate_timeout
     return LaneDevices(
-        entry_loop=lane.entry_loop, entry_safety=lane.entry_safety, entry_gate=lane.entry_gate,
-        exit_safety=lane.exit_safety, exit_loop=lane.exit_loop, exit_gate=lane.exit_gate,
-        plate_camera=lane.plate_camera, driver_camera=lane.driver_camera, printer=lane.printer,
-        display=lane.display, payment=lane.payment, world=lane,
-    )  # fmt: skip
+        entry_loop=lane.entry_loop,
+        entry_safety=lane.entry_safety,
+        entry_gate=lane.entry_gate,
+        exit_safety=lane.exit_safety,
+        exit_loop=lane.exit_loop,
+        exit_gate=lane.exit_gate,
+        plate_camera=lane.plate_camera,
+        driver_camera=lane.driver_camera,
+        printer=lane.printer,
+        display=lane.display,
+        payment=lane.payment,
+        world=lane,
+    )

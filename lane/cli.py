@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from devices.sim.launcher import SimProcesses
 from lane import clock as clocks
 from lane import plates_cli, registry_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
@@ -35,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", type=Path, default=Path("var/demo.db"), help="database (default var/demo.db)")
     demo.add_argument("--plain", action="store_true", help="plain lines, not the console, even on a terminal")
     demo.add_argument("--plate-reader", choices=["ocr", "operator"], help="override the lanes' plate reader")
+    demo.add_argument(
+        "--devices",
+        choices=["serial", "virtual"],
+        default="serial",
+        help="serial: every device over its real protocol, to simulator processes (default); virtual: in-process",
+    )
 
     sim = sub.add_parser("simulate", help="a simulated day on the virtual clock, then the summary")
     sim.add_argument("--hours", type=float, default=8.0, help="hours of arrivals (default 8)")
@@ -66,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--operator", default=None, help="operator id (asked when not given)")
 
     sub.add_parser("check-config", help="check the site file and print what it configures")
+    sim = sub.add_parser(
+        "sim-devices", help="start the device simulators of every lane (I/O module, printer, sign, cameras)"
+    )
+    sim.add_argument("--link", choices=["tcp", "pty"], default="tcp", help="loopback sockets or pseudo-terminals")
+    sim.add_argument("--speed", type=float, default=1.0, help="the lane clock's speed, x real time (default 1)")
     registry_cli.add_parser(sub)
     plates_cli.add_parser(sub)
     return p
@@ -103,17 +115,29 @@ def main(argv: list[str] | None = None) -> int:
                 f"devices {lane.devices.backend}, plates {lane.devices.plate_reader}"
             )
         return 0
+    if args.command == "sim-devices":
+        from devices.sim.__main__ import main as sim_main
+
+        return sim_main(["--config", str(args.config), "--link", args.link, "--speed", str(args.speed)])
     if args.command == "console":
         return run_console(args.db or Path(config.store.path), config, args.operator)
     if args.command == "demo":
         plan = SimPlan(count=max(0, args.renewals), plate_reader=args.plate_reader, show="quiet" if live else "plain")
 
         def demo() -> Any:
-            return clocks.run(
-                lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable),
-                "scaled",
-                args.speed,
-            )
+            def go(options: dict[str, dict[str, Any]] | None) -> Any:
+                return clocks.run(
+                    lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable, options),
+                    "scaled",
+                    args.speed,
+                )
+
+            if args.devices == "virtual":
+                return go(None)
+            var = args.db.parent
+            ids = [lane.id for lane in config.lanes]
+            with SimProcesses(ids, speed=args.speed, run_dir=var / "sim", cards_dir=var / "cards") as sims:
+                return go({i: {"backend": "serial", **sims[i].backend_options()} for i in ids})
 
         summary = in_front_of(demo, args.db, config, "demo") if live else demo()
     elif args.command == "simulate":

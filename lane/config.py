@@ -59,13 +59,61 @@ class Store(Section):
     durable: bool = True  # fsync every commit (synchronous=FULL): nothing acknowledged is lost on power failure
 
 
+URL = Annotated[str, Field(min_length=1, max_length=500)]
+Baud = Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200]
+
+#: Keys only the serial backend reads; the virtual backend's own keys are the rest.
+SERIAL_KEYS = ("io_url", "printer_url", "sign_url", "plate_camera", "driver_camera", "io_baudrate", "io_map",
+               "printer_baudrate", "printer_panels", "print_timeout", "sign_baudrate", "sign_id", "sign_chars",
+               "camera_fps", "loop_stuck_after", "link_timeout", "link_retries")  # fmt: skip
+
+
 class Devices(Section):
-    backend: Literal["virtual"] = "virtual"
+    """A lane's devices. `virtual`: in-process simulated devices. `serial`: the real protocols, opened by URL
+    (`/dev/ttyUSB0`, `socket://host:port`, `rtsp://...`, a camera index, a video file or a folder of images);
+    docs/protocols.md says what each one speaks."""
+
+    backend: Literal["virtual", "serial"] = "virtual"
     plate_reader: Literal["ocr", "operator"] = "ocr"
-    gate_travel: Seconds = 2.0
     gate_timeout: Seconds = 8.0
+    # virtual backend
+    gate_travel: Seconds = 2.0
     card_stock: Annotated[int, Field(ge=0, le=10000)] = 100
     print_seconds: Seconds = 25.0
+    # serial backend
+    io_url: URL | None = None  # Modbus RTU I/O module: gates, loops, limit switches
+    printer_url: URL | None = None  # Evolis-style card printer
+    sign_url: URL | None = None  # AM03127-style LED sign
+    plate_camera: URL | None = None
+    driver_camera: URL | None = None
+    io_baudrate: Baud = 19200
+    io_map: dict[str, Any] = Field(default_factory=dict)  # unit, coils, inputs, active_low, pulse, poll
+    printer_baudrate: Baud = 115200
+    printer_panels: Literal["ymck", "k"] = "ymck"
+    print_timeout: Seconds = 120.0
+    sign_baudrate: Baud = 9600
+    sign_id: Annotated[int, Field(ge=1, le=255)] = 1
+    sign_chars: Annotated[int, Field(ge=8, le=1000)] = 120
+    camera_fps: Annotated[float, Field(gt=0, le=60)] = 10.0
+    loop_stuck_after: Seconds = 300.0
+    link_timeout: Annotated[float, Field(gt=0, le=30)] = 0.5
+    link_retries: Annotated[int, Field(ge=0, le=10)] = 2
+
+    @model_validator(mode="after")
+    def _urls(self) -> Devices:
+        if self.backend == "serial":
+            missing = [k for k in ("io_url", "printer_url", "sign_url", "plate_camera", "driver_camera")
+                       if getattr(self, k) is None]  # fmt: skip
+            if missing:
+                raise ValueError(f"the serial backend needs {', '.join(missing)}")
+        return self
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for devices.registry.build(backend, ...)."""
+        if self.backend == "virtual":
+            return {"gate_travel": self.gate_travel, "gate_timeout": self.gate_timeout,
+                    "card_stock": self.card_stock, "print_seconds": self.print_seconds}  # fmt: skip
+        return {"gate_timeout": self.gate_timeout, **{k: getattr(self, k) for k in SERIAL_KEYS}}
 
 
 class Lane(Section):

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from devices.portrait import ISSUES
+from devices.sim.world_client import WorldClient
 from devices.virtual import Vehicle, VirtualLane
 from flows import population
 from lane.commands import Action, Command, Outcome
@@ -105,7 +106,7 @@ class LanePeople:
     def __init__(
         self,
         lane_id: str,
-        world: VirtualLane,
+        world: VirtualLane | WorldClient,
         sim: Simulation,
         sampler: Sampler,
         execute: Execute,
@@ -206,8 +207,9 @@ class LanePeople:
     async def _fix_photo(self) -> None:
         """The driver does what the sign says (helmet off, closer, keep still) after a moment."""
         await self.sleep(self.step("operator_reaction"))
-        if self.world.vehicle is not None:
-            self.world.vehicle.extras.pop("photo_issue", None)
+        vehicle = self.world.vehicle
+        if vehicle is not None and vehicle.extras.pop("photo_issue", None):
+            self.world.vehicle = vehicle  # what the camera sees changes (the simulators are told)
 
     async def _pay(self, cycle_id: int | None) -> None:
         await self.sleep(self.step("payment"))

@@ -8,7 +8,9 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from devices.sim.world_client import WorldClient
 from devices.virtual import Vehicle, VirtualLane
 from flows.states import Stage
 from lane.clock import Clock
@@ -36,7 +38,13 @@ class SimPlan:
 
 
 async def simulate(
-    clock: Clock, config: SiteConfig, lanes: list[Lane], db: Path, plan: SimPlan, durable: bool = True
+    clock: Clock,
+    config: SiteConfig,
+    lanes: list[Lane],
+    db: Path,
+    plan: SimPlan,
+    durable: bool = True,
+    device_options: dict[str, dict[str, Any]] | None = None,
 ) -> Summary:
     """Run the site with simulated drivers and operators until every arrival has been served."""
     store = Store(db, durable)
@@ -45,12 +53,15 @@ async def simulate(
     registry = Registry(db.parent / "registry.db")  # the simulated population, beside the simulated site
     if registry.count() == 0:
         registry.seed(config.simulation.population, config.simulation.seed, clock.wall().date())
-    site = Site(config, store, clock, lanes, plan.plate_reader, var=db.parent, registry=registry)
+    site = Site(config, store, clock, lanes, plan.plate_reader, var=db.parent, registry=registry,
+                device_options=device_options)  # fmt: skip
     people: dict[str, LanePeople] = {}
     for lane_id, lane in site.lanes.items():
         world = lane.devices.world
-        if not isinstance(world, VirtualLane):
-            raise SystemExit(f"lane {lane_id}: simulated people need the virtual device backend")
+        if not isinstance(world, VirtualLane | WorldClient):
+            raise SystemExit(f"lane {lane_id}: simulated people need virtual devices or the device simulators")
+        if isinstance(world, WorldClient):
+            await world.start()  # its control links to the simulator processes
         people[lane_id] = LanePeople(
             lane_id,
             world,
@@ -95,6 +106,9 @@ async def simulate(
             await clock.sleep(5.0)
         await control.stop()
         await site.stop()
+        for lane in site.lanes.values():
+            if isinstance(lane.devices.world, WorldClient):
+                await lane.devices.world.stop()
     since = min([first_id, *[c - 1 for c in resumed]])
     summary = summarise(store.db, config.site.target_minutes * 60, str(db), since)
     store.close()

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from devices import registry as device_registry
 from lane.clock import Clock
@@ -40,7 +41,10 @@ class Site:
         plate_reader: str | None = None,
         var: Path = Path("var"),
         registry: Registry | None = None,
+        device_options: dict[str, dict[str, Any]] | None = None,
     ) -> None:
+        """`device_options` override a lane's device settings (lane id -> options, "backend" included): the
+        demo points the lanes at the simulators it started."""
         self.config = config
         self.store = store
         self.clock = clock
@@ -50,15 +54,10 @@ class Site:
         )
         self.lanes: dict[str, LaneController] = {}
         for lane in lanes or config.lanes:
-            devices = device_registry.build(
-                lane.devices.backend,
-                lane.id,
-                clock,
-                gate_travel=lane.devices.gate_travel,
-                gate_timeout=lane.devices.gate_timeout,
-                card_stock=lane.devices.card_stock,
-                print_seconds=lane.devices.print_seconds,
-            )
+            override = dict((device_options or {}).get(lane.id, {}))
+            backend = override.pop("backend", lane.devices.backend)
+            options = lane.devices.options() if backend == lane.devices.backend else {}
+            devices = device_registry.build(backend, lane.id, clock, **{**options, **override})
             mode = plate_reader or lane.devices.plate_reader
             reader: Reader | None = ocr.read if mode == "ocr" else None
             flow = config.flow(lane)

@@ -154,8 +154,10 @@ class Console(App[None]):
                 for column, value in zip(lanes.columns, cells, strict=True):
                     if lanes.get_cell(lane, column) != value:
                         lanes.update_cell(lane, column, value)
-        recent_rows = [(str(c["id"]), c["lane"], c["plate"] or "", c["outcome"], mmss(c["duration"]),
-                        (c["reason"] or "")[:60]) for c in self.snap.recent]  # fmt: skip
+        recent_rows: list[tuple[str, ...]] = [
+            (str(c["id"]), c["lane"], c["plate"] or "", c["outcome"], mmss(c["duration"]), (c["reason"] or "")[:60])
+            for c in self.snap.recent
+        ]
         if recent_rows != self._recent:
             recent = self.query_one("#recent", DataTable)
             recent.clear()

@@ -20,8 +20,11 @@ async def _to_documents(rig: Rig) -> None:
 def test_every_document_failure_is_listed_and_the_operator_rejects_with_them(rig_factory: Any) -> None:
     async def scenario(rig: Rig) -> tuple[str, list[str], dict[str, Any]]:
         await _to_documents(rig)
-        bad = dict(rig.documents, nik=rig.documents["nik"][:-1] + str((int(rig.documents["nik"][-1]) + 1) % 10),
-                   health_date="2001-01-01")
+        bad = dict(
+            rig.documents,
+            nik=rig.documents["nik"][:-1] + str((int(rig.documents["nik"][-1]) + 1) % 10),
+            health_date="2001-01-01",
+        )
         outcome = await rig.cmd(Action.DOCUMENTS, data=bad)
         assert not outcome.ok
         assert rig.lane.stage is Stage.DOCUMENTS  # nothing decided yet: the operator may correct a typo

@@ -38,6 +38,8 @@ def _demo(db: Path, renewals: int) -> list[str]:
         "--plain",
         "--plate-reader",
         "operator",
+        "--devices",
+        "virtual",
     ]
 
 

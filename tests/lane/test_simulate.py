@@ -71,7 +71,22 @@ def test_simulate_is_reproducible(tmp_path: Path, capsys: Any) -> None:
 
 def test_demo_plain_runs_a_few_renewals(tmp_path: Path, capsys: Any) -> None:
     db = tmp_path / "demo.db"
-    code = main(["demo", "--renewals", "3", "--speed", "100", "--db", str(db), "--plain", "--plate-reader", "operator"])
+    code = main(
+        [
+            "demo",
+            "--renewals",
+            "3",
+            "--speed",
+            "100",
+            "--db",
+            str(db),
+            "--plain",
+            "--plate-reader",
+            "operator",
+            "--devices",
+            "virtual",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert ("idle -> arrived" in out and "exiting -> idle" in out) or "rejected -> idle" in out
@@ -123,3 +138,18 @@ def test_help_lists_every_command(capsys: Any) -> None:
     out = capsys.readouterr().out
     for command in ("demo", "simulate", "run", "check-config"):
         assert command in out
+
+
+def test_demo_over_the_serial_protocols_prints_cards_as_png(tmp_path: Path, capsys: Any) -> None:
+    """The default demo: every device over its real protocol, to simulator processes, cards written as PNGs."""
+    db = tmp_path / "demo.db"
+    code = main(["demo", "--renewals", "2", "--speed", "20", "--db", str(db), "--plain"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    outcomes = dict(_rows(db, "select outcome, count(*) from cycles group by outcome"))
+    assert sum(outcomes.values()) == 2 and "open" not in outcomes
+    cards = sorted((tmp_path / "cards").glob("*.png"))
+    printed = _rows(db, "select count(*) from cards")[0][0]
+    assert printed == outcomes.get("completed", 0) and len(cards) == printed
+    kinds = {r[0] for r in _rows(db, "select distinct kind from device_events")}
+    assert {"gate", "loop", "display", "print"} <= kinds

@@ -1,0 +1,53 @@
+"""The lane's LED sign over RS-232/485, AM03127-style (codec: `devices.codecs.sign`).
+
+Bahasa Indonesia goes to line 1 and English to line 2, page A of each, transliterated to what the sign can show.
+A page frame is idempotent (sending it twice shows the same text), so a lost or NACKed answer is retried.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from devices.base import Health, LaneDisplay, Timebase
+from devices.codecs import sign
+from devices.errors import ProtocolError
+from devices.transport import LinkSettings, LinkWorker, exchange, open_serial
+
+
+class LedSign(LaneDisplay):
+    def __init__(self, name: str, timebase: Timebase, settings: LinkSettings, sign_id: int = 1,
+                 line_chars: int = 120) -> None:  # fmt: skip
+        super().__init__(name, timebase)
+        if not 1 <= sign_id <= 0xFF:
+            raise ValueError(f"sign id must be 1-255 (0 is broadcast, unanswered), got {sign_id}")
+        self.settings = settings
+        self.sign_id = sign_id
+        self.line_chars = min(line_chars, sign.MAX_TEXT)
+        self.link: LinkWorker[Any] = LinkWorker(name, settings, lambda: open_serial(settings),
+                                                lambda port: port.close(), self._link_health)  # fmt: skip
+        self.shown: tuple[str, str] = ("", "")  # what the sign shows, as sent
+
+    async def start(self) -> None:
+        self.link.start()
+
+    async def stop(self) -> None:
+        await self.link.stop()
+
+    def _link_health(self, health: Health, why: str) -> None:
+        self.set_health(health, why)
+
+    def frames(self, indonesian: str, english: str) -> list[bytes]:
+        pages = [sign.Page(line, "A", sign.transliterate(text, self.line_chars))
+                 for line, text in ((1, indonesian), (2, english))]  # fmt: skip
+        return [sign.encode_page(self.sign_id, page) for page in pages]
+
+    async def _show(self, indonesian: str, english: str) -> None:
+        for frame in self.frames(indonesian, english):
+            await self.link.run(partial(self._send, frame=frame), idempotent=True)
+        self.shown = (sign.transliterate(indonesian, self.line_chars), sign.transliterate(english, self.line_chars))
+
+    def _send(self, port: Any, frame: bytes) -> None:
+        answer = exchange(port, frame, sign.AnswerDecoder(), lambda a: a, self.settings.timeout, self.name)
+        if not answer.ack:
+            raise ProtocolError(self.name, "sign answered NACK (frame damaged on the line)", "nack")
