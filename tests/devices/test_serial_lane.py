@@ -9,6 +9,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from devices import registry
 from devices.registry import LaneDevices
 from devices.sim.world_client import WorldClient
@@ -94,3 +96,62 @@ def test_out_of_cards_faults_the_lane_and_it_carries_on_after_a_refill(bench: Be
 
     printer = _run(bench, tmp_path, scenario)
     assert printer["counter"] == 1 and printer["stock"] == 19
+
+
+PRINTER_FAULTS = [("cover_open", "cover_open"), ("jammed", "card_jam"), ("ribbon", "ribbon_ended")]
+
+
+@pytest.mark.parametrize(("field", "cause"), PRINTER_FAULTS, ids=[c for _, c in PRINTER_FAULTS])
+def test_a_printer_fault_alerts_prompts_and_the_lane_carries_on_with_one_card(
+    bench: Bench, tmp_path: Path, field: str, cause: str
+) -> None:
+    if not bench.simulated:
+        return
+
+    async def scenario(rig: Rig, world: WorldClient) -> tuple[dict[str, Any], dict[str, Any], list[str], list[str]]:
+        setattr(world.printer, field, 0 if field == "ribbon" else True)
+        await world.sync()
+        await rig.drive_to(Stage.PAYMENT)
+        await rig.until(lambda: bool(world.payment.pending), limit=LIMIT, step=0.05)
+        assert world.payment.pay(f"L1-{rig.lane.cycle_id:06d}")  # the photo passes, the card goes to the printer
+        await rig.until(lambda: rig.lane.stage is Stage.FAULT, limit=LIMIT, step=0.05)
+        alerts = [r["code"] for r in rig.rows("select code from notices where kind = 'alert'")]
+        prompts = [r["code"] for r in rig.rows("select code from notices where kind = 'prompt' and stage = 'fault'")]
+        setattr(world.printer, field, 100 if field == "ribbon" else False)
+        await world.sync()
+        assert (await rig.cmd(Action.CLEAR_PRINTER)).ok
+        assert (await rig.cmd(Action.RESUME)).ok
+        await rig.until(lambda: rig.lane.stage is Stage.HANDOVER, limit=LIMIT, step=0.05)
+        assert (await rig.cmd(Action.CONFIRM)).ok
+        await _leave(rig, world)
+        return await world.state("printer"), await world.state("io"), alerts, prompts
+
+    printer, io, alerts, prompts = _run(bench, tmp_path, scenario)
+    assert cause in alerts, "the operator is told the cause"
+    assert prompts == ["fault"], "the driver is told to wait"
+    assert printer["counter"] == 1, "exactly one card for the renewal"
+    assert io["violations"] == [] and io["hits"] == 0, "no boom moved over a vehicle"
+
+
+def test_a_stuck_entry_gate_faults_the_lane_and_it_carries_on_when_it_moves(bench: Bench, tmp_path: Path) -> None:
+    if not bench.simulated:
+        return
+
+    async def scenario(rig: Rig, world: WorldClient) -> tuple[list[str], dict[str, Any], str]:
+        world.entry_gate.stuck = True
+        await world.sync()
+        rig.world.vehicle = rig.vehicle
+        world.entry_loop.set(True)
+        await rig.until(lambda: rig.lane.stage is Stage.FAULT, limit=LIMIT, step=0.05)
+        alerts = [r["code"] for r in rig.rows("select code from notices where kind = 'alert'")]
+        world.entry_gate.stuck = False
+        await world.sync()
+        assert (await rig.cmd(Action.RESUME)).ok
+        await rig.until(lambda: rig.lane.stage is Stage.ARRIVED, limit=LIMIT, step=0.05)
+        assert (await rig.cmd(Action.ABORT, reason="gate repaired, driver sent round")).ok
+        return alerts, await world.state("io"), rig.lane.state
+
+    alerts, io, state = _run(bench, tmp_path, scenario)
+    assert "gate_stuck" in alerts
+    assert io["violations"] == [] and io["hits"] == 0
+    assert state == "rejected"
