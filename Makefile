@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium
 
 .PHONY: demo test setup system lint typecheck simulate bench clean
 
@@ -17,9 +17,11 @@ test: setup
 
 setup: system $(STAMP)
 
-# Debian packages: installed only when a command is missing, so a second run asks apt nothing.
+# Debian packages (Tesseract for plates, Chromium for the HTML report's screenshot test): installed only when a
+# command is missing, so a second run asks apt nothing.
 system:
-	@if ! command -v tesseract >/dev/null 2>&1 || ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
+	@if ! command -v tesseract >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || \
+	    ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
 	  echo "installing Debian packages: $(APT_PACKAGES) python3-venv"; \
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
 	  $$SUDO apt-get update -qq && \

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from devices.sim.launcher import SimProcesses
 from lane import clock as clocks
 from lane import plates_cli, registry_cli
+from lane.report import cli as report_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.console.attach import in_front_of, run_console
 from lane.run import SimPlan, run_forever, simulate
@@ -80,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--speed", type=float, default=1.0, help="the lane clock's speed, x real time (default 1)")
     registry_cli.add_parser(sub)
     plates_cli.add_parser(sub)
+    report_cli.add_parser(sub)
     return p
 
 
@@ -106,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     live = sys.stdout.isatty() and not getattr(args, "plain", False)
     if args.command == "registry":
         return registry_cli.run(args, config)
+    if args.command == "report":
+        return report_cli.run(args, config)
     if args.command == "check-config":
         print(f"{args.config}: ok: {config.site.name} ({config.site.office_code}), {len(config.lanes)} lanes")
         for lane in config.lanes:

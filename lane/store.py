@@ -155,8 +155,13 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.table("device_events").create_index(["lane", "kind", "id"])
 
 
+def _v5(db: sqlite_utils.Database) -> None:
+    """An index for reports, which read the operator actions of a date range."""
+    db.table("operator_actions").create_index(["at"])
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

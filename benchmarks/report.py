@@ -1,0 +1,261 @@
+"""`lane report` figures, run by hand (`.venv/bin/python benchmarks/report.py`); not a test.
+
+1. The data: a year of a four-lane site made with the engine `lane simulate` runs (`lane.run.simulate` on the
+   virtual clock), one 8-hour day at a time from 08:00 site time, 13 arrivals an hour a lane: about 150,000
+   cycles, 1.1 GB. Made once into var/report-bench/year.db, with each day's summary in year.json beside it;
+   resumable (a stopped run carries on from the last finished day). A day costs 10 to 40 s of CPU (more since
+   the simulation seeds and serves a population registry), so by default (`--simulated 86`) it simulates 86
+   days and then repeats them, every row copied with its times shifted by whole blocks of 86 days and its
+   cycle ids after the last (`fill`), to make the 365; their summaries are repeated the same way
+   (year.filled.json).
+2. The check: the report's totals equal the sum of the days' summary lines (completed, rejected, aborted).
+3. The figure: the wall (and CPU) time of the whole report over the year, and over its last week: open
+   read-only, query, terminal table (into a buffer), CSV and HTML; median of 5 runs in this process (goal:
+   under 1 s). Then as a command (`python -m lane.report`, and `lane report` once lane/cli.py wires it), with
+   the part that is only starting Python and importing. Each with the store as it is and with the index the
+   report would like (WANTED_INDEXES, added to this database for the measurement and dropped after).
+4. The sizes of the CSV and HTML files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lane import clock as clocks  # noqa: E402
+from lane.config import SiteConfig, load  # noqa: E402
+from lane.report.model import Period  # noqa: E402
+from lane.run import SimPlan, simulate  # noqa: E402
+from lane.site import lanes_for  # noqa: E402
+from lane.summary import Summary  # noqa: E402
+
+FIRST_DAY = date(2025, 1, 1)
+TABLES_AT = {"cycles": "started_at", "events": "at", "device_events": "at", "operator_actions": "at", "notices": "at"}
+
+
+def _day_start(config: SiteConfig, day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=ZoneInfo(config.site.timezone))
+
+
+def _forget_from(db: Path, start: datetime) -> None:
+    """Drop what an interrupted day wrote, so that it is made again from its start."""
+    con = sqlite3.connect(db)
+    stamp = start.astimezone(ZoneInfo("UTC")).isoformat(timespec="milliseconds")
+    with con:
+        for table, column in TABLES_AT.items():
+            con.execute(f"delete from {table} where {column} >= ?", [stamp])
+        con.execute("delete from lane_state")
+    con.close()
+
+
+def generate(db: Path, days: int, lanes: int, per_hour: float, hours: float) -> list[dict[str, object]]:
+    """Make (or finish making) `days` days from FIRST_DAY; returns each day's summary figures."""
+    config = load(ROOT / "config" / "site.toml")
+    side = db.with_suffix(".json")
+    params = {"lanes": lanes, "per_hour": per_hour, "hours": hours, "first": FIRST_DAY.isoformat()}
+    done: list[dict[str, object]] = []
+    if side.exists() and db.exists():
+        saved = json.loads(side.read_text())
+        if {k: saved["params"].get(k) for k in params} == params:
+            done = saved["days"][:days]
+    if not done:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    if len(done) >= days:
+        return done
+    db.parent.mkdir(parents=True, exist_ok=True)
+    site_lanes = lanes_for(config, lanes)
+    t0 = time.perf_counter()
+    for index in range(len(done), days):
+        day = FIRST_DAY + timedelta(days=index)
+        start = _day_start(config, day)
+        if db.exists():
+            _forget_from(db, start)
+        seed = config.simulation.seed + (day - FIRST_DAY).days
+        plan = SimPlan(hours=hours, per_hour=per_hour, plate_reader="operator", seed=seed)
+
+        async def one_day(clock: clocks.Clock, plan: SimPlan = plan) -> Summary:
+            return await simulate(clock, config, site_lanes, db, plan, durable=False)
+
+        summary: Summary = clocks.run(one_day, "virtual", start=start)
+        shutil.rmtree(db.parent / "photos", ignore_errors=True)  # a year of driver photos is not wanted here
+        done.append({"date": day.isoformat(), "completed": summary.completed, "rejected": summary.rejected,
+                     "aborted": summary.aborted, "open": summary.open})  # fmt: skip
+        side.write_text(json.dumps({"params": params, "days": done}, indent=0))
+        if index % 10 == 9 or index == days - 1:
+            cycles = sum(int(str(d["completed"])) + int(str(d["rejected"])) for d in done)
+            print(f"  day {index + 1}/{days} ({day}): {cycles} cycles so far, {time.perf_counter() - t0:.0f} s")
+    return done
+
+
+def fill(db: Path, days: list[dict[str, object]], total: int) -> list[dict[str, object]]:
+    """Repeat the simulated days, dates shifted by whole blocks of them, until there are `total` days: every row
+    of every table is copied with its times moved and its cycle ids after the last. Returns the days' summaries,
+    repeated the same way."""
+    n = len(days)
+    if n >= total:
+        return days[:total]
+    config = load(ROOT / "config" / "site.toml")
+    _forget_from(db, _day_start(config, FIRST_DAY + timedelta(days=n)))  # what an interrupted day left
+    con = sqlite3.connect(db)
+    top = {t: con.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0] for t in TABLES_AT}
+    for block in range(1, -(-total // n)):
+        shift, keep = block * n, min(n, total - block * n)
+        cutoff = _day_start(config, FIRST_DAY + timedelta(days=keep)).replace(hour=0)
+        until = cutoff.astimezone(ZoneInfo("UTC")).isoformat(timespec="milliseconds")
+        with con:
+            for table, column in TABLES_AT.items():
+                cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
+                moved = {c: f"strftime('%Y-%m-%dT%H:%M:%f', {c}, '+{shift} days') || '+00:00'"
+                         for c in ("at", "started_at", "ended_at") if c in cols}  # fmt: skip
+                moved["cycle_id" if table != "cycles" else "id"] = f"{'cycle_id' if table != 'cycles' else 'id'} + ?"
+                targets = [c for c in cols if c != "id" or table == "cycles"]
+                values = [moved.get(c, c) for c in targets]
+                con.execute(f"INSERT INTO {table} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {table} "
+                            f"WHERE id <= ? AND {column} < ? ORDER BY id",
+                            [block * top["cycles"], top[table], until])  # fmt: skip
+        print(f"  days {shift + 1} to {shift + keep}: days 1 to {keep} again, {shift} days later")
+    con.close()
+    out = [*days]
+    for k in range(n, total):
+        out.append({**days[k % n], "date": (FIRST_DAY + timedelta(days=k)).isoformat()})
+    return out
+
+
+#: Indexes the report would like the store to have (it does not create them in a site's store: migrations are
+#: lane.store's); measured here by adding them to the benchmark's own database, then dropping them again.
+#: (Device faults use schema 4's device_events(lane, kind, id).)
+WANTED_INDEXES = {"report_operator_actions_at": "operator_actions(at)"}
+
+
+def timed(db: Path, config: SiteConfig, period: Period, out: Path, runs: int) -> dict[str, float]:
+    """Median wall and CPU seconds of the whole report in this process: open, query, terminal table (into a
+    buffer), CSV and HTML files."""
+    from lane.report import query, render_csv, render_html, render_text
+
+    walls, cpus, builds = [], [], []
+    for _ in range(runs):
+        w0, c0 = time.perf_counter(), time.process_time()
+        con = query.connect(db)
+        report = query.build(con, config, period)
+        con.close()
+        builds.append(time.perf_counter() - w0)
+        render_text.render(report, io.StringIO(), width=160)
+        render_csv.save(report, out.with_suffix(".csv"))
+        render_html.save(report, out.with_suffix(".html"))
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.process_time() - c0)
+    return {"wall": statistics.median(walls), "best": min(walls), "cpu": statistics.median(cpus),
+            "query": statistics.median(builds),
+            "cycles": report.total.total, "completed": report.total.completed, "rejected": report.total.rejected,
+            "aborted": report.total.aborted, "open": report.total.open}  # fmt: skip
+
+
+def command_wall(args: list[str], runs: int = 3) -> float:
+    walls = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(args, cwd=ROOT, check=True, capture_output=True)
+        walls.append(time.perf_counter() - t0)
+    return statistics.median(walls)
+
+
+def figures(db: Path, days: list[dict[str, object]], runs: int) -> None:
+    config = load(ROOT / "config" / "site.toml")
+    last = FIRST_DAY + timedelta(days=len(days) - 1)
+    year = Period(FIRST_DAY, last, config.site.timezone)
+    week = Period(last - timedelta(days=6), last, config.site.timezone)
+    out = db.parent / "out"
+    out.mkdir(exist_ok=True)
+    print(f"2. check against the days' summary lines (lane.run.simulate), {FIRST_DAY} to {last}")
+    r = timed(db, config, year, out / "year", 1)
+    for field in ("completed", "rejected", "aborted", "open"):
+        summed = sum(int(str(d[field])) for d in days)
+        verdict = "ok" if summed == r[field] else "MISMATCH"
+        print(f"  {field}: days' summaries {summed}, report {int(r[field])}: {verdict}")
+    loop = min(timeit.repeat("sum(range(10**6))", number=1, repeat=5))
+    print(f"3. report time (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; this Python adds up "
+          f"a million integers in {loop * 1000:.0f} ms)")  # fmt: skip
+    for with_indexes in (False, True):
+        if with_indexes:
+            con = sqlite3.connect(db)
+            for name, target in WANTED_INDEXES.items():
+                con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+            con.close()
+        label = "with the wanted indexes" if with_indexes else "store as it is"
+        for name, period in (("year", year), ("week", week)):
+            t = timed(db, config, period, out / name, runs)
+            print(f"  {label}, {name} ({int(t['cycles'])} cycles): {t['wall']:.3f} s wall (best {t['best']:.3f}), "
+                  f"{t['cpu']:.3f} s CPU (query {t['query']:.3f} s); goal 1 s: ratio {t['wall']:.2f}")  # fmt: skip
+        cmd = [sys.executable, "-m", "lane.report", "--db", str(db), "--from", year.first.isoformat(),
+               "--to", year.last.isoformat(), "--csv", str(out / "cmd.csv"), "--html", str(out / "cmd.html"),
+               "--quiet"]  # fmt: skip
+        imports = command_wall([sys.executable, "-c", "import lane.report.cli, lane.report.query, "
+                                "lane.report.render_text, lane.report.render_html, lane.config"])  # fmt: skip
+        print(f"  {label}, year as a command (python -m lane.report ... --csv --html --quiet): "
+              f"{command_wall(cmd):.3f} s wall, of which {imports:.3f} s starting Python and importing")  # fmt: skip
+        if with_indexes:
+            con = sqlite3.connect(db)
+            for name in WANTED_INDEXES:
+                con.execute(f"DROP INDEX IF EXISTS {name}")
+            con.close()
+    lane = ROOT / ".venv" / "bin" / "lane"
+    if subprocess.run([str(lane), "report", "--help"], cwd=ROOT, capture_output=True).returncode == 0:
+        wall = command_wall([str(lane), "report", *cmd[3:]])
+        print(f"  `lane report` (year, --csv --html --quiet): {wall:.3f} s wall")
+    else:
+        print("  `lane report` is not wired into lane/cli.py yet: timed as python -m lane.report above")
+    print(f"4. files, in {out}")
+    for name in ("year.csv", "year.html", "week.csv", "week.html"):
+        print(f"  {name}: {(out / name).stat().st_size:,} bytes")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    ap.add_argument("--db", type=Path, default=ROOT / "var" / "report-bench" / "year.db")
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--lanes", type=int, default=4)
+    ap.add_argument("--per-hour", type=float, default=13.0)
+    ap.add_argument("--hours", type=float, default=8.0)
+    ap.add_argument("--generate-only", action="store_true", help="make the data and stop")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs; the median is reported")
+    ap.add_argument("--simulated", type=int, default=86, metavar="DAYS",
+                    help="simulate this many days, then repeat them to make --days (default 86)")  # fmt: skip
+    args = ap.parse_args()
+
+    print(f"1. data: {args.days} days x {args.hours:g} h, {args.lanes} lanes, {args.per_hour:g} arrivals/h a lane")
+    simulated = min(args.simulated, args.days)
+    days = generate(args.db, simulated, args.lanes, args.per_hour, args.hours)
+    if simulated < args.days:
+        filled = args.db.with_suffix(".filled.json")
+        made = json.loads(filled.read_text()) if filled.exists() else {}
+        if made.get("simulated") != simulated or len(made.get("days", [])) != args.days:
+            made = {"simulated": simulated, "days": fill(args.db, days, args.days)}
+            filled.write_text(json.dumps(made, indent=0))
+        days = made["days"]
+    con = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    cycles = con.execute("select count(*) from cycles").fetchone()[0]
+    con.close()
+    print(f"  {args.db}: {cycles} cycles, {args.db.stat().st_size / 1e6:.0f} MB")
+    if args.generate_only:
+        return
+    figures(args.db, days, args.runs)
+
+
+if __name__ == "__main__":
+    main()

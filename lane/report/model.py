@@ -1,0 +1,208 @@
+"""What a supervisor report holds, as frozen dataclasses, and what every part shares: the period in site time and
+its UTC bounds, masking of names and NIKs, and time formatting. No I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flows.states import TIMED
+
+#: Stage columns in the order of a renewal; `rejected` is the way out after a rejection or an abort.
+STAGES: tuple[str, ...] = tuple(s.value for s in TIMED)
+#: Outcomes a cycle ends with ("open": still in the lane).
+OUTCOMES: tuple[str, ...] = ("completed", "rejected", "aborted", "abandoned", "open")
+HISTOGRAM_BINS = 40  # of target / 20 each: 0 to twice the target, then one bin for everything longer
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days `first` to `last` (inclusive) in the site's time zone."""
+
+    first: date
+    last: date
+    zone: str
+
+    @classmethod
+    def last_days(cls, zone: str, days: int = 7, now: datetime | None = None) -> Period:
+        today = (now or datetime.now(UTC)).astimezone(ZoneInfo(zone)).date()
+        return cls(today - timedelta(days=days - 1), today, zone)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
+    def utc_bounds(self) -> tuple[str, str]:
+        """[start, end) as UTC ISO strings in the store's format, so that string order is time order."""
+        start = datetime.combine(self.first, time(0), self.tz).astimezone(UTC)
+        end = datetime.combine(self.last + timedelta(days=1), time(0), self.tz).astimezone(UTC)
+        return start.isoformat(timespec="milliseconds"), end.isoformat(timespec="milliseconds")
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+    def whole_hour_offsets(self) -> bool:
+        """Whether the zone's UTC offset is a whole number of hours all through the period (then a UTC hour
+        lies inside one local hour)."""
+        tz = self.tz
+        for day in [*self.days(), self.last + timedelta(days=1)]:
+            offset = datetime.combine(day, time(0), tz).utcoffset() or timedelta(0)
+            if offset.total_seconds() % 3600:
+                return False
+        return True
+
+    def local(self, utc_iso: str) -> datetime:
+        return datetime.fromisoformat(utc_iso).astimezone(self.tz)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Volume and cycle time of one group of cycles (the site, a lane, a day, an hour of the day). Cycle-time
+    figures are over completed renewals only; `under_target` is the share of them strictly under the target."""
+
+    key: str
+    completed: int = 0
+    rejected: int = 0
+    aborted: int = 0
+    abandoned: int = 0
+    open: int = 0
+    median_s: float | None = None
+    p90_s: float | None = None
+    max_s: float | None = None
+    under_target: float | None = None
+
+    @property
+    def total(self) -> int:
+        return self.completed + self.rejected + self.aborted + self.abandoned + self.open
+
+
+@dataclass(frozen=True)
+class StageFigure:
+    """Median time in one stage for a lane (or a lane class: group "SIM A"), against the stage's budget.
+    Working stages count completed renewals; `rejected` the rejected and aborted ones; `fault` the cycles that
+    spent time in fault (no budget)."""
+
+    group: str
+    stage: str
+    cycles: int
+    median_s: float | None
+    budget_s: float | None
+
+    @property
+    def over_budget(self) -> bool:
+        return self.median_s is not None and self.budget_s is not None and self.median_s > self.budget_s
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stretch of a cycle's timeline: the stage, when it began (seconds after the cycle started), how long
+    it lasted and the trigger that ended it."""
+
+    stage: str
+    start_s: float
+    seconds: float
+    ended_by: str
+
+
+@dataclass(frozen=True)
+class SlowCycle:
+    id: int
+    lane: str
+    started: str  # site time, "YYYY-MM-DD HH:MM:SS"
+    duration_s: float
+    outcome: str
+    reason: str
+    plate: str
+    holder: str  # masked unless the report shows personal data
+    nik: str
+    retries: int
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    outcome: str
+    reason: str
+    count: int
+
+
+@dataclass(frozen=True)
+class FaultCount:
+    """Device trouble: `kind` is "fault" (a device fault, with its cause) or the health a device fell to
+    ("degraded", "down", with why)."""
+
+    lane: str
+    device: str
+    kind: str
+    cause: str
+    count: int
+    last: str  # site time
+
+
+@dataclass(frozen=True)
+class OverrideCount:
+    """Operator actions other than the routine `confirm`, by action and result."""
+
+    action: str
+    result: str
+    count: int
+    operators: int
+    lanes: str
+
+
+@dataclass(frozen=True)
+class Histogram:
+    bin_s: float
+    counts: tuple[int, ...]  # HISTOGRAM_BINS bins from 0, then the overflow bin (>= HISTOGRAM_BINS * bin_s)
+
+
+@dataclass(frozen=True)
+class Report:
+    site: str
+    period: Period
+    lanes: tuple[str, ...]  # the --lane filter; empty: every lane
+    target_s: float
+    generated: str  # site time
+    personal: bool  # names and NIKs shown unmasked
+    total: Figures
+    by_lane: tuple[Figures, ...]
+    by_day: tuple[Figures, ...]
+    by_month: tuple[Figures, ...]  # key "2025-01", site time
+    by_hour: tuple[Figures, ...]  # key "08" = 08:00-08:59 site time, over the whole period
+    stages: tuple[StageFigure, ...]  # per lane
+    stage_classes: tuple[StageFigure, ...]  # per lane class ("SIM A", "SIM C")
+    histogram: Histogram
+    slowest: tuple[SlowCycle, ...]
+    reasons: tuple[ReasonCount, ...]
+    faults: tuple[FaultCount, ...]
+    overrides: tuple[OverrideCount, ...]
+
+
+def mask_name(name: str | None) -> str:
+    """Each word to its first letter and three asterisks ("Budi Santoso" -> "B*** S***"): the length is not
+    kept either."""
+    return " ".join(word[0] + "***" for word in (name or "").split())
+
+
+def mask_nik(nik: str | None) -> str:
+    """A NIK (16 digits) keeps its first 6 (the region code) and last 2 digits: "332501********07". Anything
+    shorter than 10 characters is masked whole."""
+    text = (nik or "").strip()
+    if len(text) < 10:
+        return "*" * len(text)
+    return text[:6] + "*" * (len(text) - 8) + text[-2:]
+
+
+def mmss(seconds: float | None) -> str:
+    """Minutes and seconds to a tenth, as the run summary prints them ("4:07.0"), but rounded before it is
+    split (59.97 s is "1:00.0", where the summary prints "0:60.0"); "-" for none."""
+    if seconds is None:
+        return "-"
+    minutes, tenths = divmod(round(seconds * 10), 600)
+    return f"{minutes}:{tenths // 10:02d}.{tenths % 10}"
+
+
+def share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"

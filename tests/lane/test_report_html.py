@@ -1,0 +1,88 @@
+"""The HTML report is one self-contained file (nothing to fetch), and in headless Chromium with no network its
+charts render: the screenshot shows each chart's colour (benchmarks/report_screenshot.py does the same by hand).
+The Chromium tests skip with a message when /usr/bin/chromium is absent (`apt-get install chromium`)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from lane.report import query, render_html
+from lane.report.svg import COLOURS, nice_step
+from tests.conftest import ROOT
+from tests.lane.test_report import CONFIG, PERIOD, make_log
+
+
+def _shooter() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("report_screenshot", ROOT / "benchmarks" / "report_screenshot.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _html(tmp_path: Path) -> Path:
+    con = query.connect(make_log(tmp_path / "log.db"))
+    report = query.build(con, CONFIG, PERIOD)
+    con.close()
+    path = tmp_path / "report.html"
+    render_html.save(report, path)
+    return path
+
+
+needs_chromium = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
+                                    reason="/usr/bin/chromium is absent (apt-get install chromium)")  # fmt: skip
+
+
+def test_the_file_fetches_nothing(tmp_path: Path) -> None:
+    html = _html(tmp_path).read_text()
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    for needle in ("http:", "https:", "//", "<script", "<link", "<img", "<iframe", "src=", "href=", "url(", "@import"):
+        assert needle not in html.replace("</", "<"), needle  # "</td>" is not a "//"
+    assert html.count("<svg") == 5  # histogram, stages, hours, share by day, timelines
+    assert 'stroke-dasharray="8 4"' in html and "target 10 min" in html  # the 10-minute line
+
+
+def test_each_chart_draws_its_data_in_its_colour(tmp_path: Path) -> None:
+    html = _html(tmp_path).read_text()
+    charts = re.findall(r"<svg.*?</svg>", html, re.S)
+    for chart, colours in zip(charts, (("histogram", "target"), ("stage", "stage_over"), ("hour_done", "hour_other"),
+                                       ("share",)), strict=False):  # fmt: skip
+        for name in colours:
+            assert COLOURS[name] in chart, name
+    assert not any(colour in render_html.CSS for colour in COLOURS.values()), "text would pass for a chart"
+    # Histogram bars: the five completed cycles in bins 8, 10, 14, 20 and 22 of 30 s
+    assert len(re.findall(rf'fill="{COLOURS["histogram"]}"', charts[0])) == 5
+
+
+@pytest.mark.parametrize(("top", "step"), [(42, 10), (5, 1), (100, 20), (0.5, 0.1), (0, 1)])
+def test_axis_steps(top: float, step: float) -> None:
+    assert nice_step(top) == pytest.approx(step)
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_charts_render_in_headless_chromium_with_no_network(tmp_path: Path) -> None:
+    shooter = _shooter()
+    png = tmp_path / "shot.png"
+    shooter.screenshot(_html(tmp_path), png)
+    counts = shooter.chart_pixels(png)
+    for name in (*shooter.REQUIRED, "stage_over", "hour_other"):
+        assert counts[name] >= shooter.MIN_PIXELS, (name, counts)
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_the_check_fails_on_a_page_without_charts(tmp_path: Path) -> None:
+    page = _html(tmp_path)
+    stripped = tmp_path / "no-charts.html"
+    stripped.write_text(re.sub(r"<svg.*?</svg>", "", page.read_text(), flags=re.S))
+    shooter = _shooter()
+    png = tmp_path / "shot.png"
+    shooter.screenshot(stripped, png)
+    counts = shooter.chart_pixels(png)
+    assert all(counts[name] < shooter.MIN_PIXELS for name in shooter.REQUIRED), counts
