@@ -127,3 +127,12 @@ def make(province: str, regency: str, district: str, birth: date, female: bool, 
     """The NIK for these parts (no checks; `parse` checks)."""
     day = birth.day + 40 if female else birth.day
     return f"{province}{regency}{district}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
+
+
+def mask(text: str | None) -> str:
+    """A NIK (or a NIK-based SIM number) as shown where personal data is not: the first 6 digits (the region) and
+    the last 2, "332501********07". Anything shorter than 10 characters is masked whole."""
+    text = (text or "").strip()
+    if len(text) < 10:
+        return "*" * len(text)
+    return text[:6] + "*" * (len(text) - 8) + text[-2:]

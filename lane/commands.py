@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from flows.nik import mask
+
 
 class Action(StrEnum):
     CONFIRM = "confirm"  # documents (pre-registered) / payment (needs receipt) / photo (needs reason if it failed) /
@@ -43,11 +45,6 @@ class Command:
 
 #: Keys that go into Command.data: the documents fields, and which gate to open by hand.
 DATA_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs", "gate")
-
-
-def mask(nik: str) -> str:
-    """A NIK or SIM number as the audit shows it: the region digits and the last two only."""
-    return nik[:6] + "*" * max(0, len(nik) - 8) + nik[-2:] if len(nik) > 8 else "*" * len(nik)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from lane.commands import mask
+from flows.nik import mask
 from lane.config import SiteConfig
 from lane.registry import Registry, RegistryError
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lane.commands import mask
+from flows.nik import mask
 from lane.config import SiteConfig
 
 

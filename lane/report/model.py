@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flows.nik import mask
 from flows.states import TIMED
 
 #: Stage columns in the order of a renewal; `rejected` is the way out after a rejection or an abort.
@@ -187,12 +188,8 @@ def mask_name(name: str | None) -> str:
 
 
 def mask_nik(nik: str | None) -> str:
-    """A NIK (16 digits) keeps its first 6 (the region code) and last 2 digits: "332501********07". Anything
-    shorter than 10 characters is masked whole."""
-    text = (nik or "").strip()
-    if len(text) < 10:
-        return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 8) + text[-2:]
+    """A NIK keeps its first 6 (the region code) and last 2 digits: "332501********07" (flows.nik.mask)."""
+    return mask(nik)
 
 
 def mmss(seconds: float | None) -> str:
