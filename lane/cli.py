@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from devices.sim.launcher import SimProcesses
 from lane import clock as clocks
 from lane import plates_cli, registry_cli
-from lane.report import cli as report_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.console.attach import in_front_of, run_console
+from lane.report import cli as report_cli
 from lane.run import SimPlan, run_forever, simulate
 from lane.site import lanes_for
 
