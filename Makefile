@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium \
+	fonts-opendin fonts-roboto-unhinted fonts-open-sans fonts-bebas-neue fonts-dejavu-extra fonts-liberation
 
 .PHONY: demo test setup system lint typecheck simulate bench clean
 
@@ -17,10 +18,10 @@ test: setup
 
 setup: system $(STAMP)
 
-# Debian packages (Tesseract for plates, Chromium for the HTML report's screenshot test): installed only when a
-# command is missing, so a second run asks apt nothing.
+# Debian packages (Tesseract for plates, Chromium for the HTML report's screenshot test, the fonts the plate
+# glyph classifier is trained on): installed only when one is missing, so a second run asks apt nothing.
 system:
-	@if ! command -v tesseract >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || \
+	@if ! command -v tesseract >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-opendin >/dev/null 2>&1 || \
 	    ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
 	  echo "installing Debian packages: $(APT_PACKAGES) python3-venv"; \
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \

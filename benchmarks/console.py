@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lane.commands import Outcome  # noqa: E402
 from lane.config import load  # noqa: E402
 from lane.console.app import open_console  # noqa: E402
-from lane.commands import Outcome  # noqa: E402
 
 
 def main() -> None:

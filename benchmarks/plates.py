@@ -6,7 +6,8 @@
    reader tries, and ms a frame to find them;
 3. synthetic scenes (devices.render.scene, 1280x720): plates found, plates read exactly, ms a frame (find and read).
 Goals: >= 90% exact on id-crops, >= 90% of scene plates found, median <= 60 ms a crop and <= 200 ms a frame.
-Skips the real sets with a message when ../shared is absent. `--engine pytesseract` compares the slower back-end.
+Skips the real sets with a message when ../shared is absent. `--engine pytesseract` compares the slower back-end;
+`--tesseract-only` reads without the glyph classifier (plates/glyph_model.npz), as the reader did before it.
 """
 
 from __future__ import annotations
@@ -119,9 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=None, help="at most this many images a set")
     p.add_argument("--synthetic", type=int, default=40, help="synthetic scenes (default 40)")
     p.add_argument("--failures", action="store_true", help="list the id-crops read wrong")
+    p.add_argument("--tesseract-only", action="store_true", help="no glyph classifier: Tesseract reads the line")
     args = p.parse_args(argv)
     engine: Engine = TesserocrEngine() if args.engine == "tesserocr" else PytesseractEngine()
-    reader = PlateReader(ReaderSettings(), engine)
+    reader = PlateReader(ReaderSettings(glyph_classifier=not args.tesseract_only), engine)
     print(f"engine {engine.name}; settings {reader.settings}")
     if DATA.is_dir():
         id_crops(reader, args.limit, args.failures)

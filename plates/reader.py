@@ -1,11 +1,13 @@
 """The plate reader: a frame in, a `PlateReading` or a `NoPlate` with its reason out. Never raises on bad input.
 
 `PlateReader(...)(frame)` checks the frame (empty, black, over-exposed, tiny, huge), finds plate candidates
-(`locate`), and for each, best first, cuts the plate out, finds and levels its main line (`line`), has Tesseract
-read it three times (any character; letters only; digits only) and lets the grammar decoder choose each character
-by position (`decode`); the expiry line is read as MM.YY when it is legible. The first candidate that decodes with
-enough confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is already a
-plate. Pure and thread-safe: the only state is the engine, which keeps one Tesseract per thread.
+(`locate`), and for each, best first, cuts the plate out, finds and levels its main line and cuts out its characters
+(`line`), has the glyph classifier score each character (`glyphs`; `tesseract_weight` > 0 mixes in a Tesseract
+read of the line), and lets the grammar decoder choose each character by position (`decode`). Without the
+classifier's model file, Tesseract reads the line three times (any character; letters only; digits only) instead.
+The expiry line is read by Tesseract as MM.YY when it is legible. The first candidate that decodes with enough
+confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is already a plate.
+Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the classifier's weights.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from plates import decode, line
+from plates import decode, glyphs, line
 from plates.engine import DIGITS, LETTERS, Engine, EngineError, default_engine
 from plates.locate import Candidate, locate
 from plates.reading import Image, NoPlate, PlateReading, u8
@@ -32,9 +34,16 @@ class ReaderSettings:
     expiry: bool = True  # read the MM.YY line
     min_contrast: float = line.MIN_CONTRAST  # characters must stand out this much from a plate given as a crop
     min_contrast_found: float = 1.3  # ... and this much from a plate found in a frame, among clutter
+    glyph_classifier: bool = True  # characters chosen by the glyph classifier (plates.glyphs), when its model is there
+    tesseract_weight: float = 0.0  # ... with Tesseract's read of the line mixed in at this weight (0: not read)
 
     def __post_init__(self) -> None:
-        if not 1 <= self.candidates <= 10 or not 1 <= self.lines <= 4 or not 0.0 <= self.enough <= 1.0:
+        if (
+            not 1 <= self.candidates <= 10
+            or not 1 <= self.lines <= 4
+            or not 0.0 <= self.enough <= 1.0
+            or not 0.0 <= self.tesseract_weight <= 1.0
+        ):
             raise ValueError(f"bad reader settings: {self}")
 
 
@@ -146,6 +155,9 @@ class PlateReader:
                             tuple(round(c, 3) for c in found.char_confidences), crop.copy())  # fmt: skip
 
     def _decode_line(self, ln: line.Line) -> decode.Decoded | None:
+        classifier = glyphs.model() if self.settings.glyph_classifier else None
+        if classifier is not None:
+            return self._decode_glyphs(ln, classifier)
         eng = self.engine
         mixed = eng.read_line(ln.image, LETTERS + DIGITS)
         if not mixed:
@@ -153,6 +165,16 @@ class PlateReader:
         letters = eng.read_line(ln.image, LETTERS)
         digits = eng.read_line(ln.image, DIGITS)
         return decode.decode(decode.slots(mixed, letters, digits, line.CHAR_HEIGHT), ln.breaks)
+
+    def _decode_glyphs(self, ln: line.Line, classifier: glyphs.Classifier) -> decode.Decoded | None:
+        boxes = glyphs.split_wide(ln.image, ln.glyphs, classifier)
+        cells = [ln.image[:, x : x + w] for x, w in boxes]
+        found = glyphs.glyph_slots(boxes, classifier.classify(cells), line.CHAR_HEIGHT)
+        weight = self.settings.tesseract_weight
+        if weight > 0 and found:
+            mixed = self.engine.read_line(ln.image, LETTERS + DIGITS)
+            found = glyphs.fold(found, decode.slots(mixed, (), (), line.CHAR_HEIGHT), weight)
+        return decode.decode(found, ln.breaks) if found else None
 
 
 _FAILURES = (cv2.error, ValueError, MemoryError, RuntimeError, OSError)
