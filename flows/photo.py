@@ -16,7 +16,8 @@ import numpy as np
 from flows.card import LAYOUT, cover
 
 Image = np.ndarray[Any, np.dtype[np.uint8]]
-DETECT_WIDTH = 200
+DETECT_WIDTH = 160
+EYES_WIDTH = 120
 
 PROMPTS: dict[str, tuple[str, str]] = {
     "no_image": ("Kamera bermasalah, mohon tunggu", "Camera problem, please wait"),
@@ -93,6 +94,8 @@ def assess(image: Image, rules: PhotoRules = PhotoRules()) -> PhotoVerdict:
         return PhotoVerdict(("no_image",))
     h, w = gray.shape
     faces = _faces(gray, 20, DETECT_WIDTH)
+    if not faces:  # none at the quick size: a small (far) face may show on a larger copy
+        faces = _faces(gray, 20, 2 * DETECT_WIDTH)
     if len(faces) == 1 and faces[0][2] > 0.5 * w:
         faces = _inner_face(gray, faces[0])
     if len(faces) == 0:
@@ -166,8 +169,14 @@ def _outermost_removed(faces: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
 
 def _tilt(face: Image) -> float | None:
     """Angle of the line through the two eyes (degrees), or None when two eyes are not found."""
+    if face.shape[1] > EYES_WIDTH:  # eyes are found as well on a face 120 px wide
+        k = EYES_WIDTH / face.shape[1]
+        face = cv2.resize(face, (EYES_WIDTH, max(1, round(face.shape[0] * k))), interpolation=cv2.INTER_AREA)
     top = face[: face.shape[0] * 6 // 10]
-    eyes = _cascade("haarcascade_eye.xml").detectMultiScale(top, scaleFactor=1.1, minNeighbors=8)
+    w = face.shape[1]  # an eye is a tenth to a third of the face's width: no smaller or larger scales to search
+    eyes = _cascade("haarcascade_eye.xml").detectMultiScale(
+        top, scaleFactor=1.1, minNeighbors=8, minSize=(w // 10, w // 10), maxSize=(w // 3, w // 3)
+    )
     if len(eyes) != 2:
         return None
     (x1, y1, w1, h1), (x2, y2, w2, h2) = sorted((tuple(int(v) for v in e) for e in eyes), key=lambda e: e[0])

@@ -11,11 +11,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from devices.sim.launcher import SimProcesses
 from lane import clock as clocks
 from lane import plates_cli, registry_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
-from lane.console.attach import in_front_of, run_console
 from lane.report import cli as report_cli
 from lane.run import SimPlan, run_forever, simulate
 from lane.site import lanes_for
@@ -124,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return sim_main(["--config", str(args.config), "--link", args.link, "--speed", str(args.speed)])
     if args.command == "console":
+        from lane.console.attach import run_console  # Textual is loaded only for the console
+
         return run_console(args.db or Path(config.store.path), config, args.operator)
     if args.command == "demo":
         plan = SimPlan(count=max(0, args.renewals), plate_reader=args.plate_reader, show="quiet" if live else "plain")
@@ -138,12 +138,19 @@ def main(argv: list[str] | None = None) -> int:
 
             if args.devices == "virtual":
                 return go(None)
+            from devices.sim.launcher import SimProcesses
+
             var = args.db.parent
             ids = [lane.id for lane in config.lanes]
             with SimProcesses(ids, speed=args.speed, run_dir=var / "sim", cards_dir=var / "cards") as sims:
                 return go({i: {"backend": "serial", **sims[i].backend_options()} for i in ids})
 
-        summary = in_front_of(demo, args.db, config, "demo") if live else demo()
+        if live:
+            from lane.console.attach import in_front_of
+
+            summary = in_front_of(demo, args.db, config, "demo")
+        else:
+            summary = demo()
     elif args.command == "simulate":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)

@@ -256,7 +256,7 @@ class LaneController(LaneCore):
         if self.photo_dir is not None and reading.crop is not None:
             folder = self.photo_dir.parent / "plates"
             folder.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(folder / name), reading.crop)
+            cv2.imwrite(str(folder / name), reading.crop, [cv2.IMWRITE_PNG_COMPRESSION, 1])
         return name
 
     async def _run_documents(self) -> None:
@@ -325,10 +325,10 @@ class LaneController(LaneCore):
 
     def _save_photo(self, tag: str) -> str:
         retries = self.ctx.get("retries", {}).get("photo", 0)
-        name = f"{self.lane_id}-{self.cycle_id or 0:06d}-{retries}-{tag}.png"
+        name = f"{self.lane_id}-{self.cycle_id or 0:06d}-{retries}-{tag}.jpg"
         if self.photo_dir is not None and self.photo is not None:
             self.photo_dir.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(self.photo_dir / name), self.photo)
+            cv2.imwrite(str(self.photo_dir / name), self.photo, [cv2.IMWRITE_JPEG_QUALITY, 92])
         self.ctx["photo"] = name
         return name
 

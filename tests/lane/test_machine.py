@@ -32,7 +32,7 @@ def test_a_renewal_end_to_end(rig_factory: Any) -> None:
     assert cycle["plate"] == "G 1234 AB" and cycle["plate_source"] == "operator"
     assert cycle["receipt"] and cycle["card_job"] == "L1-000001-1"
     assert cycle["holder_name"] and len(cycle["nik"]) == 16 and cycle["sim_class"] == "A"
-    assert cycle["fee"] == 80000 and cycle["photo_file"].endswith("-ok.png")
+    assert cycle["fee"] == 80000 and cycle["photo_file"].endswith("-ok.jpg")
     stage_sum = sum(cycle[f"dur_{s.value}"] for s in TIMED)
     assert stage_sum == pytest.approx(cycle["duration"], abs=0.01)
     for stage in ("arrived", "photo", "printing", "exiting"):  # the stages where devices take time

@@ -105,7 +105,7 @@ def test_the_photo_gate_prompts_retakes_then_asks_the_operator(rig_factory: Any)
     prompts, problems, photo = rig_factory(scenario)
     assert prompts.count("photo_no_face") == 3  # the first photo and two automatic retakes
     assert problems == ["no_face"]
-    assert photo.endswith("-rejected.png")
+    assert photo.endswith("-rejected.jpg")
 
 
 def test_the_driver_fixes_the_photo_and_it_passes_on_a_retake(rig_factory: Any) -> None:
@@ -120,7 +120,7 @@ def test_the_driver_fixes_the_photo_and_it_passes_on_a_retake(rig_factory: Any) 
         return rig.rows("select photo_file from cycles")[0]["photo_file"], len(face.cards)
 
     photo, cards = rig_factory(scenario)
-    assert photo.endswith("-ok.png") and cards == 1
+    assert photo.endswith("-ok.jpg") and cards == 1
 
 
 def test_a_reprint_needs_a_reason_and_leaves_one_valid_card(rig_factory: Any) -> None:

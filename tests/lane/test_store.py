@@ -116,3 +116,16 @@ def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> 
     row = store.cycle(1)
     assert row["duration"] == 300.0 and "holder_name" in row and row["holder_name"] is None
     store.close()
+
+
+def test_a_log_row_is_on_disk_once_the_next_transition_commits(tmp_path: Path) -> None:
+    """Device events and notices skip their own fsync; the next durable commit carries them (WAL is one log)."""
+    store = Store(tmp_path / "f.db", durable=True)
+    store.transition(_rec())
+    store.notice("L1", 1, _rec().when, "arrived", "prompt", "arrived", "Silakan maju")
+    assert store.db.execute("pragma synchronous").fetchone()[0] == 2  # FULL again after the log row
+    store.transition(_rec(source="arrived", dest="plate", trigger="admitted", cycle_id=1, open_cycle=False))
+    store.close()
+    reader = sqlite3.connect(tmp_path / "f.db")
+    assert reader.execute("select count(*) from notices").fetchone()[0] == 1
+    reader.close()
