@@ -171,7 +171,8 @@ def _tilt(face: Image) -> float | None:
     """Angle of the line through the two eyes (degrees), or None when two eyes are not found."""
     if face.shape[1] > EYES_WIDTH:  # eyes are found as well on a face 120 px wide
         k = EYES_WIDTH / face.shape[1]
-        face = cv2.resize(face, (EYES_WIDTH, max(1, round(face.shape[0] * k))), interpolation=cv2.INTER_AREA)
+        size = (EYES_WIDTH, max(1, round(face.shape[0] * k)))
+        face = np.asarray(cv2.resize(face, size, interpolation=cv2.INTER_AREA), np.uint8)
     top = face[: face.shape[0] * 6 // 10]
     w = face.shape[1]  # an eye is a tenth to a third of the face's width: no smaller or larger scales to search
     eyes = _cascade("haarcascade_eye.xml").detectMultiScale(

@@ -165,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         db = args.db or Path(config.store.path)
         with contextlib.suppress(KeyboardInterrupt):
             if live:
+                from lane.console.attach import in_front_of
+
                 in_front_of(
                     lambda: clocks.run(lambda c: run_forever(c, config, db, "quiet")), db, config, args.operator
                 )
