@@ -51,6 +51,7 @@ class Registry:
         if not holders.exists():
             holders.create({c: (int if c == "bpjs_active" else str) for c in COLUMNS}, pk="sim_number")
             holders.create_index(["nik"])
+        holders.create_index(["sim_class", "expires", "sim_number"], if_not_exists=True)  # sample()
         prereg = self.db.table("preregistrations")
         if not prereg.exists():
             prereg.create(
@@ -127,7 +128,10 @@ class Registry:
         if not count:
             raise RegistryError(f"no {'valid' if valid else 'expired'} holder of class {'/'.join(classes)}")
         rows = list(
-            self.db.query(f"select * {where} order by sim_number limit 1 offset ?", [*params, rng.randrange(count)])
+            self.db.query(
+                f"select * {where} order by sim_class, expires, sim_number limit 1 offset ?",  # the index order
+                [*params, rng.randrange(count)],
+            )
         )
         return _holder(rows[0])
 

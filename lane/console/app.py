@@ -16,6 +16,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
@@ -140,8 +141,11 @@ class Console(App[None]):
 
     def refresh_view(self) -> None:
         """Read the store and update what changed (cells in place: rebuilding the tables costs far more)."""
+        try:
+            lanes = self.query_one("#lanes", DataTable)
+        except NoMatches:  # a last tick of the timer while the console closes
+            return
         self.snap = self.reader.snapshot(self.site_clock())
-        lanes = self.query_one("#lanes", DataTable)
         rows = {v.lane: self._row(v) for v in self.snap.lanes}
         if list(rows) != [str(k.value) for k in lanes.rows]:
             cursor = lanes.cursor_row
