@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from devices import portrait, render
+from devices import driving, portrait, render
 from devices.base import (
     Camera,
     CardPrinter,
@@ -230,30 +230,16 @@ class VirtualLane:
         self.timebase = timebase
 
     async def drive_in(self, vehicle: Vehicle, pass_seconds: float = 2.0, give_up_after: float = 600.0) -> None:
-        """The vehicle rolls onto the entry loop, waits for the entry boom, and drives to the service window."""
-        self.vehicle = vehicle
-        self.entry_loop.set(True)
-        await self._wait_gate(self.entry_gate, give_up_after)
-        self.entry_safety.set(True)
-        await self.timebase.sleep(pass_seconds)
-        self.entry_safety.set(False)
-        self.entry_loop.set(False)
+        await driving.drive_in(self, vehicle, pass_seconds, give_up_after)
 
     async def drive_out(self, pass_seconds: float = 2.0, give_up_after: float = 600.0) -> None:
-        """Once the exit boom is up the vehicle passes under it, over the exit loop, and is gone."""
-        await self._wait_gate(self.exit_gate, give_up_after)
-        self.exit_safety.set(True)
-        self.exit_loop.set(True)
-        await self.timebase.sleep(pass_seconds)
-        self.exit_safety.set(False)
-        await self.timebase.sleep(pass_seconds / 2)
-        self.exit_loop.set(False)
-        self.vehicle = None
+        await driving.drive_out(self, pass_seconds, give_up_after)
 
-    async def _wait_gate(self, gate: VirtualGate, give_up_after: float) -> None:
+    async def wait_gate_up(self, gate: str, give_up_after: float) -> None:
+        boom = self.entry_gate if gate == "entry" else self.exit_gate
         async with asyncio.timeout(give_up_after):
-            while gate.position is not GatePosition.UP:
-                await gate._moved.wait()
+            while boom.position is not GatePosition.UP:
+                await boom._moved.wait()
 
     def refill(self, cards: int = 100) -> None:
         """An operator loads cards into the printer."""

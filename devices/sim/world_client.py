@@ -14,6 +14,7 @@ import itertools
 import json
 from typing import Any
 
+from devices import driving
 from devices.base import Timebase
 from devices.errors import DeviceUnavailable
 from devices.virtual import Vehicle, VirtualPayment
@@ -223,25 +224,13 @@ class WorldClient:
             self._send("cameras", "scene", **scene)
 
     async def drive_in(self, vehicle: Vehicle, pass_seconds: float = 2.0, give_up_after: float = 600.0) -> None:
-        """The vehicle rolls onto the entry loop, waits for the entry boom, and drives to the service window."""
-        self.vehicle = vehicle
-        self.entry_loop.set(True)
-        await self.entry_gate.wait_up(give_up_after)
-        self.entry_safety.set(True)
-        await self.timebase.sleep(pass_seconds)
-        self.entry_safety.set(False)
-        self.entry_loop.set(False)
+        await driving.drive_in(self, vehicle, pass_seconds, give_up_after)
 
     async def drive_out(self, pass_seconds: float = 2.0, give_up_after: float = 600.0) -> None:
-        """Once the exit boom is up the vehicle passes under it, over the exit loop, and is gone."""
-        await self.exit_gate.wait_up(give_up_after)
-        self.exit_safety.set(True)
-        self.exit_loop.set(True)
-        await self.timebase.sleep(pass_seconds)
-        self.exit_safety.set(False)
-        await self.timebase.sleep(pass_seconds / 2)
-        self.exit_loop.set(False)
-        self.vehicle = None
+        await driving.drive_out(self, pass_seconds, give_up_after)
+
+    async def wait_gate_up(self, gate: str, give_up_after: float) -> None:
+        await (self.entry_gate if gate == "entry" else self.exit_gate).wait_up(give_up_after)
 
     def refill(self, cards: int = 100) -> None:
         """An operator loads cards into the printer."""
