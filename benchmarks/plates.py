@@ -28,21 +28,13 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from devices import render  # noqa: E402
+from plates.decode import edit_distance  # noqa: E402
 from plates.engine import Engine, PytesseractEngine, TesserocrEngine  # noqa: E402
 from plates.locate import iou, locate  # noqa: E402
 from plates.reader import PlateReader, ReaderSettings  # noqa: E402
 from plates.reading import PlateReading  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "plates"
-
-
-def edit_distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[len(b)]
 
 
 def pct(values: list[float], q: float) -> float:

@@ -17,16 +17,18 @@ from lane.events import LaneEvent
 
 
 class Progress:
-    def __init__(self, lanes: dict[str, LaneController], tz: str, out: TextIO, live: bool) -> None:
+    def __init__(self, lanes: dict[str, LaneController], tz: str, out: TextIO, show: str) -> None:
+        """`show`: "live" (the rich table), "plain" (a line an event) or "quiet" (nothing)."""
         self.lanes = lanes
         self.tz = ZoneInfo(tz)
         self.out = out
         self.recent: deque[str] = deque(maxlen=12)
         self.live: Live | None = None
-        if live:
+        if show == "live":
             self.live = Live(get_renderable=self._render, refresh_per_second=4, transient=False, redirect_stdout=False)
-        for lane in lanes.values():
-            lane.listeners.append(self.on_event)
+        if show != "quiet":
+            for lane in lanes.values():
+                lane.listeners.append(self.on_event)
 
     def __enter__(self) -> Progress:
         if self.live is not None:

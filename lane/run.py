@@ -75,10 +75,7 @@ async def simulate(
             config.documents.certificate_max_days,
         )
         lane.listeners.append(people[lane_id].on_event)
-    progress = Progress(site.lanes, config.site.timezone, sys.stdout, live=plan.show == "live")
-    if plan.show == "quiet":
-        for lane in site.lanes.values():
-            lane.listeners.remove(progress.on_event)
+    progress = Progress(site.lanes, config.site.timezone, sys.stdout, plan.show)
     control = ControlServer(socket_path(db), site.execute, clock.wall)
     with progress:
         await site.start()
@@ -124,10 +121,7 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
     with contextlib.suppress(ValueError, RuntimeError):  # only the main thread takes signals
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # a service manager's stop
     control = ControlServer(socket_path(db), site.execute, clock.wall)
-    progress = Progress(site.lanes, config.site.timezone, sys.stdout, live=show == "live")
-    if show == "quiet":
-        for lane in site.lanes.values():
-            lane.listeners.remove(progress.on_event)
+    progress = Progress(site.lanes, config.site.timezone, sys.stdout, show)
     with progress:
         await site.start()
         await control.start()

@@ -181,3 +181,14 @@ def parse_expiry(raw: str) -> str:
         return ""
     month, year = match.groups()
     return f"{month}.{year}" if 1 <= int(month) <= 12 else ""
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Characters inserted, deleted or replaced to turn `a` into `b` (Levenshtein): how character accuracy of a
+    reading against a label is counted."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[len(b)]

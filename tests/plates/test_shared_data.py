@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import pytest
 
+from plates.decode import edit_distance
 from plates.locate import iou, locate
 from plates.reader import PlateReader
 from plates.reading import PlateReading
@@ -19,15 +20,6 @@ ID_CHAR_FLOOR = 0.84
 SCENES_FOUND_FLOOR = 0.92
 
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"no real plate data: {DATA} is absent")
-
-
-def _edit_distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[len(b)]
 
 
 def test_id_crops_accuracy_floor() -> None:
@@ -41,7 +33,7 @@ def test_id_crops_accuracy_floor() -> None:
         text = got.compact if isinstance(got, PlateReading) else ""
         truth = r["plate_text"].replace(" ", "")
         exact += text == truth
-        errors += min(len(truth), _edit_distance(text, truth))
+        errors += min(len(truth), edit_distance(text, truth))
         chars += len(truth)
     assert exact / len(rows) >= ID_EXACT_FLOOR, f"exact {exact}/{len(rows)}"
     assert 1 - errors / chars >= ID_CHAR_FLOOR, f"characters {1 - errors / chars:.3f}"
