@@ -7,56 +7,19 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 
 from flows.card import LAYOUT, cover
+from flows.photo_rules import PROMPTS, PhotoRules, PhotoVerdict
+
+__all__ = ["PROMPTS", "Image", "PhotoRules", "PhotoVerdict", "assess", "card_crop", "load_detectors"]
 
 Image = np.ndarray[Any, np.dtype[np.uint8]]
 DETECT_WIDTH = 160
 EYES_WIDTH = 120
-
-PROMPTS: dict[str, tuple[str, str]] = {
-    "no_image": ("Kamera bermasalah, mohon tunggu", "Camera problem, please wait"),
-    "no_face": ("Lepaskan helm/masker, lihat ke kamera", "Please remove your helmet or mask and look at the camera"),
-    "several_faces": ("Hanya satu orang di depan kamera", "Only one person in front of the camera, please"),
-    "too_far": ("Maju sedikit", "Move a little closer"),
-    "too_close": ("Mundur sedikit", "Move back a little"),
-    "off_centre": ("Geser ke tengah", "Move to the centre"),
-    "tilted": ("Tegakkan kepala", "Keep your head level"),
-    "too_dark": ("Terlalu gelap, lepaskan topi/kacamata gelap", "Too dark: take off your cap or dark glasses"),
-    "too_bright": ("Terlalu terang, mohon tunggu", "Too bright, please wait"),
-    "blurred": ("Jangan bergerak", "Please keep still"),
-}
-
-
-@dataclass(frozen=True)
-class PhotoRules:
-    min_face: float = 0.20  # face width as a share of the image width
-    max_face: float = 0.80
-    max_offset: float = 0.18  # face centre from the image centre, as a share of width / height
-    max_tilt_degrees: float = 10.0
-    min_brightness: float = 60.0  # mean grey level of the face, 0-255
-    max_brightness: float = 210.0
-    min_sharpness: float = 40.0  # variance of the Laplacian of the face at 200 px wide
-
-
-@dataclass(frozen=True)
-class PhotoVerdict:
-    problems: tuple[str, ...]
-    face: tuple[int, int, int, int] | None = None  # x, y, w, h
-    measures: tuple[tuple[str, float], ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def prompt(self) -> tuple[str, str]:
-        """What the driver is told: the first problem's prompt."""
-        return PROMPTS[self.problems[0]] if self.problems else ("Foto diterima", "Photo accepted")
 
 
 @functools.cache

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flows.photo import PROMPTS as PHOTO_PROMPTS
+from flows.photo_rules import PROMPTS as PHOTO_PROMPTS
 
 Prompt = tuple[str, str]
 

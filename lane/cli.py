@@ -1,4 +1,6 @@
-"""The `lane` command: demo, simulate, run, check-config. Exit code 2 for a bad configuration, nothing started."""
+"""The `lane` command: demo, simulate, run, console, check-config, registry, plates, report, sim-devices. Exit code 2
+for a bad configuration, nothing started. Each command imports what it runs when it runs (the lane engine, OpenCV,
+Textual), so that a quick command such as `lane report` or `lane check-config` starts quickly."""
 
 from __future__ import annotations
 
@@ -11,12 +13,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lane import clock as clocks
 from lane import plates_cli, registry_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.report import cli as report_cli
-from lane.run import SimPlan, run_forever, simulate
-from lane.site import lanes_for
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         from lane.console.attach import run_console  # Textual is loaded only for the console
 
         return run_console(args.db or Path(config.store.path), config, args.operator)
+    from lane import clock as clocks
+    from lane.run import SimPlan, run_forever, simulate
+    from lane.site import lanes_for
+
     if args.command == "demo":
         plan = SimPlan(count=max(0, args.renewals), plate_reader=args.plate_reader, show="quiet" if live else "plain")
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flows.documents import DocumentRules
-from flows.photo import PhotoRules
+from flows.photo_rules import PhotoRules
 from flows.prompts import PLACEHOLDERS, PROMPTS
 from flows.renewal import CLASSES_SERVED, Flow, LaneClass, make_flow
 from flows.states import Stage

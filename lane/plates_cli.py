@@ -11,13 +11,10 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cv2
-import numpy as np
-
-from plates.reader import PlateReader, ReaderSettings
-from plates.reading import Image, NoPlate, PlateReading, u8
+if TYPE_CHECKING:  # OpenCV and the reader are loaded when the command runs, not when `lane` starts
+    from plates.reading import Image, NoPlate, PlateReading
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -30,13 +27,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     read.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="image files (JPEG, PNG, ...)")
     read.add_argument("--json", action="store_true", help="one JSON object a line")
     read.add_argument("--crop", action="store_true", help="the images are plates already cut out")
-    read.add_argument("--candidates", type=int, default=ReaderSettings.candidates,
-                      help="plate candidates read per image (default %(default)s)")  # fmt: skip
+    read.add_argument("--candidates", type=int, default=None,
+                      help="plate candidates read per image, 1 to 10 (default: the reader's setting)")  # fmt: skip
     return plates
 
 
 def load_image(path: Path) -> tuple[Image | None, str]:
     """The image in a file, or None and the reason (missing, empty, too big, not an image)."""
+    import cv2
+    import numpy as np
+
+    from plates.reading import u8
+
     try:
         size = path.stat().st_size
         if size == 0:
@@ -54,7 +56,13 @@ def load_image(path: Path) -> tuple[Image | None, str]:
 
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    reader = PlateReader(ReaderSettings(candidates=max(1, min(10, args.candidates))))
+    from plates.reader import PlateReader, ReaderSettings
+    from plates.reading import NoPlate
+
+    settings = ReaderSettings()
+    if args.candidates is not None:
+        settings = ReaderSettings(candidates=max(1, min(10, args.candidates)))
+    reader = PlateReader(settings)
     failed = 0
     for path in args.images:
         t0 = time.perf_counter()

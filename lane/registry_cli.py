@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from flows.nik import mask
 from lane.config import SiteConfig
-from lane.registry import Registry, RegistryError
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,6 +25,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, config: SiteConfig) -> int:
+    from lane.registry import Registry, RegistryError  # sqlite-utils: loaded by the command that uses it
+
     registry = Registry(args.path or config.documents.registry)
     today = datetime.now(ZoneInfo(config.site.timezone)).date()
     try:

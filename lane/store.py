@@ -14,11 +14,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from flows.states import TIMED
+
+if TYPE_CHECKING:  # loaded by Store itself: a report or the console, which only read, need not import it
+    import sqlite_utils
 
 STAGE_COLUMNS = [f"dur_{s.value}" for s in TIMED] + ["dur_fault"]
 
@@ -214,6 +215,8 @@ class Store:
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        import sqlite_utils
+
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.db.execute("PRAGMA journal_mode=WAL")
