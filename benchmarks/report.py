@@ -11,9 +11,10 @@
 2. The check: the report's totals equal the sum of the days' summary lines (completed, rejected, aborted).
 3. The figure: the wall (and CPU) time of the whole report over the year, and over its last week: open
    read-only, query, terminal table (into a buffer), CSV and HTML; median of 5 runs in this process (goal:
-   under 1 s). Then as a command (`python -m lane.report`, and `lane report` once lane/cli.py wires it), with
-   the part that is only starting Python and importing. Each with the store as it is and with the index the
-   report would like (WANTED_INDEXES, added to this database for the measurement and dropped after).
+   under 1 s). Three ways: every row read from the store (--no-cache), the first report once the days have
+   closed (the day cache empty: it reads the rows and fills the cache), and the reports after it (the closed
+   days read from the day cache, lane.report.cache). Then `lane report` as a command in each way, and the part
+   of it that is only starting Python and importing.
 4. The sizes of the CSV and HTML files.
 """
 
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import time
 import timeit
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -137,22 +139,20 @@ def fill(db: Path, days: list[dict[str, object]], total: int) -> list[dict[str, 
     return out
 
 
-#: Indexes the report would like the store to have (it does not create them in a site's store: migrations are
-#: lane.store's); measured here by adding them to the benchmark's own database, then dropping them again.
-#: (Device faults use schema 4's device_events(lane, kind, id).)
-WANTED_INDEXES = {"report_operator_actions_at": "operator_actions(at)"}
-
-
-def timed(db: Path, config: SiteConfig, period: Period, out: Path, runs: int) -> dict[str, float]:
+def timed(db: Path, config: SiteConfig, period: Period, out: Path, runs: int, mode: str) -> dict[str, float]:
     """Median wall and CPU seconds of the whole report in this process: open, query, terminal table (into a
-    buffer), CSV and HTML files."""
-    from lane.report import query, render_csv, render_html, render_text
+    buffer), CSV and HTML files. `mode`: "rows" reads every row (--no-cache); "first" starts each run with no
+    day cache (the first report after the days closed); "kept" reads the closed days from a full cache."""
+    from lane.report import cache, query, render_csv, render_html, render_text
 
+    kept = cache.path_for(db)
     walls, cpus, builds = [], [], []
     for _ in range(runs):
+        if mode == "first":
+            kept.unlink(missing_ok=True)
         w0, c0 = time.perf_counter(), time.process_time()
         con = query.connect(db)
-        report = query.build(con, config, period)
+        report = query.build(con, config, period, cache=None if mode == "rows" else kept)
         con.close()
         builds.append(time.perf_counter() - w0)
         render_text.render(report, io.StringIO(), width=160)
@@ -166,16 +166,24 @@ def timed(db: Path, config: SiteConfig, period: Period, out: Path, runs: int) ->
             "aborted": report.total.aborted, "open": report.total.open}  # fmt: skip
 
 
-def command_wall(args: list[str], runs: int = 3) -> float:
+def command_wall(args: list[str], runs: int = 3, before: Callable[[], None] | None = None) -> float:
     walls = []
     for _ in range(runs):
+        if before:
+            before()
         t0 = time.perf_counter()
         subprocess.run(args, cwd=ROOT, check=True, capture_output=True)
         walls.append(time.perf_counter() - t0)
     return statistics.median(walls)
 
 
+MODES = {"rows": "every row read (--no-cache)", "first": "first report, day cache empty",
+         "kept": "closed days from the day cache"}  # fmt: skip
+
+
 def figures(db: Path, days: list[dict[str, object]], runs: int) -> None:
+    from lane.report import cache
+
     config = load(ROOT / "config" / "site.toml")
     last = FIRST_DAY + timedelta(days=len(days) - 1)
     year = Period(FIRST_DAY, last, config.site.timezone)
@@ -183,46 +191,39 @@ def figures(db: Path, days: list[dict[str, object]], runs: int) -> None:
     out = db.parent / "out"
     out.mkdir(exist_ok=True)
     print(f"2. check against the days' summary lines (lane.run.simulate), {FIRST_DAY} to {last}")
-    r = timed(db, config, year, out / "year", 1)
-    for field in ("completed", "rejected", "aborted", "open"):
-        summed = sum(int(str(d[field])) for d in days)
-        verdict = "ok" if summed == r[field] else "MISMATCH"
-        print(f"  {field}: days' summaries {summed}, report {int(r[field])}: {verdict}")
+    for mode in MODES:
+        r = timed(db, config, year, out / "year", 1, mode)
+        for field in ("completed", "rejected", "aborted", "open"):
+            summed = sum(int(str(d[field])) for d in days)
+            if summed != r[field]:
+                print(f"  {MODES[mode]}: {field}: days' summaries {summed}, report {int(r[field])}: MISMATCH")
+    print("  completed, rejected, aborted, open: the report's totals equal the days' summaries in every mode (else "
+          "MISMATCH above)")  # fmt: skip
     loop = min(timeit.repeat("sum(range(10**6))", number=1, repeat=5))
     print(f"3. report time (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; this Python adds up "
           f"a million integers in {loop * 1000:.0f} ms)")  # fmt: skip
-    for with_indexes in (False, True):
-        if with_indexes:
-            con = sqlite3.connect(db)
-            for name, target in WANTED_INDEXES.items():
-                con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
-            con.close()
-        label = "with the wanted indexes" if with_indexes else "store as it is"
+    for mode, label in MODES.items():
         for name, period in (("year", year), ("week", week)):
-            t = timed(db, config, period, out / name, runs)
+            t = timed(db, config, period, out / name, runs, mode)
             print(f"  {label}, {name} ({int(t['cycles'])} cycles): {t['wall']:.3f} s wall (best {t['best']:.3f}), "
                   f"{t['cpu']:.3f} s CPU (query {t['query']:.3f} s); goal 1 s: ratio {t['wall']:.2f}")  # fmt: skip
-        cmd = [sys.executable, "-m", "lane.report", "--db", str(db), "--from", year.first.isoformat(),
-               "--to", year.last.isoformat(), "--csv", str(out / "cmd.csv"), "--html", str(out / "cmd.html"),
-               "--quiet"]  # fmt: skip
-        imports = command_wall([sys.executable, "-c", "import lane.report.cli, lane.report.query, "
-                                "lane.report.render_text, lane.report.render_html, lane.config"])  # fmt: skip
-        print(f"  {label}, year as a command (python -m lane.report ... --csv --html --quiet): "
-              f"{command_wall(cmd):.3f} s wall, of which {imports:.3f} s starting Python and importing")  # fmt: skip
-        if with_indexes:
-            con = sqlite3.connect(db)
-            for name in WANTED_INDEXES:
-                con.execute(f"DROP INDEX IF EXISTS {name}")
-            con.close()
     lane = ROOT / ".venv" / "bin" / "lane"
-    if subprocess.run([str(lane), "report", "--help"], cwd=ROOT, capture_output=True).returncode == 0:
-        wall = command_wall([str(lane), "report", *cmd[3:]])
-        print(f"  `lane report` (year, --csv --html --quiet): {wall:.3f} s wall")
-    else:
-        print("  `lane report` is not wired into lane/cli.py yet: timed as python -m lane.report above")
+    cmd = [str(lane), "report", "--db", str(db), "--from", year.first.isoformat(), "--to", year.last.isoformat(),
+           "--csv", str(out / "cmd.csv"), "--html", str(out / "cmd.html")]  # fmt: skip
+    imports = command_wall([sys.executable, "-c", "import lane.cli, lane.report.cache, lane.report.query, "
+                            "lane.report.render_text, lane.report.render_html, lane.report.render_csv"])  # fmt: skip
+    kept = cache.path_for(db)
+    for mode, label in MODES.items():
+        extra = ["--no-cache"] if mode == "rows" else []
+        before = (lambda: kept.unlink(missing_ok=True)) if mode == "first" else None
+        wall = command_wall([*cmd, *extra], before=before)
+        print(f"  `lane report` over the year (terminal table, --csv, --html), {label}: {wall:.3f} s wall; "
+              f"goal 1 s: ratio {wall:.2f}")  # fmt: skip
+    print(f"  (of which starting Python and importing: {imports:.3f} s)")
     print(f"4. files, in {out}")
     for name in ("year.csv", "year.html", "week.csv", "week.html"):
         print(f"  {name}: {(out / name).stat().st_size:,} bytes")
+    print(f"  day cache {kept}: {kept.stat().st_size:,} bytes")
 
 
 def main() -> None:

@@ -2,8 +2,9 @@
 
 lane/cli.py adds the subcommand with `add_parser(sub)` and runs it with `run(args, config)`. Exit codes: 0 done,
 1 the database cannot be read or the audit row cannot be written, 2 bad arguments (nothing read or written).
-The report only reads the store; `--show-personal` first writes one row to the audit table (operator_actions,
-lane "*", action "report_show_personal") and shows nothing personal if that write fails.
+The report only reads the store (it keeps closed days in the reports' own day cache beside it, `<db>.report-cache`,
+lane.report.cache, which `--no-cache` leaves alone); `--show-personal` first writes one row to the audit table
+(operator_actions, lane "*", action "report_show_personal") and shows nothing personal if that write fails.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help="show names and NIKs unmasked (needs --operator; written to the audit table)")  # fmt: skip
     p.add_argument("--operator", metavar="ID", help="who asks for personal data (with --show-personal)")
     p.add_argument("--quiet", action="store_true", help="no table on the terminal")
+    p.add_argument("--no-cache", action="store_true",
+                   help="read every row from the store, neither reading nor adding to the reports' day cache "
+                        "(<db>.report-cache)")  # fmt: skip
     return p
 
 
@@ -77,7 +81,7 @@ def audit(db: Path, operator: str, args: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace, config: SiteConfig) -> int:
-    from lane.report import query, render_csv, render_html, render_text
+    from lane.report import cache, query, render_csv, render_html, render_text
 
     operator = (args.operator or "").strip()
     problems = []
@@ -109,7 +113,8 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
             except sqlite3.Error as err:
                 print(f"lane report: cannot write the audit row, personal data not shown: {err}", file=sys.stderr)
                 return 1
-        report = query.build(con, config, period, lanes, args.show_personal, args.slowest)
+        kept = None if args.no_cache else cache.path_for(db)
+        report = query.build(con, config, period, lanes, args.show_personal, args.slowest, cache=kept)
     except sqlite3.Error as err:
         print(f"lane report: {db}: {err}", file=sys.stderr)
         return 1

@@ -2,9 +2,10 @@
 
 One read-only connection (a `mode=ro` URI, `query_only`), one read transaction: every table is seen at the
 same moment, and WAL lets the lanes go on committing meanwhile (a reader never blocks the writer). A cycle
-belongs to the day and hour, in site time, of its start. SQLite does what it can (the period and lane filter,
-grouped reasons, faults and overrides, the slowest cycles); `stats` does the medians and percentiles with numpy,
-from one query over the period's cycles.
+belongs to the day and hour, in site time, of its start. The period is read a day at a time (`blocks`): the closed
+days from the reports' cache when there is one (`cache`), the others from the store with a few grouped queries;
+`stats` does the medians and percentiles with numpy over the period's cycles; the slowest cycles' rows and
+timelines are then read by id.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,10 @@ import numpy as np
 from flows.renewal import make_flow
 from flows.states import Stage
 from lane.config import SiteConfig
-from lane.report import model, stats
-from lane.report.model import Period, Report
+from lane.report import blocks, model, stats
+from lane.report.cache import DayCache
+from lane.report.model import OUTCOMES, Period, Report
 from lane.store import SCHEMA_VERSION
-
-LONG_DAYS = 31
 
 
 class ReportError(Exception):
@@ -45,19 +45,6 @@ def connect(path: Path) -> sqlite3.Connection:
     return con
 
 
-def _where(period: Period, lanes: tuple[str, ...], column: str, scan_long: bool = False) -> tuple[str, list[Any]]:
-    """The period (and lane) condition on a time column. With `scan_long`, a period longer than LONG_DAYS reads
-    the table straight through rather than through an index on the time column: when most rows are in the
-    period, an index only adds a lookup per row (SQLite has no statistics to know it in a read-only store)."""
-    start, end = period.utc_bounds()
-    if scan_long and (period.last - period.first).days >= LONG_DAYS:
-        column = f"+{column}"  # the unary plus keeps SQLite from using an index on the column
-    sql = f"{column} >= ? AND {column} < ?"
-    if lanes:
-        sql += f" AND lane IN ({', '.join('?' for _ in lanes)})"
-    return sql, [start, end, *lanes]
-
-
 def budgets(config: SiteConfig, lane: str, lane_class: str) -> dict[str, float]:
     """A lane's soft budgets: from the site file; a lane it does not list (`lane simulate --lanes 4` makes L3,
     L4) takes those of the first listed lane of its class, else the class defaults."""
@@ -68,24 +55,30 @@ def budgets(config: SiteConfig, lane: str, lane_class: str) -> dict[str, float]:
 
 
 def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tuple[str, ...] = (),
-          personal: bool = False, slowest: int = 10, now: datetime | None = None) -> Report:  # fmt: skip
-    """Every figure of the report, in one read transaction."""
+          personal: bool = False, slowest: int = 10, now: datetime | None = None,
+          cache: Path | None = None) -> Report:  # fmt: skip
+    """Every figure of the report, in one read transaction. With `cache` (a file, `lane.report.cache`), the
+    closed days it holds are read from it and the closed days it lacks are added to it."""
     target = config.site.target_minutes * 60
+    now = now or datetime.now(UTC)
+    kept = DayCache.open(cache) if cache is not None else None
+    saved = False
     con.execute("BEGIN")
     try:
-        where, params = _where(period, lanes, "started_at")
-        width = 13 if period.whole_hour_offsets() else 16  # a UTC hour (or minute) lies in one local hour
-        cycles = stats.Cycles.read(con, where, params, period, width)
+        found = kept.load(con, period.zone, period.first, period.last) if kept else {}
+        known = _known_lanes(con, config)
+        made = [b for run in _missing(period, found) for b in blocks.read(con, run, known, now)]
+        merged = blocks.merge(sorted([*found.values(), *made], key=lambda b: b.day), period, lanes)
+        cycles = merged.cycles
         classes = [_lane_class(con, lane) for lane in cycles.lanes]
-        slow = _slowest(con, period, lanes, personal, slowest)
-        scan, params = _where(period, lanes, "started_at", scan_long=True)
-        reasons = [model.ReasonCount(*r) for r in con.execute(
-            f"SELECT outcome, coalesce(nullif(reason, ''), '(none)'), count(*) FROM cycles WHERE {scan} AND "
-            "outcome IN ('rejected', 'aborted', 'abandoned') GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2", params)]  # fmt: skip
-        faults = _faults(con, config, period, lanes)
-        overrides = _overrides(con, period, lanes)
+        slow = _slowest(con, period, merged, personal, slowest)
+        if kept:
+            kept.save(con, period.zone, made)
+            saved = True
     finally:
         con.execute("COMMIT")
+        if kept:
+            kept.close(keep=saved)
     days = period.days()
     months = sorted({d.strftime("%Y-%m") for d in days})
     month_of_day = np.array([months.index(d.strftime("%Y-%m")) for d in days], dtype=np.int64)
@@ -95,7 +88,7 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
     by_class = {cls: [i for i, c in enumerate(classes) if c == cls] for cls in sorted(set(classes))}
     return Report(
         site=config.site.name, period=period, lanes=lanes, target_s=target,
-        generated=(now or datetime.now(UTC)).astimezone(period.tz).strftime("%Y-%m-%d %H:%M"), personal=personal,
+        generated=now.astimezone(period.tz).strftime("%Y-%m-%d %H:%M"), personal=personal,
         total=stats.figures(["site"], np.zeros_like(cycles.lane), cycles, target)[0],
         by_lane=tuple(stats.figures(cycles.lanes, cycles.lane, cycles, target)),
         by_day=tuple(stats.figures([d.isoformat() for d in days], cycles.day, cycles, target)),
@@ -105,9 +98,30 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
                      for f in stats.stage_figures(lane, cycles, [i], [own[i]])),
         stage_classes=tuple(f for cls, members in by_class.items()
                             for f in stats.stage_figures(f"SIM {cls}", cycles, members, [own[i] for i in members])),
-        histogram=stats.histogram(cycles, target), slowest=tuple(slow), reasons=tuple(reasons),
-        faults=tuple(faults), overrides=tuple(overrides),
+        histogram=stats.histogram(cycles, target), slowest=tuple(slow), reasons=tuple(merged.reasons),
+        faults=tuple(merged.faults), overrides=tuple(merged.overrides),
     )  # fmt: skip
+
+
+def _missing(period: Period, found: dict[date, blocks.Block]) -> list[Period]:
+    """The runs of consecutive days of `period` that `found` lacks."""
+    runs: list[Period] = []
+    for day in period.days():
+        if day in found:
+            continue
+        if runs and runs[-1].last == day - timedelta(days=1):
+            runs[-1] = Period(runs[-1].first, day, period.zone)
+        else:
+            runs.append(Period(day, day, period.zone))
+    return runs
+
+
+def _known_lanes(con: sqlite3.Connection, config: SiteConfig) -> tuple[str, ...]:
+    """Lanes whose device faults are looked up: the site file's, those that have had a cycle, and those the
+    lane_state table knows (asked lane by lane, SQLite uses the index on device_events(lane, kind, id) instead of
+    reading every device event: millions a year)."""
+    known = {x.id for x in config.lanes} | {r[0] for r in con.execute("SELECT DISTINCT lane FROM cycles")}
+    return tuple(sorted(known | {r[0] for r in con.execute("SELECT lane FROM lane_state")}))
 
 
 def _lane_class(con: sqlite3.Connection, lane: str) -> str:
@@ -115,19 +129,23 @@ def _lane_class(con: sqlite3.Connection, lane: str) -> str:
     return str(row[0]) if row else ""
 
 
-def _slowest(con: sqlite3.Connection, period: Period, lanes: tuple[str, ...], personal: bool,
+def _slowest(con: sqlite3.Connection, period: Period, merged: blocks.Merged, personal: bool,
              n: int) -> list[model.SlowCycle]:  # fmt: skip
-    if n <= 0:
+    """The `n` longest ended cycles (ties: the first started), with their stage timelines."""
+    c = merged.cycles
+    ended = np.flatnonzero(c.outcome != OUTCOMES.index("open"))
+    if n <= 0 or not len(ended):
         return []
-    where, params = _where(period, lanes, "started_at", scan_long=True)
+    order = ended[np.lexsort((merged.ids[ended], -np.nan_to_num(c.duration[ended], nan=-np.inf)))][:n]
+    ids = [int(i) for i in merged.ids[order]]
     have = {r[1] for r in con.execute("PRAGMA table_info(cycles)")}
-    who = ", ".join(c if c in have else "NULL" for c in ("holder_name", "nik"))  # NULL in a schema-1 store
-    rows = con.execute(f"SELECT id, lane, started_at, duration, outcome, reason, plate, {who}, retries FROM cycles "
-                       f"WHERE {where} AND outcome != 'open' ORDER BY duration DESC, id LIMIT ?",
-                       [*params, n]).fetchall()  # fmt: skip
+    who = ", ".join(col if col in have else "NULL" for col in ("holder_name", "nik"))  # NULL in a schema-1 store
+    marks = ", ".join("?" for _ in ids)
+    found = {r[0]: r for r in con.execute(f"SELECT id, lane, started_at, duration, outcome, reason, plate, {who}, "
+                                          f"retries FROM cycles WHERE id IN ({marks})", ids)}  # fmt: skip
+    rows = [found[i] for i in ids if i in found]
     events: defaultdict[int, list[tuple[Any, ...]]] = defaultdict(list)
     if rows:
-        marks = ", ".join("?" for _ in rows)
         for ev in con.execute(f"SELECT cycle_id, at, dest, trigger FROM events WHERE cycle_id IN ({marks}) ORDER BY id",
                               [r[0] for r in rows]):  # fmt: skip
             events[ev[0]].append(ev)
@@ -145,31 +163,3 @@ def _slowest(con: sqlite3.Connection, period: Period, lanes: tuple[str, ...], pe
             (nik or "") if personal else model.mask_nik(nik), int(retries or 0), tuple(steps),
         ))  # fmt: skip
     return out
-
-
-def _faults(con: sqlite3.Connection, config: SiteConfig, period: Period,
-            lanes: tuple[str, ...]) -> list[model.FaultCount]:  # fmt: skip
-    """Device faults with their cause, and health changes to degraded or down with why (SQLite's JSON functions
-    read the detail column). Asked lane by lane, which lets SQLite use the index on device_events(lane, kind, id)
-    instead of reading every device event (millions a year): the lanes are the site file's, those that have
-    had a cycle, and those the lane_state table knows."""
-    if not lanes:
-        known = {x.id for x in config.lanes} | {r[0] for r in con.execute("SELECT DISTINCT lane FROM cycles")}
-        lanes = tuple(sorted(known | {r[0] for r in con.execute("SELECT lane FROM lane_state")}))
-    where, params = _where(period, lanes, "at")
-    sql = (f"SELECT lane, device, kind, health, cause, count(*), max(at) FROM (SELECT lane, device, kind, at, "
-           "json_extract(detail, '$.health') AS health, json_extract(detail, CASE kind WHEN 'fault' THEN '$.cause' "
-           f"ELSE '$.why' END) AS cause FROM device_events WHERE kind IN ('fault', 'health') AND {where}) "
-           "WHERE kind = 'fault' OR health != 'ok' GROUP BY 1, 2, 3, 4, 5")  # fmt: skip
-    rows = [(lane, device, str(health) if kind == "health" else "fault", str(cause or ""), n, last)
-            for lane, device, kind, health, cause, n, last in con.execute(sql, params)]  # fmt: skip
-    rows.sort(key=lambda r: (-r[4], r[:4]))
-    return [model.FaultCount(*r[:5], period.local(r[5]).strftime("%Y-%m-%d %H:%M")) for r in rows]
-
-
-def _overrides(con: sqlite3.Connection, period: Period, lanes: tuple[str, ...]) -> list[model.OverrideCount]:
-    where, params = _where(period, lanes, "at", scan_long=True)
-    sql = (f"SELECT action, result, count(*), count(DISTINCT operator), group_concat(DISTINCT lane) FROM "
-           f"operator_actions WHERE action != 'confirm' AND {where} GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2")  # fmt: skip
-    return [model.OverrideCount(a, r, n, ops, ",".join(sorted((ln or "").split(",")))) for a, r, n, ops, ln in
-            con.execute(sql, params)]  # fmt: skip

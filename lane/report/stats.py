@@ -1,7 +1,7 @@
 """The cycle figures of a report, with numpy: a year of cycles (about 150,000) in a few tens of milliseconds.
 
-`Cycles` holds the period's cycles as columns (lane, local day and hour, outcome, duration, stage times), read
-with one query for the numbers and one for the hours. Medians and 90th percentiles are computed exactly as
+`Cycles` holds the period's cycles as columns (lane, local day and hour, outcome, duration, stage times), as
+`lane.report.blocks.merge` puts them together. Medians and 90th percentiles are computed exactly as
 `statistics.median` and `lane.summary.p90` (statistics.quantiles, inclusive) compute them: the same order
 statistics and the same floating-point operations in the same order, so the report prints what the run summary
 prints.
@@ -9,22 +9,18 @@ prints.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from lane.report.model import HISTOGRAM_BINS, OUTCOMES, STAGES, Figures, Histogram, Period, StageFigure
+from lane.report.model import HISTOGRAM_BINS, OUTCOMES, STAGES, Figures, Histogram, StageFigure
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 COMPLETED = OUTCOMES.index("completed")
-CHUNK = 16384  # rows fetched at a time
 WORKING = len(STAGES) - 1  # stage columns arrived .. exiting; then rejected, then fault
 
 
@@ -59,37 +55,6 @@ class Cycles:
     outcome: Ints  # index in OUTCOMES
     duration: Floats  # NaN while open
     stages: Floats
-
-    @classmethod
-    def read(cls, con: sqlite3.Connection, where: str, params: Sequence[Any], period: Period, width: int) -> Cycles:
-        """The cycles matching `where` (in a read transaction the caller holds). The rows come as numbers only
-        (lane and outcome as codes) and in start order; each row's local day and hour come from a second query
-        that counts the cycles of each UTC hour (`width` 13; or minute, 16), in the same order."""
-        lanes = [str(r[0]) for r in con.execute("SELECT DISTINCT lane FROM cycles ORDER BY lane")]
-        lane_case = "CASE lane " + " ".join(f"WHEN ? THEN {i}" for i in range(len(lanes))) + " ELSE -1 END"
-        outcome_case = "CASE outcome " + " ".join(f"WHEN '{o}' THEN {i}" for i, o in enumerate(OUTCOMES)) + " END"
-        columns = ", ".join(f"dur_{s}" for s in (*STAGES, "fault"))
-        slots = con.execute(f"SELECT substr(started_at, 1, {width}), count(*) FROM cycles WHERE {where} GROUP BY 1 "
-                            "ORDER BY 1", params).fetchall()  # fmt: skip
-        cursor = con.execute(f"SELECT {lane_case if lanes else '-1'}, {outcome_case}, duration, {columns} "
-                             f"FROM cycles WHERE {where} ORDER BY started_at", [*lanes, *params])  # fmt: skip
-        parts = [np.empty((0, 4 + len(STAGES)))]
-        while chunk := cursor.fetchmany(CHUNK):  # a chunk at a time: a year's rows as Python objects are ~60 MB
-            parts.append(np.array(chunk, dtype=np.float64))
-        table = np.concatenate(parts)
-        local = []
-        for slot, _ in slots:
-            here = datetime.fromisoformat(slot + (":00" if width == 13 else "") + ":00+00:00").astimezone(period.tz)
-            local.append((date(here.year, here.month, here.day) - period.first).days * 24 + here.hour)
-        when = np.repeat(np.array(local, dtype=np.int64), [n for _, n in slots])
-        if len(when) != len(table):  # cannot happen inside one read transaction
-            raise RuntimeError(f"cycles counted by hour ({len(when)}) and read ({len(table)}) differ")
-        present, lane = np.unique(table[:, 0].astype(np.int64), return_inverse=True)  # the lanes of this period
-        return cls(
-            lanes=[lanes[i] for i in present], lane=lane.reshape(-1).astype(np.int64), day=when // 24, hour=when % 24,
-            outcome=np.nan_to_num(table[:, 1], nan=OUTCOMES.index("open")).astype(np.int64),
-            duration=table[:, 2], stages=table[:, 3:],
-        )  # fmt: skip
 
     @cached_property
     def done(self) -> npt.NDArray[np.bool_]:

@@ -188,3 +188,19 @@ def test_renderers_handle_an_empty_period(tmp_path: Path) -> None:
     assert "site" in (tmp_path / "out.txt").read_text()
     render_csv.save(r, tmp_path / "empty.csv")
     assert render_csv.read(tmp_path / "empty.csv")["figures"][0]["median_s"] == ""
+
+
+def test_closed_days_are_kept_in_the_cache_unless_no_cache(tmp_path: Path, capsys: Any) -> None:
+    db = make_log(tmp_path / "log.db")
+    kept = tmp_path / "log.db.report-cache"
+    assert _run(db, "--quiet", "--no-cache") == 0
+    assert not kept.exists()
+    assert _run(db, "--quiet", "--csv", str(tmp_path / "a.csv")) == 0
+    assert kept.exists(), "2026-03-02 is long over"
+    assert _run(db, "--quiet", "--csv", str(tmp_path / "b.csv")) == 0
+    made, read = render_csv.read(tmp_path / "a.csv"), render_csv.read(tmp_path / "b.csv")
+    assert made.keys() == read.keys()
+    for table in made:  # all but the minute the report was made
+        assert [r for r in made[table] if r.get("name") != "generated"] == [
+            r for r in read[table] if r.get("name") != "generated"
+        ]

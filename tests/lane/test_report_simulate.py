@@ -8,7 +8,7 @@ import io
 import re
 import sqlite3
 import statistics
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +103,29 @@ def test_the_report_command_runs_on_it(simulated: tuple[Path, list[str]], tmp_pa
     out = capsys.readouterr().out
     assert "By lane" in out and "Slowest 10 cycles" in out
     assert (tmp_path / "r.html").stat().st_size > 10_000
+
+
+def test_the_day_cache_gives_the_same_report(simulated: tuple[Path, list[str]], tmp_path: Path) -> None:
+    """Seen from the next day (the simulated day closed), the report made with the day cache, empty and then full,
+    is the report made from the rows, for the site and for one lane."""
+    db, _ = simulated
+    config = load(ROOT / "config" / "site.toml")
+    period = Period.last_days(config.site.timezone)
+    tomorrow = datetime.combine(period.last + timedelta(days=1), time(12), period.tz)
+    kept = tmp_path / "sim.report-cache"
+
+    def made(lanes: tuple[str, ...], with_cache: bool) -> Report:
+        con = query.connect(db)
+        try:
+            return query.build(con, config, period, lanes, slowest=5, now=tomorrow,
+                               cache=kept if with_cache else None)  # fmt: skip
+        finally:
+            con.close()
+
+    for lanes in ((), ("L3",)):
+        rows = made(lanes, False)
+        assert made(lanes, True) == rows
+        assert made(lanes, True) == rows
+    con = sqlite3.connect(kept)
+    assert [d for (d,) in con.execute("SELECT day FROM blocks")] == [d.isoformat() for d in period.days()]
+    con.close()
