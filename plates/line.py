@@ -9,7 +9,7 @@ removed as long straight strokes; bolts, dots and stickers as blobs of the wrong
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -41,6 +41,19 @@ class Blob:
 
 
 @dataclass(frozen=True)
+class Band:
+    """Where a main line is in the crop it was found in: its centre, slope (degrees, as it is levelled: turned by
+    `angle` about the centre), character height, and the x extent of its characters once levelled."""
+
+    cx: float
+    cy: float
+    angle: float
+    height: float
+    x0: float
+    x1: float
+
+
+@dataclass(frozen=True)
 class Line:
     """The main line of a plate, ready for Tesseract, and what is known about its layout."""
 
@@ -51,6 +64,7 @@ class Line:
     expiry: Image | None  # the small second line, same form as `image`, or None when there is none
     score: float  # how plate-like the chain was (number of characters, and their regularity)
     contrast: float  # characters against the plate around them, in standard deviations of the plate's grey
+    band: Band | None = None  # where the line is in the crop given to `find_lines`
 
     @property
     def breaks(self) -> list[int]:
@@ -239,6 +253,10 @@ def find_lines(crop: Image, limit: int = 2, min_contrast: float = MIN_CONTRAST) 
     lines: list[Line] = []
     for score, light, mask, found in tried[: limit * 2]:
         line = _level_and_cut(img, light, mask, found, score)
+        if line is not None and line.band is not None:
+            b = line.band
+            line = replace(line, band=Band(b.cx / scale, b.cy / scale, b.angle, b.height / scale, b.x0 / scale,
+                                           b.x1 / scale))  # fmt: skip
         if (
             line is not None
             and line.contrast >= min_contrast
@@ -280,7 +298,9 @@ def _level_and_cut(img: Image, light: bool, mask: Image, found: list[Blob], scor
     s = CHAR_HEIGHT / hm
     spans = [(max(0, round((x - int(x0)) * s) - 1), round(bw * s) + 2) for x, bw in _merge(row)]
     image, glyphs = _compose(band, spans)
-    return Line(image, glyphs, light, angle, _expiry(grey, level, bottom, hm, x0, x1, light), score, contrast)
+    where = Band(cx, cy, angle, hm, float(min(b.x for b in row)), float(max(b.x + b.w for b in row)))
+    expiry = _expiry(grey, level, bottom, hm, x0, x1, light)
+    return Line(image, glyphs, light, angle, expiry, score, contrast, where)
 
 
 def _contrast(grey: Image, keep: Image, y0: float, y1: float, x0: float, x1: float, light: bool) -> float:
