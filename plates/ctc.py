@@ -1,0 +1,146 @@
+"""The line recogniser's output decoded under the plate grammar: CTC posteriors (one row of class probabilities per
+image column) in, the most probable plate that fits the TNKB grammar out, with its probability.
+
+`decode_ctc` runs a prefix beam search over the posteriors, extending a prefix only by a character the grammar
+allows after it (a region prefix from the table, then 1-4 digits without a leading zero, then 0-3 letters), and
+keeps the complete plate whose alignments add up to the highest probability: that probability is the confidence.
+`char_confidences` aligns the chosen plate to the columns (CTC Viterbi) and gives each character the highest
+posterior it has in its columns. `greedy` is the plain best path, for comparison. Pure; numpy and the standard
+library only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from plates.grammar import REGIONS, Plate
+
+DIGITS = "0123456789"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ALPHABET = DIGITS + LETTERS  # class i + 1 is ALPHABET[i]; class 0 is the CTC blank
+BLANK = 0
+_PREFIXES = {code[:i] for code in REGIONS for i in range(1, len(code) + 1)}
+_NEG = -math.inf
+MIN_PROB = 1e-3  # characters less likely than this in a column are not tried there
+MAX_TRIED = 6  # ... nor more than this many, the likeliest
+
+#: Where a prefix is in the grammar: (region letters, digits so far, suffix letters so far).
+State = tuple[str, int, int]
+
+
+@dataclass(frozen=True)
+class CtcResult:
+    plate: Plate
+    probability: float  # P(plate | image) under the network, summed over alignments
+    log_prob: float
+    char_confidences: tuple[float, ...]
+
+
+def advance(state: State, char: str) -> State | None:
+    """The grammar state after one more character, or None when the grammar does not allow it there."""
+    region, digits, suffix = state
+    if char.isdigit():
+        if suffix or digits >= 4 or (digits == 0 and (char == "0" or region not in REGIONS)):
+            return None
+        return region, digits + 1, 0
+    if digits == 0:
+        return (region + char, 0, 0) if region + char in _PREFIXES else None
+    return (region, digits, suffix + 1) if suffix < 3 else None
+
+
+def complete(state: State) -> bool:
+    return state[1] > 0 and state[0] in REGIONS
+
+
+def _lae(a: float, b: float) -> float:
+    if a == _NEG:
+        return b
+    if b == _NEG:
+        return a
+    m = max(a, b)
+    return m + math.log1p(math.exp(-abs(a - b)))
+
+
+def decode_ctc(probs: np.ndarray, beam: int = 24) -> CtcResult | None:
+    """The most probable grammatical plate in posteriors `probs` (columns x (1 + len(ALPHABET))), or None."""
+    if probs.ndim != 2 or probs.shape[1] != len(ALPHABET) + 1 or probs.shape[0] == 0:
+        return None
+    logp = np.log(np.clip(probs.astype(np.float64), 1e-12, 1.0))
+    # prefix -> [log P(ending in blank), log P(ending in its last character)], and its grammar state
+    beams: dict[str, list[float]] = {"": [0.0, _NEG]}
+    states: dict[str, State] = {"": ("", 0, 0)}
+    for t in range(logp.shape[0]):
+        row = logp[t]
+        top = np.argsort(-probs[t, 1:])[:MAX_TRIED]
+        tried = [int(i) + 1 for i in top if probs[t, i + 1] >= MIN_PROB]
+        new: dict[str, list[float]] = {}
+        for prefix, (lb, lnb) in beams.items():
+            total = _lae(lb, lnb)
+            cell = new.setdefault(prefix, [_NEG, _NEG])
+            cell[0] = _lae(cell[0], total + row[BLANK])
+            last = prefix[-1] if prefix else ""
+            if last:
+                cell[1] = _lae(cell[1], lnb + row[ALPHABET.index(last) + 1])
+            for k in tried:
+                c = ALPHABET[k - 1]
+                state = advance(states[prefix], c)
+                if state is None:
+                    continue
+                longer = prefix + c
+                states[longer] = state
+                out = new.setdefault(longer, [_NEG, _NEG])
+                out[1] = _lae(out[1], (lb if c == last else total) + row[k])
+        ranked = sorted(new.items(), key=lambda kv: -_lae(*kv[1]))[:beam]
+        beams = dict(ranked)
+    done = [(p, _lae(*v)) for p, v in beams.items() if complete(states[p])]
+    if not done:
+        return None
+    text, log_prob = max(done, key=lambda d: d[1])
+    region, digits, _ = states[text]
+    plate = Plate(region, text[len(region) : len(region) + digits], text[len(region) + digits :])
+    return CtcResult(plate, math.exp(log_prob), float(log_prob), char_confidences(probs, text))
+
+
+def char_confidences(probs: np.ndarray, text: str) -> tuple[float, ...]:
+    """For each character of `text`, its highest posterior in the columns the best alignment gives it."""
+    if not text:
+        return ()
+    labels = [ALPHABET.index(c) + 1 for c in text]
+    ext = [BLANK]
+    for k in labels:
+        ext += [k, BLANK]
+    s_n, t_n = len(ext), probs.shape[0]
+    logp = np.log(np.clip(probs.astype(np.float64), 1e-12, 1.0))[:, ext]
+    score = np.full(s_n, _NEG)
+    score[0], score[1] = logp[0, 0], logp[0, 1]
+    back = np.zeros((t_n, s_n), np.int64)
+    skip = np.array([s >= 2 and ext[s] != BLANK and ext[s] != ext[s - 2] for s in range(s_n)])
+    for t in range(1, t_n):
+        stay, step = score, np.concatenate([[_NEG], score[:-1]])
+        jump = np.where(skip, np.concatenate([[_NEG, _NEG], score[:-2]]), _NEG)
+        best = np.maximum(np.maximum(stay, step), jump)
+        back[t] = np.where(best == stay, 0, np.where(best == step, 1, 2))
+        score = best + logp[t]
+    s = s_n - 1 if s_n < 2 or score[-1] >= score[-2] else s_n - 2
+    conf = [0.0] * len(labels)
+    for t in range(t_n - 1, -1, -1):
+        if ext[s] != BLANK:
+            i = (s - 1) // 2
+            conf[i] = max(conf[i], float(probs[t, ext[s]]))
+        s -= int(back[t, s])
+        s = max(s, 0)
+    return tuple(conf)
+
+
+def greedy(probs: np.ndarray) -> str:
+    """The plain best path: the likeliest class of each column, repeats merged, blanks dropped."""
+    best = probs.argmax(axis=1)
+    out, prev = [], BLANK
+    for k in best.tolist():
+        if k != prev and k != BLANK:
+            out.append(ALPHABET[k - 1])
+        prev = k
+    return "".join(out)
