@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from lane.report.model import OUTCOMES, STAGES, FaultCount, OverrideCount, Period, ReasonCount
+from lane.report.model import OUTCOMES, STAGES, FaultCount, OverrideCount, Period, ReasonCount, reason_group
 from lane.report.stats import Cycles, Floats
 
 #: Columns of `Block.rows`; the stage columns follow "duration", then time in fault.
@@ -82,7 +82,7 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
         f"SELECT substr(started_at, 1, {width}), lane, outcome, coalesce(nullif(reason, ''), '(none)'), count(*) "
         "FROM cycles WHERE +started_at >= ? AND +started_at < ? AND outcome IN ('rejected', 'aborted', "
         "'abandoned') GROUP BY 1, 2, 3, 4", [start, end]):  # fmt: skip
-        reasons[local(slot)[0]][lane, outcome, reason] += n
+        reasons[local(slot)[0]][lane, outcome, reason_group(reason)] += n
     faults: defaultdict[date, dict[tuple[str, str, str, str], tuple[int, str]]] = defaultdict(dict)
     if lanes:
         marks = ", ".join("?" for _ in lanes)

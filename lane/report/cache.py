@@ -27,7 +27,7 @@ import numpy as np
 from lane.report.blocks import COLUMNS, Block
 from lane.store import SCHEMA_VERSION
 
-FORMAT = f"blocks-1/{len(COLUMNS)}/store-{SCHEMA_VERSION}"
+FORMAT = f"blocks-2/{len(COLUMNS)}/store-{SCHEMA_VERSION}"
 WAIT_S = 5.0
 #: The store's tables that blocks read, with their time column.
 TABLES = {"cycles": "started_at", "device_events": "at", "operator_actions": "at"}

@@ -4,6 +4,7 @@ its UTC bounds, masking of names and NIKs, and time formatting. No I/O.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -179,6 +180,15 @@ class Report:
     reasons: tuple[ReasonCount, ...]
     faults: tuple[FaultCount, ...]
     overrides: tuple[OverrideCount, ...]
+
+
+_DATE = re.compile(r"\b(\d{1,2}[-./]\d{1,2}[-./]\d{4}|\d{4}-\d{2}-\d{2})\b")
+
+
+def reason_group(reason: str) -> str:
+    """A reject or abort reason as the report counts it: dates in it become "…", so that "SIM sudah habis berlaku
+    16-01-2025; ..." and the same reason with another expiry date are one row."""
+    return _DATE.sub("…", reason)
 
 
 def mask_name(name: str | None) -> str:

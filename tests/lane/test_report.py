@@ -15,6 +15,7 @@ d = i - 10 j, p90 = (x[j] (10 - d) + x[j + 1] d) / 10.
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,22 @@ def test_reasons_faults_and_overrides(tmp_path: Path) -> None:
         ("enter_plate", "ok", 2, 2, "L1,L2"), ("abort", "ok", 1, 1, "L1"), ("resume", "refused", 1, 1, "L2"),
         ("retry", "ok", 1, 1, "L1"),
     ]  # fmt: skip
+
+
+def test_reasons_that_differ_only_by_a_date_are_one_row(tmp_path: Path) -> None:
+    db = make_log(tmp_path / "log.db")
+    con = sqlite3.connect(db)
+    with con:
+        for hour, expired in ((3, "16-01-2025"), (4, "03-12-2024"), (5, "2024-12-03")):
+            con.execute("INSERT INTO cycles (lane, lane_class, outcome, reason, started_at, duration) VALUES "
+                        "('L2', 'C', 'rejected', ?, ?, 60.0)",
+                        [f"SIM sudah habis berlaku {expired}; ajukan SIM baru di Satpas",
+                         iso(f"2026-03-02 0{hour}:00:00")])  # fmt: skip
+    con.close()
+    r = report(tmp_path)
+    assert [(x.outcome, x.reason, x.count) for x in r.reasons] == [
+        ("rejected", "SIM sudah habis berlaku …; ajukan SIM baru di Satpas", 3),
+        ("aborted", "fault keeps coming back", 1), ("rejected", "no health certificate", 1)]  # fmt: skip
 
 
 def test_lane_filter(tmp_path: Path) -> None:
