@@ -102,7 +102,7 @@ class DayCache:
             self.con.execute("DELETE FROM blocks")
             self.con.execute("DELETE FROM meta")
             return
-        added = [store.execute(f"SELECT min({column}) FROM {table} WHERE id > ?", [int(kept.get(table, 0))])
+        added = [store.execute(f"SELECT min(+{column}) FROM {table} WHERE id > ?", [int(kept.get(table, 0))])
                  .fetchone()[0] for table, column in TABLES.items()]  # fmt: skip
         earliest = min((a for a in added if a), default=None)
         if earliest is not None:

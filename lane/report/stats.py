@@ -73,8 +73,8 @@ def figures(names: Sequence[str], key: Ints, c: Cycles, target_s: float) -> list
     counts = np.bincount(key * len(OUTCOMES) + c.outcome, minlength=groups * len(OUTCOMES))
     counts = counts.reshape(groups, len(OUTCOMES))
     shortest_first = c.done_sorted
-    k = key[shortest_first].astype(np.int32)
-    regroup = np.argsort(k, kind="stable")  # by group, shortest first within each
+    k = key[shortest_first].astype(np.int16 if groups < 2**15 else np.int64)
+    regroup = np.argsort(k, kind="stable")  # by group, shortest first within each (a radix sort for int16)
     k, d = k[regroup], c.duration[shortest_first][regroup]
     bounds = np.searchsorted(k, np.arange(groups + 1), side="left")
     under = np.bincount(k[d < target_s], minlength=groups)
@@ -97,10 +97,11 @@ def column_medians(block: Floats) -> list[float | None]:
     if n == 0:
         return [None] * block.shape[1]
     k = n // 2
+    columns = np.ascontiguousarray(block.T)  # each column in a row of its own: partitioned in place, not strided
     if n % 2:
-        return [float(v) for v in np.partition(block, k, axis=0)[k]]
-    part = np.partition(block, (k - 1, k), axis=0)
-    return [float(v) for v in (part[k - 1] + part[k]) / 2]
+        return [float(v) for v in np.partition(columns, k, axis=1)[:, k]]
+    part = np.partition(columns, (k - 1, k), axis=1)
+    return [float(v) for v in (part[:, k - 1] + part[:, k]) / 2]
 
 
 def stage_figures(group: str, c: Cycles, lanes: Sequence[int],
@@ -108,7 +109,7 @@ def stage_figures(group: str, c: Cycles, lanes: Sequence[int],
     """Stage medians of the cycles of `lanes` (codes), with a budget where every lane's budget agrees. Working
     stages: completed renewals; rejected: rejected and aborted cycles that went through it; fault: cycles with
     time in fault."""
-    mine = np.isin(c.lane, lanes)
+    mine = np.equal(c.lane, lanes[0]) if len(lanes) == 1 else np.isin(c.lane, lanes)
     done = c.stages[mine & c.done, :WORKING]
     ended_out = mine & np.isin(c.outcome, [OUTCOMES.index("rejected"), OUTCOMES.index("aborted")])
     rejected, fault = c.stages[ended_out, WORKING], c.stages[mine, WORKING + 1]
