@@ -28,6 +28,10 @@ COLUMNS = ("id", "lane", "hour", "outcome", "duration", *STAGES, "fault")
 FIRST_STAGE = COLUMNS.index("duration") + 1
 CLOSED_AFTER = timedelta(hours=1)  # a day's block is kept once its end is this far in the past
 CHUNK = 16384  # rows fetched at a time: a year's rows as Python objects would be ~60 MB
+#: From this many days on, grouped queries read their table straight through rather than through the index on its
+#: time column: when most rows are in the range, the index only adds a lookup a row (a read-only store has no
+#: statistics to tell SQLite so). A unary plus on the column keeps SQLite off the index.
+LONG_DAYS = 31
 Reason = tuple[str, str, str, int]  # lane, outcome, reason, count
 Fault = tuple[str, str, str, str, int, str]  # lane, device, kind ("fault" or the health), cause, count, last (UTC)
 Override = tuple[str | None, str, str, str | None, int]  # lane, action, result, operator, count
@@ -56,7 +60,9 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
     width = whole_hours(days)
     local = _slot_clock(days.zone, width)
     start, end = days.utc_bounds()
-    names = [str(r[0]) for r in con.execute("SELECT DISTINCT lane FROM cycles ORDER BY lane")]
+    plus = "+" if (days.last - days.first).days >= LONG_DAYS else ""
+    names = [str(r[0]) for r in con.execute(f"SELECT DISTINCT lane FROM cycles WHERE {plus}started_at >= ? AND "
+                                            f"{plus}started_at < ? ORDER BY lane", [start, end])]  # fmt: skip
     lane_case = "CASE lane " + " ".join(f"WHEN ? THEN {i}" for i in range(len(names))) + " ELSE -1 END"
     outcome_case = "CASE outcome " + " ".join(f"WHEN '{o}' THEN {i}" for i, o in enumerate(OUTCOMES)) + " END"
     stage_cols = ", ".join(f"dur_{s}" for s in (*STAGES, "fault"))
@@ -80,7 +86,7 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
     reasons: defaultdict[date, Counter[tuple[str, str, str]]] = defaultdict(Counter)
     for slot, lane, outcome, reason, n in con.execute(
         f"SELECT substr(started_at, 1, {width}), lane, outcome, coalesce(nullif(reason, ''), '(none)'), count(*) "
-        "FROM cycles WHERE +started_at >= ? AND +started_at < ? AND outcome IN ('rejected', 'aborted', "
+        f"FROM cycles WHERE {plus}started_at >= ? AND {plus}started_at < ? AND outcome IN ('rejected', 'aborted', "
         "'abandoned') GROUP BY 1, 2, 3, 4", [start, end]):  # fmt: skip
         reasons[local(slot)[0]][lane, outcome, reason_group(reason)] += n
     faults: defaultdict[date, dict[tuple[str, str, str, str], tuple[int, str]]] = defaultdict(dict)
@@ -98,7 +104,7 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
     overrides: defaultdict[date, Counter[tuple[str | None, str, str, str | None]]] = defaultdict(Counter)
     for slot, lane, action, result, operator, n in con.execute(
         f"SELECT substr(at, 1, {width}), lane, action, result, operator, count(*) FROM operator_actions WHERE "
-        "+at >= ? AND +at < ? AND action != 'confirm' GROUP BY 1, 2, 3, 4, 5", [start, end]):  # fmt: skip
+        f"{plus}at >= ? AND {plus}at < ? AND action != 'confirm' GROUP BY 1, 2, 3, 4, 5", [start, end]):  # fmt: skip
         overrides[local(slot)[0]][lane, action, result, operator] += n
 
     out = []

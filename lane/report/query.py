@@ -66,8 +66,9 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
     con.execute("BEGIN")
     try:
         found = kept.load(con, period.zone, period.first, period.last) if kept else {}
-        known = _known_lanes(con, config)
-        made = [b for run in _missing(period, found) for b in blocks.read(con, run, known, now)]
+        runs = _missing(period, found)
+        known = _known_lanes(con, config) if runs else ()
+        made = [b for run in runs for b in blocks.read(con, run, known, now)]
         merged = blocks.merge(sorted([*found.values(), *made], key=lambda b: b.day), period, lanes)
         cycles = merged.cycles
         classes = [_lane_class(con, lane) for lane in cycles.lanes]
