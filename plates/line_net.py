@@ -1,0 +1,114 @@
+"""The line recogniser: a plate's main line read whole, without cutting it into characters.
+
+A view of the line (`band_view`: the band around the main line that `plates.line` found, levelled and stretched to
+HEIGHT x WIDTH grey; or `crop_view`: the whole plate crop) goes through a small fully-convolutional network (conv,
+batch norm, ReLU, pooling; a last 1x1 convolution gives each of the view's WIDTH/4 columns a probability for the
+CTC blank and every digit and letter), and `plates.ctc` picks the likeliest plate the grammar allows. The network
+was trained on synthetic plates only (`plates.line_data`, `plates.line_train`, with torch) and is the file
+line_model.onnx beside this module, run with OpenCV's DNN module: loading it is the only file access here. No torch
+at run time. Thread-safe: one network per thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from plates import ctc
+from plates.line import Band
+from plates.reading import Image, u8
+
+HEIGHT, WIDTH = 32, 160  # the network's input, grey
+COLUMNS = WIDTH // 4  # output columns, each a distribution over CLASSES
+CLASSES = 1 + len(ctc.ALPHABET)  # the CTC blank, then the digits and letters
+LETTERS, DIGITS = ctc.LETTERS, ctc.DIGITS
+BAND = 0.8  # a band view reaches this many character heights above and below the line's centre
+MARGIN = 0.6  # ... and this many beyond its first and last character
+MODEL_PATH = Path(__file__).with_name("line_model.onnx")
+Floats = np.ndarray[Any, np.dtype[np.float32]]
+
+
+def _grey(image: Image) -> Image:
+    if image.ndim == 2:
+        return image
+    return u8(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+
+
+def band_view(image: Image, band: Band, margin: float = MARGIN) -> Image:
+    """The band around a main line, levelled and scaled to HEIGHT x WIDTH grey (stretched as needed)."""
+    hm = max(band.height, 2.0)
+    bx0, bx1 = band.x0 - margin * hm, band.x1 + margin * hm
+    by0, by1 = band.cy - BAND * hm, band.cy + BAND * hm
+    bw, bh = max(bx1 - bx0, hm), by1 - by0
+    turn = cv2.getRotationMatrix2D((band.cx, band.cy), band.angle, 1.0)
+    grey = _grey(image)
+    shrink = min(1.0, 1.5 * HEIGHT / bh)
+    if shrink < 0.9:  # scale down first, so the warp does not alias
+        grey = u8(cv2.resize(grey, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA))
+        turn = turn @ np.diag([1.0 / shrink, 1.0 / shrink, 1.0])
+    fit = np.array([[WIDTH / bw, 0.0, -bx0 * WIDTH / bw], [0.0, HEIGHT / bh, -by0 * HEIGHT / bh]])
+    whole = fit @ np.vstack([turn, [0.0, 0.0, 1.0]])
+    return u8(cv2.warpAffine(grey, whole, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+
+
+def crop_view(crop: Image) -> Image:
+    """A whole plate crop scaled to HEIGHT x WIDTH grey."""
+    grey = _grey(crop)
+    method = cv2.INTER_AREA if grey.shape[0] > HEIGHT else cv2.INTER_LINEAR
+    return u8(cv2.resize(grey, (WIDTH, HEIGHT), interpolation=method))
+
+
+def blob(views: list[Image]) -> Floats:
+    """Views as the network's input (N x 1 x HEIGHT x WIDTH), each with its own mean and contrast taken out."""
+    x = np.stack([v.astype(np.float32) for v in views])[:, None]
+    mean = x.mean(axis=(1, 2, 3), keepdims=True)
+    spread = x.std(axis=(1, 2, 3), keepdims=True)
+    out: Floats = ((x - mean) / (spread + 8.0)).astype(np.float32)
+    return out
+
+
+class LineNet:
+    """The ONNX network under OpenCV: views in, posteriors (N x COLUMNS x CLASSES) out."""
+
+    def __init__(self, model: bytes) -> None:
+        self._model = model
+        self._local = threading.local()
+
+    def _net(self) -> Any:
+        net = getattr(self._local, "net", None)
+        if net is None:
+            net = cv2.dnn.readNetFromONNX(np.frombuffer(self._model, np.uint8))
+            self._local.net = net
+        return net
+
+    def posteriors(self, views: list[Image]) -> Floats:
+        if not views:
+            return np.zeros((0, COLUMNS, CLASSES), np.float32)
+        net = self._net()
+        net.setInput(blob(views))
+        logits = np.asarray(net.forward(), np.float32).reshape(len(views), CLASSES, -1).transpose(0, 2, 1)
+        logits -= logits.max(axis=2, keepdims=True)
+        e = np.exp(logits)
+        out: Floats = (e / e.sum(axis=2, keepdims=True)).astype(np.float32)
+        return out
+
+    def read(self, views: list[Image]) -> list[ctc.CtcResult | None]:
+        """The likeliest grammatical plate in each view (None where none fits)."""
+        return [ctc.decode_ctc(p) for p in self.posteriors(views)]
+
+
+_model: LineNet | None = None
+_lock = threading.Lock()
+
+
+def model() -> LineNet | None:
+    """The bundled recogniser, loaded once; None when line_model.onnx is missing."""
+    global _model
+    with _lock:
+        if _model is None and MODEL_PATH.is_file():
+            _model = LineNet(MODEL_PATH.read_bytes())
+        return _model
