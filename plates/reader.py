@@ -1,24 +1,30 @@
 """The plate reader: a frame in, a `PlateReading` or a `NoPlate` with its reason out. Never raises on bad input.
 
 `PlateReader(...)(frame)` checks the frame (empty, black, over-exposed, tiny, huge), finds plate candidates
-(`locate`), and for each, best first, cuts the plate out, finds and levels its main line and cuts out its characters
-(`line`), has the glyph classifier score each character (`glyphs`; `tesseract_weight` > 0 mixes in a Tesseract
-read of the line), and lets the grammar decoder choose each character by position (`decode`). Without the
-classifier's model file, Tesseract reads the line three times (any character; letters only; digits only) instead.
+(`locate`), and for each, best first, cuts the plate out and finds and levels its main line (`line`). The line
+recogniser (`line_net`, a small CNN run by OpenCV) reads the band around each line found, and the whole crop,
+without cutting characters; `ctc` decodes it under the grammar. The line's characters are also cut out (`line`),
+the glyph classifier scores each (`glyphs`; `tesseract_weight` > 0 mixes in a Tesseract read of the line), and the
+grammar decoder chooses each character by position (`decode`); without the classifier's model file, Tesseract reads
+the line three times (any character; letters only; digits only) instead. The two vote (`line_recogniser`): the
+recogniser's plate, with any character the cut read more surely, when both split the plate alike; the cut reading
+alone when the recogniser's is less probable than `trust`.
 The expiry line is read by Tesseract as MM.YY when it is legible. The first candidate that decodes with enough
 confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is already a plate.
-Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the classifier's weights.
+Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the two models.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import cv2
 import numpy as np
 
-from plates import decode, glyphs, line
+from plates import decode, glyphs, line, line_net
 from plates.engine import DIGITS, LETTERS, Engine, EngineError, default_engine
+from plates.grammar import Plate, is_valid
 from plates.locate import Candidate, locate
 from plates.reading import Image, NoPlate, PlateReading, u8
 
@@ -36,6 +42,12 @@ class ReaderSettings:
     min_contrast_found: float = 1.3  # ... and this much from a plate found in a frame, among clutter
     glyph_classifier: bool = True  # characters chosen by the glyph classifier (plates.glyphs), when its model is there
     tesseract_weight: float = 0.0  # ... with Tesseract's read of the line mixed in at this weight (0: not read)
+    #: The line recogniser (plates.line_net, when its model is there): "vote" reads each plate with it and with the
+    #: cut characters, and takes the characters the cut read more surely when the two split the plate alike; "first"
+    #: cuts characters only when the recogniser is unsure; "only" never cuts; "off" never uses the recogniser.
+    line_recogniser: Literal["vote", "first", "only", "off"] = "vote"
+    trust: float = 0.2  # a recogniser reading at least this probable is taken without looking at the cut characters
+    least: float = 0.05  # ... and one less probable than this is no reading
 
     def __post_init__(self) -> None:
         if (
@@ -43,6 +55,8 @@ class ReaderSettings:
             or not 1 <= self.lines <= 4
             or not 0.0 <= self.enough <= 1.0
             or not 0.0 <= self.tesseract_weight <= 1.0
+            or not 0.0 <= self.least <= self.trust <= 1.0
+            or self.line_recogniser not in ("vote", "first", "only", "off")
         ):
             raise ValueError(f"bad reader settings: {self}")
 
@@ -137,22 +151,50 @@ class PlateReader:
         return best
 
     def _read_plate(self, crop: Image, box: tuple[int, int, int, int], crop_given: bool) -> PlateReading | None:
-        best: tuple[decode.Decoded, line.Line] | None = None
         s = self.settings
-        for ln in line.find_lines(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found):
-            got = self._decode_line(ln)
-            if got is not None and (best is None or got.score > best[0].score):
-                best = (got, ln)
-        if best is None:
+        lines = line.find_lines(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found)
+        net = line_net.model() if s.line_recogniser != "off" else None
+        found: decode.Decoded | None = None
+        if net is not None:
+            found = self._recognise(net, crop, lines, crop_given)
+            if found is not None and found.confidence < s.least:
+                found = None
+        voting = s.line_recogniser == "vote"
+        if s.line_recogniser != "only" and (voting or found is None or found.confidence < s.trust):
+            cut: tuple[decode.Decoded, line.Line] | None = None
+            for ln in lines:
+                got = self._decode_line(ln)
+                if got is not None and (cut is None or got.score > cut[0].score):
+                    cut = (got, ln)
+            if cut is not None and found is not None and voting and found.confidence >= s.trust:
+                found = _vote(found, cut[0])
+            elif cut is not None:
+                found, lines = cut[0], [cut[1]]
+        if found is None:
             return None
-        found, ln = best
         expiry = ""
-        if self.settings.expiry and ln.expiry is not None:
-            raw = "".join(s.char for s in self.engine.read_line(ln.expiry, DIGITS + "."))
+        with_expiry = [ln for ln in lines if ln.expiry is not None]
+        if s.expiry and with_expiry and with_expiry[0].expiry is not None:
+            raw = "".join(sym.char for sym in self.engine.read_line(with_expiry[0].expiry, DIGITS + "."))
             expiry = decode.parse_expiry(raw)
         plate = found.plate
         return PlateReading(plate.text, round(found.confidence, 3), plate.region_name, box, expiry,
                             tuple(round(c, 3) for c in found.char_confidences), crop.copy())  # fmt: skip
+
+    @staticmethod
+    def _recognise(
+        net: line_net.LineNet, crop: Image, lines: list[line.Line], crop_given: bool
+    ) -> decode.Decoded | None:
+        """The recogniser's likeliest plate over the views of the crop: each line's band, and the whole crop."""
+        views = [line_net.band_view(crop, ln.band) for ln in lines if ln.band is not None]
+        if not views and not crop_given:  # no row of characters in a candidate found in a frame: nothing to read
+            return None
+        views.append(line_net.crop_view(crop))
+        best: decode.Decoded | None = None
+        for got in net.read(views):
+            if got is not None and (best is None or got.log_prob > best.score):
+                best = decode.Decoded(got.plate, got.probability, got.char_confidences, got.log_prob)
+        return best
 
     def _decode_line(self, ln: line.Line) -> decode.Decoded | None:
         classifier = glyphs.model() if self.settings.glyph_classifier else None
@@ -175,6 +217,24 @@ class PlateReader:
             mixed = self.engine.read_line(ln.image, LETTERS + DIGITS)
             found = glyphs.fold(found, decode.slots(mixed, (), (), line.CHAR_HEIGHT), weight)
         return decode.decode(found, ln.breaks) if found else None
+
+
+def _vote(net: decode.Decoded, cut: decode.Decoded) -> decode.Decoded:
+    """The recogniser's plate, with each character the cut characters read more surely put in its place, when both
+    readings split into region, number and suffix alike and the result still fits the grammar."""
+    a, b = net.plate, cut.plate
+    if a == b or (len(a.region), len(a.number), len(a.suffix)) != (len(b.region), len(b.number), len(b.suffix)):
+        return net
+    pairs = zip(a.region + a.number + a.suffix, b.region + b.number + b.suffix, strict=True)
+    confs = zip(net.char_confidences, cut.char_confidences, strict=True)
+    chosen = [(cb, pb) if pb > pa else (ca, pa) for (ca, cb), (pa, pb) in zip(pairs, confs, strict=True)]
+    text = "".join(c for c, _ in chosen)
+    r, d = len(a.region), len(a.number)
+    plate = Plate(text[:r], text[r : r + d], text[r + d :])
+    if plate == a or not is_valid(plate.text):
+        return net
+    chars = tuple(p for _, p in chosen)
+    return decode.Decoded(plate, net.confidence, chars, net.score)
 
 
 _FAILURES = (cv2.error, ValueError, MemoryError, RuntimeError, OSError)

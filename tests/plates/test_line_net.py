@@ -1,0 +1,117 @@
+"""The line recogniser: CTC decoding under the plate grammar on hand-made posteriors, the views cut for the network,
+the bundled ONNX network under OpenCV on synthetic plates (no outside data), and the reader using it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from devices import render
+from plates import ctc, grammar, line, line_data, line_net
+from plates.reader import PlateReader, ReaderSettings
+from plates.reading import NoPlate, PlateReading
+
+
+def posteriors(path: str, sure: float = 0.96, others: dict[int, dict[str, float]] | None = None) -> np.ndarray:
+    """One column per character of `path` ("-" the blank), that class at `sure`; `others` adds rivals by column."""
+    probs = np.full((len(path), line_net.CLASSES), 1e-4)
+    for t, c in enumerate(path):
+        probs[t, ctc.BLANK if c == "-" else ctc.ALPHABET.index(c) + 1] = sure
+        for rival, p in (others or {}).get(t, {}).items():
+            probs[t, ctc.ALPHABET.index(rival) + 1] = p
+    out: np.ndarray = probs / probs.sum(axis=1, keepdims=True)
+    return out
+
+
+def test_decodes_a_clear_path_with_repeats_and_blanks() -> None:
+    got = ctc.decode_ctc(posteriors("-BB--1-1--22-A-AA-"))
+    assert got is not None
+    assert got.plate.text == "B 112 AA"
+    assert 0.5 < got.probability <= 1.0
+    assert len(got.char_confidences) == 6 and min(got.char_confidences) > 0.9
+
+
+def test_the_grammar_chooses_among_close_calls() -> None:
+    # the best path says "8 0123 I": no region, a leading zero, and an I where a letter suffix may be
+    probs = posteriors("-8--0-1-2-3--I-", sure=0.6, others={1: {"B": 0.35}, 4: {"D": 0.3}, 13: {"1": 0.3}})
+    assert ctc.greedy(probs) == "80123I"
+    got = ctc.decode_ctc(probs)
+    assert got is not None
+    assert got.plate.text == "BD 123 I"  # 8 read as B, 0 as D: the region BD; the I stays a letter
+    assert got.probability < 0.5
+
+
+def test_nothing_grammatical_is_none() -> None:
+    assert ctc.decode_ctc(posteriors("--0-0-0--")) is None  # digits only: no region
+    assert ctc.decode_ctc(posteriors("-Q-X-")) is None  # no region starts with Q; no number
+    assert ctc.decode_ctc(np.zeros((0, line_net.CLASSES))) is None
+    assert ctc.decode_ctc(np.ones((5, 3)) / 3) is None
+
+
+def test_grammar_states() -> None:
+    state = ctc.advance(("", 0, 0), "A")
+    assert state == ("A", 0, 0) and not ctc.complete(state)
+    assert ctc.advance(state, "0") is None  # no leading zero
+    assert ctc.advance(("Q", 0, 0), "1") is None and ctc.advance(("", 0, 0), "Q") is None
+    assert ctc.advance(("B", 4, 0), "5") is None and ctc.advance(("B", 4, 3), "X") is None
+    assert ctc.advance(("B", 2, 1), "7") is None  # digits never follow the suffix
+    assert ctc.complete(("AB", 1, 0)) and ctc.complete(("B", 4, 3))
+
+
+def test_views_have_the_network_shape_whatever_the_band() -> None:
+    crop = render.plate_image("AD 8821 XY", True, "08.29")
+    ln = line.find_lines(crop, 1)[0]
+    assert ln.band is not None and 0.25 * crop.shape[0] < ln.band.height < 0.6 * crop.shape[0]
+    views = [line_net.band_view(crop, ln.band), line_net.crop_view(crop), line_net.crop_view(crop[:20, :50])]
+    views.append(line_net.band_view(crop, line.Band(5.0, 5.0, 30.0, 0.5, 0.0, 1.0)))  # degenerate: still a view
+    views.append(line_net.band_view(np.zeros((3000, 3000, 3), np.uint8), line.Band(1500, 1500, 0, 900, 200, 2800)))
+    for v in views:
+        assert v.shape == (line_net.HEIGHT, line_net.WIDTH) and v.dtype == np.uint8
+    x = line_net.blob(views)
+    assert x.shape == (len(views), 1, line_net.HEIGHT, line_net.WIDTH) and np.isfinite(x).all()
+
+
+@pytest.fixture(scope="module")
+def net() -> line_net.LineNet:
+    got = line_net.model()
+    assert got is not None, f"missing {line_net.MODEL_PATH}: run plates/line_train.py (see its header)"
+    return got
+
+
+def test_opencv_runs_the_bundled_network(net: line_net.LineNet) -> None:
+    views = [np.full((line_net.HEIGHT, line_net.WIDTH), 200, np.uint8)] * 3
+    raw = net._net()
+    raw.setInput(line_net.blob(views))
+    assert np.asarray(raw.forward()).shape == (3, line_net.CLASSES, 1, line_net.COLUMNS)
+    probs = net.posteriors(views)
+    assert probs.shape == (3, line_net.COLUMNS, line_net.CLASSES)
+    assert np.allclose(probs.sum(axis=2), 1.0, atol=1e-4)
+    assert net.posteriors([]).shape == (0, line_net.COLUMNS, line_net.CLASSES)
+
+
+def test_the_bundled_network_reads_synthetic_plates(net: line_net.LineNet) -> None:
+    views, texts = line_data.batch(seed=4242, count=120)
+    got = net.read(list(views))
+    right = sum(g is not None and g.plate.text.replace(" ", "") == t for g, t in zip(got, texts, strict=True))
+    grammatical = [t for t in texts if grammar.is_valid(t)]
+    assert right / len(grammatical) >= 0.8, f"{right} of {len(grammatical)} grammatical plates"
+
+
+@pytest.mark.parametrize(("plate", "black"), [("G 1234 AB", False), ("AD 8821 XY", True), ("B 28", False)])
+def test_the_reader_reads_with_the_recogniser_alone(plate: str, black: bool) -> None:
+    got = PlateReader(ReaderSettings(line_recogniser="only")).read_crop(render.plate_image(plate, black, "08.29"))
+    assert isinstance(got, PlateReading), got
+    assert got.text == plate and 0.0 < got.confidence <= 1.0
+    assert len(got.char_confidences) == len(got.compact)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [np.zeros((0, 0, 3), np.uint8), np.zeros((200, 600, 3), np.uint8), np.full((40, 20), 128, np.uint8),
+     np.random.default_rng(1).integers(0, 256, (120, 400, 3)).astype(np.uint8)],
+)  # fmt: skip
+def test_bad_crops_give_a_reason(image: np.ndarray) -> None:
+    got = PlateReader(ReaderSettings(line_recogniser="only")).read_crop(image)
+    assert isinstance(got, NoPlate | PlateReading)
+    if isinstance(got, NoPlate):
+        assert got.reason
