@@ -7,7 +7,11 @@
 3. synthetic scenes (devices.render.scene, 1280x720): plates found, plates read exactly, ms a frame (find and read).
 Goals: >= 90% exact on id-crops, >= 90% of scene plates found, median <= 60 ms a crop and <= 200 ms a frame.
 Skips the real sets with a message when ../shared is absent. `--engine pytesseract` compares the slower back-end;
-`--tesseract-only` reads without the glyph classifier (plates/glyph_model.npz), as the reader did before it.
+`--tesseract-only` reads without the glyph classifier (plates/glyph_model.npz), as the reader did before it;
+`--recogniser first|only|off` picks how the line recogniser (plates/line_model.onnx) joins in (see
+plates.reader.ReaderSettings; the default votes with the cut characters); the id-crops figures of the other ways
+are printed under the chosen one's (`--no-compare` skips them). Last, the recogniser alone on synthetic line views
+(`--views N`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -28,6 +33,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from devices import render  # noqa: E402
+from plates import grammar, line_data, line_net  # noqa: E402
 from plates.decode import edit_distance  # noqa: E402
 from plates.engine import Engine, PytesseractEngine, TesserocrEngine  # noqa: E402
 from plates.locate import iou, locate  # noqa: E402
@@ -41,7 +47,7 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def id_crops(reader: PlateReader, limit: int | None, show_failures: bool) -> None:
+def id_crops(reader: PlateReader, limit: int | None, show_failures: bool, label: str = "") -> None:
     folder = DATA / "id-crops"
     with (folder / "labels.csv").open(newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["format_ok"] == "1"][:limit]
@@ -60,7 +66,7 @@ def id_crops(reader: PlateReader, limit: int | None, show_failures: bool) -> Non
         if show_failures and text != truth:
             print(f"    {r['file']}: read {text or '-'} ({getattr(got, 'reason', '')}) truth {truth}")
     n = len(rows)
-    print(f"id-crops: {n} plates: exact {exact / n:.1%}, characters {1 - char_err / chars:.1%}, "
+    print(f"id-crops{label}: {n} plates: exact {exact / n:.1%}, characters {1 - char_err / chars:.1%}, "
           f"expiry read on {expiry / n:.0%}, ms a crop median {statistics.median(times):.0f} "
           f"p95 {pct(times, 95):.0f}")  # fmt: skip
 
@@ -88,6 +94,9 @@ def scenes_eu(reader: PlateReader, limit: int | None) -> None:
 
 
 def synthetic(reader: PlateReader, count: int) -> None:
+    if count <= 0:
+        print("synthetic scenes: none asked for (--synthetic 0)")
+        return
     rng = np.random.default_rng(2024)
     found, exact, times = 0, 0, []
     for seed in range(count):
@@ -106,6 +115,22 @@ def synthetic(reader: PlateReader, count: int) -> None:
     )
 
 
+def views(count: int) -> None:
+    """The line recogniser alone on synthetic line views (plates.line_data, a seed no training run uses)."""
+    net = line_net.model()
+    if count <= 0 or net is None:
+        print("synthetic line views: none" + ("" if net else f" ({line_net.MODEL_PATH.name} is missing)"))
+        return
+    images, texts = line_data.batch(777_001, count)
+    t0 = time.perf_counter()
+    got = net.read(list(images))
+    ms = (time.perf_counter() - t0) * 1000 / count
+    valid = [(g, t) for g, t in zip(got, texts, strict=True) if grammar.is_valid(t)]
+    exact = sum(g is not None and g.plate.text.replace(" ", "") == t for g, t in valid)
+    print(f"synthetic line views: {len(valid)} grammatical: recogniser exact {exact / len(valid):.1%}, "
+          f"{ms:.1f} ms a view (network and decoding)")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--engine", choices=["tesserocr", "pytesseract"], default="tesserocr")
@@ -113,16 +138,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--synthetic", type=int, default=40, help="synthetic scenes (default 40)")
     p.add_argument("--failures", action="store_true", help="list the id-crops read wrong")
     p.add_argument("--tesseract-only", action="store_true", help="no glyph classifier: Tesseract reads the line")
+    p.add_argument("--recogniser", choices=["vote", "first", "only", "off"], default="vote",
+                   help="the line recogniser (plates.line_net): vote (default), first, only, or off")  # fmt: skip
+    p.add_argument("--no-compare", action="store_true", help="skip id-crops with the recogniser alone and without it")
+    p.add_argument("--views", type=int, default=300, help="synthetic line views for the recogniser (default 300)")
     args = p.parse_args(argv)
     engine: Engine = TesserocrEngine() if args.engine == "tesserocr" else PytesseractEngine()
-    reader = PlateReader(ReaderSettings(glyph_classifier=not args.tesseract_only), engine)
+    settings = ReaderSettings(glyph_classifier=not args.tesseract_only, line_recogniser=args.recogniser)
+    reader = PlateReader(settings, engine)
     print(f"engine {engine.name}; settings {reader.settings}")
     if DATA.is_dir():
         id_crops(reader, args.limit, args.failures)
+        if not args.no_compare:
+            for mode in [m for m in ("vote", "first", "only", "off") if m != args.recogniser]:
+                other = PlateReader(replace(settings, line_recogniser=mode), engine)
+                id_crops(other, args.limit, False, f" (recogniser {mode})")
         scenes_eu(reader, args.limit)
     else:
         print(f"skipped id-crops and scenes-eu: {DATA} is absent (no ../shared beside the project)")
     synthetic(reader, args.synthetic)
+    views(args.views)
     return 0
 
 
