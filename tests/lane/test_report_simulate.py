@@ -8,7 +8,7 @@ import io
 import re
 import sqlite3
 import statistics
-from datetime import UTC, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +97,13 @@ def test_lane_figures_and_stage_medians_match_the_table(simulated: tuple[Path, l
 
 def test_the_report_command_runs_on_it(simulated: tuple[Path, list[str]], tmp_path: Path, capsys: Any) -> None:
     db, _ = simulated
-    today = datetime.now(UTC).date().isoformat()  # a later day than the simulation's in no time zone
-    assert cli.main(["--config", str(ROOT / "config" / "site.toml"), "--db", str(db), "--to", today, "--html",
-                 str(tmp_path / "r.html"), "--csv", str(tmp_path / "r.csv")]) == 0  # fmt: skip
+    config = load(ROOT / "config" / "site.toml")
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    first = con.execute("SELECT min(started_at) FROM cycles").fetchone()[0]
+    con.close()
+    day = Period(date.min, date.min, config.site.timezone).local(first).date().isoformat()  # the simulated day
+    assert cli.main(["--config", str(ROOT / "config" / "site.toml"), "--db", str(db), "--from", day, "--to", day,
+                     "--html", str(tmp_path / "r.html"), "--csv", str(tmp_path / "r.csv")]) == 0  # fmt: skip
     out = capsys.readouterr().out
     assert "By lane" in out and "Slowest 10 cycles" in out
     assert (tmp_path / "r.html").stat().st_size > 10_000
