@@ -15,7 +15,8 @@ stops a slow machine early (the learning rate follows whichever of steps and tim
 
 The shipped line_model.onnx: a first stage `--chunks 28 --epochs 12 --minutes 40` (run with `--meanwhile`, its
 first epoch saw the 18 chunks rendered by then; held-out greedy exact 77%), then `--chunks 28 --more 12 --start
-<first stage> --rate 5e-4 --epochs 4 --minutes 18` (79.5%). Chunks 1-28 were rendered before `line_data.variant`
+<first stage> --rate 5e-4 --epochs 4 --minutes 18` (79.5%), then `--chunks 28 --more 24 --start <second stage>
+--rate 3e-4 --epochs 3 --minutes 12` (79.9%). Chunks 1-28 were rendered before `line_data.variant`
 drew W and M its own ways, and both stages stopped on time on a busy machine, so a rerun differs a little.
 """
 
