@@ -77,9 +77,14 @@ def _printable(text: bytes) -> bool:
     return all(0x20 <= b <= 0x7E for b in text)
 
 
+def valid_name(name: str) -> bool:
+    """A command name: 1 to 8 ASCII letters (what the encoder writes and the decoder accepts)."""
+    return 1 <= len(name) <= 8 and name.isascii() and name.isalpha()
+
+
 def encode(command: Command) -> bytes:
     """The bytes of one command. ValueError for a command that would not make a valid frame (our mistake)."""
-    if not (1 <= len(command.name) <= 8 and command.name.isascii() and command.name.isalpha()):
+    if not valid_name(command.name):
         raise ValueError(f"bad command name {command.name!r}")
     for p in command.params:
         if not p.isascii() or not _printable(p.encode()) or ";" in p:
@@ -193,7 +198,7 @@ class CommandDecoder:
                 text = bytes(self._buf[1:i]).decode("ascii")
                 del self._buf[: i + 1]
                 name, *params = text.split(";")
-                if name.isalpha() and name != "Db":
+                if valid_name(name) and name != "Db":
                     out.append(Command(name, tuple(params)))
                 else:
                     out.append(Garbage("bad command", text.encode()[:32]))

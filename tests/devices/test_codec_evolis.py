@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from devices.codecs import evolis
@@ -127,9 +127,15 @@ def _valid_stream() -> bytes:
                                               Command("Ss"), Command("Se")))  # fmt: skip
 
 
+def test_a_name_longer_than_eight_letters_is_not_a_command() -> None:
+    (event,) = CommandDecoder().feed(b"\x1bRstaARcoAp\r")
+    assert isinstance(event, Garbage) and event.reason == "bad command"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400), st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), max_size=8),
        st.integers(1, 50))  # fmt: skip
+@example(b"", [(12, 65), (178, 65), (200, 97)], 1)  # joins three commands into one ten-letter name
 def test_random_and_mutated_bytes_never_break_the_command_decoder(noise: bytes, flips: list[tuple[int, int]],
                                                                   step: int) -> None:  # fmt: skip
     stream = bytearray(_valid_stream() + noise)
