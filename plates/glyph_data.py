@@ -10,7 +10,7 @@ characters for tests. Needs Pillow for the TrueType fonts; without any font file
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -112,10 +112,9 @@ def random_text(rng: np.random.Generator) -> list[str]:
     return [g for g in (region[: int(rng.integers(1, 3))], number, suffix) if g]
 
 
-def render_plate(rng: np.random.Generator, groups: list[str], font: str) -> Image:
-    """A plate crop (BGR) carrying the groups of characters in one font, made hard at random."""
-    stretch = rng.uniform(0.6, 1.35)
-    gap, space = int(rng.uniform(0.06, 0.25) * CAP), int(rng.uniform(0.5, 1.1) * CAP)
+def set_line(groups: list[str], gap: int, space: int, glyph: Callable[[str], Image]) -> Image:
+    """The characters of `groups` side by side (`glyph` draws each, in order), `gap` pixels apart within a group and
+    `space` between groups: the main line of a synthetic plate, 2 * CAP tall."""
     pieces: list[Image] = []
     for i, group in enumerate(groups):
         if i:
@@ -123,8 +122,15 @@ def render_plate(rng: np.random.Generator, groups: list[str], font: str) -> Imag
         for j, c in enumerate(group):
             if j:
                 pieces.append(np.zeros((2 * CAP, gap), np.uint8))
-            pieces.append(plate_variant(rng, c, glyph_mask(c, font)))
-    text = np.hstack(pieces)
+            pieces.append(glyph(c))
+    return np.hstack(pieces)
+
+
+def render_plate(rng: np.random.Generator, groups: list[str], font: str) -> Image:
+    """A plate crop (BGR) carrying the groups of characters in one font, made hard at random."""
+    stretch = rng.uniform(0.6, 1.35)
+    gap, space = int(rng.uniform(0.06, 0.25) * CAP), int(rng.uniform(0.5, 1.1) * CAP)
+    text = set_line(groups, gap, space, lambda c: plate_variant(rng, c, glyph_mask(c, font)))
     text = u8(cv2.resize(text, (max(8, round(text.shape[1] * stretch)), text.shape[0]), interpolation=cv2.INTER_AREA))
     k = int(rng.integers(-2, 3))
     if k:

@@ -71,15 +71,7 @@ def variant(rng: np.random.Generator, char: str, font: str) -> Image:
 def _text_mask(rng: np.random.Generator, groups: list[str], font: str) -> Image:
     """The main line as a mask, cap line to baseline, CAP tall, with the font's glyphs set close or loose."""
     gap, space = int(rng.uniform(0.04, 0.3) * CAP), int(rng.uniform(0.35, 1.2) * CAP)
-    pieces: list[Image] = []
-    for i, group in enumerate(groups):
-        if i:
-            pieces.append(np.zeros((2 * CAP, space), np.uint8))
-        for j, c in enumerate(group):
-            if j:
-                pieces.append(np.zeros((2 * CAP, gap), np.uint8))
-            pieces.append(variant(rng, c, font))
-    text = np.hstack(pieces)
+    text = glyph_data.set_line(groups, gap, space, lambda c: variant(rng, c, font))
     stretch = rng.uniform(0.6, 1.3)
     text = u8(cv2.resize(text, (max(8, round(text.shape[1] * stretch)), text.shape[0]), interpolation=cv2.INTER_AREA))
     k = int(rng.integers(-2, 4))
