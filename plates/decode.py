@@ -76,7 +76,7 @@ def slots(mixed: Sequence[Symbol], letters: Sequence[Symbol] = (), digits: Seque
         out.append(slot)
     for extra, kind in ((letters, "letters"), (digits, "digits")):
         for s in extra:
-            near = _overlapping(out, s)
+            near = overlapping(out, s)
             if near is not None:
                 _put(near.letters if kind == "letters" else near.digits, s.char, _belief(s.conf) * PASS)
     return out
@@ -88,7 +88,8 @@ def _belief(conf: float) -> float:
     return 0.5 + 0.5 * conf
 
 
-def _overlapping(found: list[Slot], s: Symbol) -> Slot | None:
+def overlapping(found: list[Slot], s: Slot | Symbol) -> Slot | None:
+    """The slot of `found` that overlaps `s` most, by at least half the narrower of the two; None if none does."""
     best, best_overlap = None, 0.0
     for slot in found:
         overlap = min(slot.x1, s.x1) - max(slot.x0, s.x0)

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from plates import line
-from plates.decode import FLOOR, Slot
+from plates.decode import FLOOR, Slot, overlapping
 from plates.reading import Image, u8
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -172,17 +172,8 @@ def glyph_slots(boxes: Sequence[tuple[int, int]], probs: np.ndarray, char_height
 def fold(glyph: list[Slot], tess: list[Slot], weight: float) -> list[Slot]:
     """The glyph slots with the scores of the Tesseract slot overlapping each mixed in at `weight`."""
     for slot in glyph:
-        near = _overlapping(tess, slot)
+        near = overlapping(tess, slot)
         for table, other in ((slot.letters, near.letters if near else {}), (slot.digits, near.digits if near else {})):
             for c in table:
                 table[c] = (1 - weight) * table[c] + weight * other.get(c, FLOOR)
     return glyph
-
-
-def _overlapping(found: list[Slot], s: Slot) -> Slot | None:
-    best, best_overlap = None, 0
-    for slot in found:
-        overlap = min(slot.x1, s.x1) - max(slot.x0, s.x0)
-        if overlap > best_overlap and overlap >= 0.5 * min(slot.x1 - slot.x0, s.x1 - s.x0):
-            best, best_overlap = slot, overlap
-    return best

@@ -173,9 +173,9 @@ class PlateReader:
         if found is None:
             return None
         expiry = ""
-        with_expiry = [ln for ln in lines if ln.expiry is not None]
-        if s.expiry and with_expiry and with_expiry[0].expiry is not None:
-            raw = "".join(sym.char for sym in self.engine.read_line(with_expiry[0].expiry, DIGITS + "."))
+        expiry_line = next((ln.expiry for ln in lines if ln.expiry is not None), None)
+        if s.expiry and expiry_line is not None:
+            raw = "".join(sym.char for sym in self.engine.read_line(expiry_line, DIGITS + "."))
             expiry = decode.parse_expiry(raw)
         plate = found.plate
         return PlateReading(plate.text, round(found.confidence, 3), plate.region_name, box, expiry,

@@ -42,6 +42,7 @@ class DayCache:
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
+        self.marks: dict[str, str] = {}  # the store's, as `load` saw it: what `save` records
 
     @classmethod
     def open(cls, path: Path) -> DayCache | None:
@@ -86,16 +87,15 @@ class DayCache:
             out[block.day] = block
         return out
 
-    def save(self, store: sqlite3.Connection, zone: str, blocks: Iterable[Block]) -> None:
-        """Keep the closed ones of `blocks`, read from `store` in the same read transaction as `load` saw."""
+    def save(self, blocks: Iterable[Block]) -> None:
+        """Keep the closed ones of `blocks`, read from the store in the read transaction `load` saw."""
         self.con.executemany("INSERT OR REPLACE INTO blocks (day, header, rows) VALUES (?, ?, ?)",
                              [_encode(b) for b in blocks if b.closed])  # fmt: skip
-        self.con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                             list(_marks(store, zone).items()))  # fmt: skip
+        self.con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(self.marks.items()))
 
     def _forget_stale(self, store: sqlite3.Connection, zone: str) -> None:
         kept = dict(self.con.execute("SELECT key, value FROM meta").fetchall())
-        now = _marks(store, zone)
+        now = self.marks = _marks(store, zone)
         if any(kept.get(k) != now[k] for k in ("format", "zone", "first_cycle")) or any(
             int(kept.get(t, 0)) > int(now[t]) for t in TABLES
         ):

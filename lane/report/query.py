@@ -74,7 +74,7 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
         classes = [_lane_class(con, lane) for lane in cycles.lanes]
         slow = _slowest(con, period, merged, personal, slowest)
         if kept:
-            kept.save(con, period.zone, made)
+            kept.save(made)
             saved = True
     finally:
         con.execute("COMMIT")
@@ -146,10 +146,9 @@ def _slowest(con: sqlite3.Connection, period: Period, merged: blocks.Merged, per
                                           f"retries FROM cycles WHERE id IN ({marks})", ids)}  # fmt: skip
     rows = [found[i] for i in ids if i in found]
     events: defaultdict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    if rows:
-        for ev in con.execute(f"SELECT cycle_id, at, dest, trigger FROM events WHERE cycle_id IN ({marks}) ORDER BY id",
-                              [r[0] for r in rows]):  # fmt: skip
-            events[ev[0]].append(ev)
+    for ev in con.execute(f"SELECT cycle_id, at, dest, trigger FROM events WHERE cycle_id IN ({marks}) ORDER BY id",
+                          ids):  # fmt: skip
+        events[ev[0]].append(ev)
     out = []
     for cid, lane, started, duration, outcome, reason, plate, holder, nik, retries in rows:
         evs = events[cid]
