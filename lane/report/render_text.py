@@ -85,7 +85,7 @@ def _simple(name: str, header: tuple[str, ...], rows: Iterable[tuple[object, ...
 
 
 def render(report: Report, out: IO[str] | None = None, width: int | None = None) -> None:
-    console = Console(file=out, width=width, highlight=False)
+    console = Console(file=out, width=width, highlight=False, markup=False, emoji=False)  # data, not markup
     if not console.is_terminal and width is None:
         console.width = 160
     console.print(title(report), style="bold")

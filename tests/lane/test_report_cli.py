@@ -190,6 +190,21 @@ def test_renderers_handle_an_empty_period(tmp_path: Path) -> None:
     assert render_csv.read(tmp_path / "empty.csv")["figures"][0]["median_s"] == ""
 
 
+def test_the_terminal_table_shows_data_as_written_not_as_markup(tmp_path: Path) -> None:
+    db = make_log(tmp_path / "log.db")
+    con = sqlite3.connect(db)
+    with con:  # a reason with rich's markup brackets in it, as a device or an operator may write one
+        con.execute("UPDATE cycles SET reason = '[bold]gate [/] stuck [Errno 5] :smile:' WHERE id = 4")
+    con.close()
+    con = query.connect(db)
+    r = query.build(con, CONFIG, PERIOD)
+    con.close()
+    out = tmp_path / "out.txt"
+    with out.open("w") as f:
+        render_text.render(r, f)
+    assert "[bold]gate [/] stuck [Errno 5] :smile:" in out.read_text()
+
+
 def test_closed_days_are_kept_in_the_cache_unless_no_cache(tmp_path: Path, capsys: Any) -> None:
     db = make_log(tmp_path / "log.db")
     kept = tmp_path / "log.db.report-cache"
