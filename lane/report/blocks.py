@@ -1,8 +1,9 @@
 """What a report needs of a store, one site-time day at a time ("blocks"), and the blocks of a period put together.
 
-A `Block` is one day: its cycles as a matrix of numbers (`COLUMNS`: id, lane code, local hour, outcome code,
-duration, the stage columns, time in fault), and its reject reasons, device faults and operator overrides as
-grouped counts, each with its lane, so that a `--lane` filter applies afterwards. `read` makes the blocks of a run
+A `Block` is one day: its cycles as a matrix of numbers, one row for each of `COLUMNS` (id, lane code, local
+hour, outcome code, duration, the stage columns, time in fault) so that a column is contiguous in memory, and its
+reject reasons, device faults and operator overrides as grouped counts, each with its lane, so that a `--lane`
+filter applies afterwards. `read` makes the blocks of a run
 of days with a few grouped queries (inside the caller's read transaction); `lane.report.cache` keeps the blocks of
 closed days (over, and no cycle still open) so that the next report reads them instead of the rows. `merge` puts a
 period's blocks together: the cycle columns `stats` works on, and the reasons, faults and overrides summed.
@@ -23,7 +24,7 @@ import numpy as np
 from lane.report.model import OUTCOMES, STAGES, FaultCount, OverrideCount, Period, ReasonCount, reason_group
 from lane.report.stats import Cycles, Floats
 
-#: Columns of `Block.rows`; the stage columns follow "duration", then time in fault.
+#: Rows of `Block.columns`; the stage columns follow "duration", then time in fault.
 COLUMNS = ("id", "lane", "hour", "outcome", "duration", *STAGES, "fault")
 FIRST_STAGE = COLUMNS.index("duration") + 1
 CLOSED_AFTER = timedelta(hours=1)  # a day's block is kept once its end is this far in the past
@@ -41,11 +42,11 @@ Override = tuple[str | None, str, str, str | None, int]  # lane, action, result,
 class Block:
     day: date  # site time
     closed: bool  # the day is over and none of its cycles is open: its block will not change
-    lanes: tuple[str, ...]  # names of the lane codes in rows[:, 1]
-    rows: Floats
-    reasons: tuple[Reason, ...] = ()
-    faults: tuple[Fault, ...] = ()
-    overrides: tuple[Override, ...] = ()
+    lanes: tuple[str, ...]  # names of the lane codes in columns[1]
+    columns: Floats  # len(COLUMNS) x cycles
+    reasons: Sequence[Reason] = ()  # tuples when read, lists when decoded from the cache
+    faults: Sequence[Fault] = ()
+    overrides: Sequence[Override] = ()
 
 
 def whole_hours(period: Period) -> int:
@@ -109,9 +110,9 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
 
     out = []
     for i, day in enumerate(days.days()):
-        mine = rows[bounds[i] : bounds[i + 1]]
+        mine = np.ascontiguousarray(rows[bounds[i] : bounds[i + 1]].T)
         over = Period(day, day, days.zone).utc_bounds()[1] <= (now - CLOSED_AFTER).astimezone(UTC).isoformat()
-        closed = over and not np.any(mine[:, 3] == OUTCOMES.index("open"))
+        closed = over and not np.any(mine[3] == OUTCOMES.index("open"))
         out.append(Block(
             day, bool(closed), tuple(names), mine, tuple((*k, n) for k, n in reasons[day].items()),
             tuple((*k, n, last) for k, (n, last) in faults[day].items()),
@@ -146,55 +147,53 @@ def merge(blocks: Sequence[Block], period: Period, lanes: Sequence[str] = ()) ->
     period.first; reasons, faults and overrides summed over the days, in the report's order."""
     names = sorted({n for b in blocks for n in b.lanes})
     wanted = set(lanes)
-    table = np.concatenate([np.empty((0, len(COLUMNS))), *(b.rows for b in blocks)])
-    day = np.repeat(np.array([(b.day - period.first).days for b in blocks], dtype=np.int64),
-                    [len(b.rows) for b in blocks])  # fmt: skip
+    table = np.concatenate([np.empty((len(COLUMNS), 0)), *(b.columns for b in blocks)], axis=1)
+    sizes = [b.columns.shape[1] for b in blocks]
+    day = np.repeat(np.array([(b.day - period.first).days for b in blocks], dtype=np.int64), sizes)
     at = 0
-    for b in blocks:  # each block's lane codes to codes in `names` (blocks kept at other times may differ)
-        if b.lanes != tuple(names) and len(b.rows):
+    for b, size in zip(blocks, sizes, strict=True):  # lane codes to codes in `names` (blocks kept at other times)
+        if b.lanes != tuple(names) and size:
             to_names = np.array([names.index(n) for n in b.lanes] + [-1], dtype=np.float64)
-            table[at : at + len(b.rows), 1] = to_names[b.rows[:, 1].astype(np.int64)]
-        at += len(b.rows)
+            table[1, at : at + size] = to_names[b.columns[1].astype(np.int64)]
+        at += size
     if wanted:
-        mine = np.isin(table[:, 1], [names.index(n) for n in wanted if n in names])
-        table, day = table[mine], day[mine]
-    present, lane = np.unique(table[:, 1].astype(np.int64), return_inverse=True)
+        mine = np.isin(table[1], [names.index(n) for n in wanted if n in names])
+        table, day = table[:, mine], day[mine]
+    code = table[1].astype(np.int64) + 1  # 0: a lane not known to the block
+    seen = np.bincount(code, minlength=len(names) + 1) > 0
+    present = np.flatnonzero(seen) - 1
     cycles = Cycles(
-        lanes=[names[i] if i >= 0 else "" for i in present], lane=lane.reshape(-1).astype(np.int64), day=day,
-        hour=table[:, 2].astype(np.int64), outcome=table[:, 3].astype(np.int64), duration=table[:, 4],
-        stages=table[:, FIRST_STAGE:],
+        lanes=[names[i] if i >= 0 else "" for i in present], lane=(np.cumsum(seen) - 1)[code], day=day,
+        hour=table[2].astype(np.int64), outcome=table[3].astype(np.int64), duration=table[4],
+        stages=table[FIRST_STAGE:],
     )  # fmt: skip
 
-    def keep(lane: str | None) -> bool:
-        return not wanted or lane in wanted
-
     reasons: Counter[tuple[str, str]] = Counter()
-    fault_n: Counter[tuple[str, str, str, str]] = Counter()
-    fault_last: dict[tuple[str, str, str, str], str] = {}
+    fault: dict[tuple[str, str, str, str], tuple[int, str]] = {}  # count, last
     override_n: Counter[tuple[str, str]] = Counter()
     override_who: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
     override_where: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
-    for b in blocks:
+    for b in blocks:  # a year holds some 15,000 of these: one plain loop each, the lane test only when asked
         for lane_name, outcome, reason, n in b.reasons:
-            if keep(lane_name):
+            if not wanted or lane_name in wanted:
                 reasons[outcome, reason] += n
         for lane_name, device, kind, cause, n, last in b.faults:
-            if keep(lane_name):
+            if not wanted or lane_name in wanted:
                 key = (lane_name, device, kind, cause)
-                fault_n[key] += n
-                fault_last[key] = max(fault_last.get(key, last), last)
+                old = fault.get(key)
+                fault[key] = (n, last) if old is None else (old[0] + n, max(old[1], last))
         for lane_or_none, action, result, operator, n in b.overrides:
-            if keep(lane_or_none):
+            if not wanted or lane_or_none in wanted:
                 override_n[action, result] += n
                 if operator is not None:
                     override_who[action, result].add(operator)
                 if lane_or_none is not None:
                     override_where[action, result].add(lane_or_none)
-    faults = sorted(fault_n.items(), key=lambda kv: (-kv[1], kv[0]))
+    faults = sorted(fault.items(), key=lambda kv: (-kv[1][0], kv[0]))
     return Merged(
-        cycles, table[:, 0],
+        cycles, table[0],
         [ReasonCount(o, r, n) for (o, r), n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))],
-        [FaultCount(*k, n, period.local(fault_last[k]).strftime("%Y-%m-%d %H:%M")) for k, n in faults],
+        [FaultCount(*k, n, period.local(last).strftime("%Y-%m-%d %H:%M")) for k, (n, last) in faults],
         [OverrideCount(a, r, n, len(override_who[a, r]), ",".join(sorted(override_where[a, r])))
          for (a, r), n in sorted(override_n.items(), key=lambda kv: (-kv[1], kv[0]))],
     )  # fmt: skip

@@ -27,8 +27,9 @@ import numpy as np
 from lane.report.blocks import COLUMNS, Block
 from lane.store import SCHEMA_VERSION
 
-FORMAT = f"blocks-2/{len(COLUMNS)}/store-{SCHEMA_VERSION}"
+FORMAT = f"blocks-3/{len(COLUMNS)}/store-{SCHEMA_VERSION}"
 WAIT_S = 5.0
+MMAP_BYTES = 1 << 28  # the cache file is mapped up to this size (a year is about 20 MB)
 #: The store's tables that blocks read, with their time column.
 TABLES = {"cycles": "started_at", "device_events": "at", "operator_actions": "at"}
 
@@ -52,6 +53,7 @@ class DayCache:
             con = None
             try:
                 con = sqlite3.connect(path, timeout=WAIT_S, isolation_level=None)
+                con.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # a year's blocks read without a copy a page
                 con.execute("BEGIN IMMEDIATE")
                 con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 con.execute("CREATE TABLE IF NOT EXISTS blocks (day TEXT PRIMARY KEY, header TEXT NOT NULL, "
@@ -120,13 +122,12 @@ def _marks(store: sqlite3.Connection, zone: str) -> dict[str, str]:
 
 def _encode(b: Block) -> tuple[str, str, bytes]:
     header = {"lanes": b.lanes, "reasons": b.reasons, "faults": b.faults, "overrides": b.overrides}
-    return b.day.isoformat(), json.dumps(header), np.ascontiguousarray(b.rows, dtype="<f8").tobytes()
+    return b.day.isoformat(), json.dumps(header), np.ascontiguousarray(b.columns, dtype="<f8").tobytes()
 
 
 def _decode(day: date, header: str, rows: bytes) -> Block:
     h = json.loads(header)
     if len(rows) % (8 * len(COLUMNS)):
         raise ValueError("rows do not fill whole cycles")
-    matrix = np.frombuffer(rows, dtype="<f8").reshape(-1, len(COLUMNS))
-    return Block(day, True, tuple(h["lanes"]), matrix, tuple(tuple(r) for r in h["reasons"]),
-                 tuple(tuple(f) for f in h["faults"]), tuple(tuple(o) for o in h["overrides"]))  # fmt: skip
+    matrix = np.frombuffer(rows, dtype="<f8").reshape(len(COLUMNS), -1)
+    return Block(day, True, tuple(h["lanes"]), matrix, h["reasons"], h["faults"], h["overrides"])

@@ -87,6 +87,9 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
     hour_key = np.searchsorted(np.array(hours, dtype=np.int64), cycles.hour)
     own = [budgets(config, lane, cls) for lane, cls in zip(cycles.lanes, classes, strict=True)]
     by_class = {cls: [i for i, c in enumerate(classes) if c == cls] for cls in sorted(set(classes))}
+    staged = stats.stage_figures(cycles, [*((lane, [i], [own[i]]) for i, lane in enumerate(cycles.lanes)),
+                                          *((f"SIM {cls}", members, [own[i] for i in members])
+                                            for cls, members in by_class.items())])  # fmt: skip
     return Report(
         site=config.site.name, period=period, lanes=lanes, target_s=target,
         generated=now.astimezone(period.tz).strftime("%Y-%m-%d %H:%M"), personal=personal,
@@ -95,10 +98,8 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
         by_day=tuple(stats.figures([d.isoformat() for d in days], cycles.day, cycles, target)),
         by_month=tuple(stats.figures(months, month_of_day[cycles.day], cycles, target)),
         by_hour=tuple(stats.figures([f"{h:02d}" for h in hours], hour_key, cycles, target)),
-        stages=tuple(f for i, lane in enumerate(cycles.lanes)
-                     for f in stats.stage_figures(lane, cycles, [i], [own[i]])),
-        stage_classes=tuple(f for cls, members in by_class.items()
-                            for f in stats.stage_figures(f"SIM {cls}", cycles, members, [own[i] for i in members])),
+        stages=tuple(f for group in staged[: len(cycles.lanes)] for f in group),
+        stage_classes=tuple(f for group in staged[len(cycles.lanes) :] for f in group),
         histogram=stats.histogram(cycles, target), slowest=tuple(slow), reasons=tuple(merged.reasons),
         faults=tuple(merged.faults), overrides=tuple(merged.overrides),
     )  # fmt: skip
@@ -137,7 +138,11 @@ def _slowest(con: sqlite3.Connection, period: Period, merged: blocks.Merged, per
     ended = np.flatnonzero(c.outcome != OUTCOMES.index("open"))
     if n <= 0 or not len(ended):
         return []
-    order = ended[np.lexsort((merged.ids[ended], -np.nan_to_num(c.duration[ended], nan=-np.inf)))][:n]
+    longest = np.nan_to_num(c.duration[ended], nan=-np.inf)
+    if len(ended) > n:  # those at least as long as the n-th longest: ties at the cut are all still in
+        keep = longest >= np.partition(longest, len(ended) - n)[len(ended) - n]
+        ended, longest = ended[keep], longest[keep]
+    order = ended[np.lexsort((merged.ids[ended], -longest))][:n]
     ids = [int(i) for i in merged.ids[order]]
     have = {r[1] for r in con.execute("PRAGMA table_info(cycles)")}
     who = ", ".join(col if col in have else "NULL" for col in ("holder_name", "nik"))  # NULL in a schema-1 store

@@ -24,29 +24,29 @@ COMPLETED = OUTCOMES.index("completed")
 WORKING = len(STAGES) - 1  # stage columns arrived .. exiting; then rejected, then fault
 
 
-def median(values: Floats, is_sorted: bool = False) -> float:
+def median(values: Floats) -> float:
     """statistics.median of a non-empty array."""
-    n = len(values)
-    k = n // 2
-    if n % 2:
-        return float(values[k] if is_sorted else np.partition(values, k)[k])
-    part = values if is_sorted else np.partition(values, (k - 1, k))
-    return float((part[k - 1] + part[k]) / 2)
+    return order_stats(values)[0]
 
 
-def p90(values: Floats, is_sorted: bool = False) -> float:
-    """lane.summary.p90 of a non-empty array: statistics.quantiles(n=10, method="inclusive")[-1]."""
+def order_stats(values: Floats) -> tuple[float, float, float]:
+    """(statistics.median, lane.summary.p90, max) of a non-empty array, from one partition of a copy: p90 is
+    statistics.quantiles(n=10, method="inclusive")[-1], the same order statistics in the same operations."""
     n = len(values)
     if n == 1:
-        return float(values[0])
+        v = float(values[0])
+        return v, v, v
+    k = n // 2
     j, delta = divmod(9 * (n - 1), 10)
-    part = values if is_sorted else np.partition(values, (j, j + 1))
-    return float((part[j] * (10 - delta) + part[j + 1] * delta) / 10)
+    part = np.partition(values, sorted({k - 1, k, j, j + 1, n - 1}))
+    mid = float(part[k]) if n % 2 else float((part[k - 1] + part[k]) / 2)
+    return mid, float((part[j] * (10 - delta) + part[j + 1] * delta) / 10), float(part[n - 1])
 
 
 @dataclass(frozen=True)
 class Cycles:
-    """The period's cycles as columns. `stages` has one column per STAGES entry, then time in fault."""
+    """The period's cycles as columns. `stages` has a row per STAGES entry, then time in fault, each a column of
+    the cycles' times."""
 
     lanes: list[str]  # names of the lanes with cycles in the period, by code, sorted
     lane: Ints
@@ -61,10 +61,14 @@ class Cycles:
         return np.equal(self.outcome, COMPLETED)
 
     @cached_property
-    def done_sorted(self) -> Ints:
-        """Indices of the completed cycles, shortest first."""
-        index = np.flatnonzero(self.done)
-        return index[np.argsort(self.duration[index], kind="stable")]
+    def done_index(self) -> Ints:
+        """Indices of the completed cycles."""
+        return np.flatnonzero(self.done)
+
+    def by_lane(self, index: Ints) -> tuple[Ints, Ints]:
+        """`index` (cycle indices) ordered by lane, and where each lane's run starts (one more: the end)."""
+        order = index[np.argsort(self.lane[index].astype(np.int16), kind="stable")]  # radix sort: < 2**15 lanes
+        return order, np.searchsorted(self.lane[order], np.arange(len(self.lanes) + 1))
 
 
 def figures(names: Sequence[str], key: Ints, c: Cycles, target_s: float) -> list[Figures]:
@@ -72,55 +76,65 @@ def figures(names: Sequence[str], key: Ints, c: Cycles, target_s: float) -> list
     groups = len(names)
     counts = np.bincount(key * len(OUTCOMES) + c.outcome, minlength=groups * len(OUTCOMES))
     counts = counts.reshape(groups, len(OUTCOMES))
-    shortest_first = c.done_sorted
-    k = key[shortest_first].astype(np.int16 if groups < 2**15 else np.int64)
-    regroup = np.argsort(k, kind="stable")  # by group, shortest first within each (a radix sort for int16)
-    k, d = k[regroup], c.duration[shortest_first][regroup]
+    k, d = key[c.done_index], c.duration[c.done_index]
+    if groups > 1:  # by group (a radix sort for int16 keys)
+        regroup = np.argsort(k.astype(np.int16 if groups < 2**15 else np.int64), kind="stable")
+        k, d = k[regroup], d[regroup]
     bounds = np.searchsorted(k, np.arange(groups + 1), side="left")
     under = np.bincount(k[d < target_s], minlength=groups)
     out = []
     for g, name in enumerate(names):
         values = d[bounds[g] : bounds[g + 1]]
         n = len(values)
+        middle, p90_s, max_s = order_stats(values) if n else (None, None, None)
         done, rejected, aborted, abandoned, still_open = (int(x) for x in counts[g])
-        out.append(Figures(
-            name, done, rejected, aborted, abandoned, still_open,
-            median_s=median(values, is_sorted=True) if n else None, p90_s=p90(values, is_sorted=True) if n else None,
-            max_s=float(values[-1]) if n else None, under_target=int(under[g]) / n if n else None,
-        ))  # fmt: skip
+        out.append(Figures(name, done, rejected, aborted, abandoned, still_open, median_s=middle, p90_s=p90_s,
+                           max_s=max_s, under_target=int(under[g]) / n if n else None))  # fmt: skip
     return out
 
 
-def column_medians(block: Floats) -> list[float | None]:
-    """`median` of each column of a 2-D array, in one partition."""
-    n = block.shape[0]
+def row_medians(block: Floats) -> list[float | None]:
+    """`median` of each row of a 2-D array, in one partition."""
+    n = block.shape[1]
     if n == 0:
-        return [None] * block.shape[1]
+        return [None] * block.shape[0]
     k = n // 2
-    columns = np.ascontiguousarray(block.T)  # each column in a row of its own: partitioned in place, not strided
     if n % 2:
-        return [float(v) for v in np.partition(columns, k, axis=1)[:, k]]
-    part = np.partition(columns, (k - 1, k), axis=1)
+        return [float(v) for v in np.partition(block, k, axis=1)[:, k]]
+    part = np.partition(block, (k - 1, k), axis=1)
     return [float(v) for v in (part[:, k - 1] + part[:, k]) / 2]
 
 
-def stage_figures(group: str, c: Cycles, lanes: Sequence[int],
-                  budgets: Sequence[dict[str, float]]) -> list[StageFigure]:  # fmt: skip
-    """Stage medians of the cycles of `lanes` (codes), with a budget where every lane's budget agrees. Working
-    stages: completed renewals; rejected: rejected and aborted cycles that went through it; fault: cycles with
-    time in fault."""
-    mine = np.equal(c.lane, lanes[0]) if len(lanes) == 1 else np.isin(c.lane, lanes)
-    done = c.stages[mine & c.done, :WORKING]
-    ended_out = mine & np.isin(c.outcome, [OUTCOMES.index("rejected"), OUTCOMES.index("aborted")])
-    rejected, fault = c.stages[ended_out, WORKING], c.stages[mine, WORKING + 1]
-    columns = [(done.shape[0], m) for m in column_medians(done)]
-    for values in (rejected[rejected > 0], fault[fault > 0]):
-        columns.append((len(values), median(values) if len(values) else None))
-    out = []
-    for stage, (n, value) in zip((*STAGES, "fault"), columns, strict=True):
-        agreed = {b[stage] for b in budgets} if stage != "fault" else set()
-        out.append(StageFigure(group, stage, n, value, agreed.pop() if len(agreed) == 1 else None))
-    return out
+Group = tuple[str, Sequence[int], Sequence[dict[str, float]]]  # name, lane codes, each lane's stage budgets
+
+
+def stage_figures(c: Cycles, groups: Sequence[Group]) -> list[list[StageFigure]]:
+    """Stage medians of each group of lanes, with a budget where every lane's budget agrees. Working stages:
+    completed renewals; rejected: rejected and aborted cycles that went through it; fault: cycles with time in
+    fault. The cycles are put in lane order once; a group takes its lanes' runs."""
+    done, done_at = c.by_lane(c.done_index)
+    working = np.take(c.stages[:WORKING], done, axis=1)  # a stage a row: partitioned without striding
+    ended = np.isin(c.outcome, [OUTCOMES.index("rejected"), OUTCOMES.index("aborted")])
+    way_out, out_at = c.by_lane(np.flatnonzero(ended & (c.stages[WORKING] > 0)))
+    faulted, fault_at = c.by_lane(np.flatnonzero(c.stages[WORKING + 1] > 0))
+    rejected, fault = c.stages[WORKING, way_out], c.stages[WORKING + 1, faulted]
+
+    def runs(values: Floats, at: Ints, lanes: Sequence[int]) -> Floats:
+        parts = [values[..., at[i] : at[i + 1]] for i in lanes]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+
+    result = []
+    for group, lanes, budgets in groups:
+        mine = runs(working, done_at, lanes)
+        columns = [(mine.shape[1], m) for m in row_medians(mine)]
+        for values in (runs(rejected, out_at, lanes), runs(fault, fault_at, lanes)):
+            columns.append((len(values), median(values) if len(values) else None))
+        out = []
+        for stage, (n, value) in zip((*STAGES, "fault"), columns, strict=True):
+            agreed = {b[stage] for b in budgets} if stage != "fault" else set()
+            out.append(StageFigure(group, stage, n, value, agreed.pop() if len(agreed) == 1 else None))
+        result.append(out)
+    return result
 
 
 def histogram(c: Cycles, target_s: float) -> Histogram:
