@@ -81,7 +81,7 @@ def audit(db: Path, operator: str, args: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace, config: SiteConfig) -> int:
-    from lane.report import cache, query, render_csv, render_html, render_text
+    from lane.report import cache, query, render_csv, render_html  # rich only for the terminal table
 
     operator = (args.operator or "").strip()
     problems = []
@@ -121,6 +121,8 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
     finally:
         con.close()
     if not args.quiet:
+        from lane.report import render_text
+
         render_text.render(report)
     for path, save in ((args.csv, render_csv.save), (args.html, render_html.save)):
         if path is not None:

@@ -13,8 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
-from lane.report.model import Figures, Report
-from lane.report.render_text import timeline
+from lane.report.model import Figures, Report, timeline
 
 Row = Sequence[object]
 

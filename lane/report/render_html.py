@@ -10,8 +10,7 @@ from html import escape
 from pathlib import Path
 
 from lane.report import svg
-from lane.report.model import STAGES, Figures, Report, mmss, share
-from lane.report.render_text import timeline, title
+from lane.report.model import STAGES, Figures, Report, mmss, share, timeline, title
 
 CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1a202c; max-width: 1200px; }

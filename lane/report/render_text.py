@@ -9,18 +9,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from lane.report.model import STAGES, Figures, Report, SlowCycle, mmss, share
+from lane.report.model import STAGES, Figures, Report, mmss, share, timeline, title
 
 #: Longer periods are shown by month on the terminal (a year of days is 365 rows; rich takes half a second).
 DAYS_ON_TERMINAL = 31
-
-
-def title(report: Report) -> str:
-    p = report.period
-    lanes = ", ".join(report.lanes) if report.lanes else "all lanes"
-    who = "names and NIKs SHOWN" if report.personal else "names and NIKs masked"
-    return (f"{report.site}: {p.first} to {p.last} ({p.zone}), {lanes}; target {report.target_s / 60:g} min; "
-            f"{who}; made {report.generated}")  # fmt: skip
 
 
 def _figures_table(name: str, rows: Iterable[Figures], target_min: float, total: Figures | None = None) -> Table:
@@ -58,11 +50,6 @@ def _stage_table(report: Report) -> Table:
             row.append(Text(mmss(s.median_s) + budget, style="bold red" if s.over_budget else ""))
         table.add_row(*row)
     return table
-
-
-def timeline(cycle: SlowCycle) -> str:
-    return " > ".join(f"{s.stage} {mmss(s.seconds)}" + (" (retry)" if s.ended_by == "retry" else "")
-                      for s in cycle.steps)  # fmt: skip
 
 
 def _slow_table(report: Report) -> Table:

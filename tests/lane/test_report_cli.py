@@ -190,6 +190,17 @@ def test_renderers_handle_an_empty_period(tmp_path: Path) -> None:
     assert render_csv.read(tmp_path / "empty.csv")["figures"][0]["median_s"] == ""
 
 
+def test_files_only_reports_do_not_load_rich(tmp_path: Path) -> None:
+    """`--quiet` with --csv and --html (a supervisor's scheduled report) needs no terminal table: rich stays out."""
+    db = make_log(tmp_path / "log.db")
+    argv = ["--db", str(db), "--from", "2026-03-02", "--to", "2026-03-03", "--quiet", "--csv", str(tmp_path / "r.csv"),
+            "--html", str(tmp_path / "r.html")]  # fmt: skip
+    code = f"import sys; from lane.report.cli import main; main({argv!r}); print('rich' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.splitlines()[-1] == "False"
+    assert (tmp_path / "r.csv").stat().st_size and (tmp_path / "r.html").stat().st_size
+
+
 def test_the_terminal_table_shows_data_as_written_not_as_markup(tmp_path: Path) -> None:
     db = make_log(tmp_path / "log.db")
     con = sqlite3.connect(db)
