@@ -16,7 +16,10 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# The project's modules are byte-compiled as pip compiles an installed package's (an editable install is not),
+# so that a command starts without compiling them even where PYTHONDONTWRITEBYTECODE is set; quick when current.
 setup: system $(STAMP)
+	@$(BIN)/python -m compileall -q lane devices plates flows >/dev/null
 
 # Debian packages (Tesseract for plates, Chromium for the HTML report's screenshot test, the fonts the plate
 # glyph classifier is trained on): installed only when one is missing, so a second run asks apt nothing.
