@@ -33,13 +33,22 @@ PAINTS = (
 )
 
 
+#: Letters the recogniser mistakes for others most (W for M or H, O for Q or D or 0, I for T or L): drawn twice as
+#: often as the rest, so it sees more of them.
+CONFUSED = "WMHOQDI"
+_WEIGHTS = np.array([2.0 if c in CONFUSED else 1.0 for c in LETTERS])
+_LETTER_ODDS = _WEIGHTS / _WEIGHTS.sum()
+
+
 def random_text(rng: np.random.Generator) -> list[str]:
     """A plate's groups: a region from the table (now and then any one or two letters), 1-4 digits without a leading
-    zero, 0-3 letters; digits and letters drawn evenly so every class is seen."""
-    region = str(rng.choice(_REGIONS)) if rng.random() < 0.8 else "".join(rng.choice(list(LETTERS), rng.integers(1, 3)))
+    zero, 0-3 letters; digits drawn evenly, letters evenly but for the CONFUSED ones, so every class is seen."""
+    letters = list(LETTERS)
+    region = str(rng.choice(_REGIONS)) if rng.random() < 0.8 else "".join(rng.choice(letters, rng.integers(1, 3)))
     n = int(rng.choice([1, 2, 3, 4], p=[0.08, 0.17, 0.3, 0.45]))
     number = str(rng.choice(list(DIGITS[1:]))) + "".join(rng.choice(list(DIGITS), n - 1))
-    suffix = "".join(rng.choice(list(LETTERS), int(rng.choice([0, 1, 2, 3], p=[0.12, 0.2, 0.33, 0.35]))))
+    k = int(rng.choice([0, 1, 2, 3], p=[0.12, 0.2, 0.33, 0.35]))
+    suffix = "".join(rng.choice(letters, k, p=_LETTER_ODDS))
     return [g for g in (region, number, suffix) if g]
 
 
