@@ -89,12 +89,12 @@ def fit(data: Callable[[], tuple[np.ndarray, list[str]]], xv: np.ndarray, tv: li
         start: Any = None) -> Any:  # fmt: skip
     """The network trained on views (N x HEIGHT x WIDTH uint8) and their texts from `data()`, called again at each
     epoch (so views still being rendered join in); `xv`, `tv` held out. The schedule assumes `size` views. `start`:
-    a network to train further instead of a new one (then without warm-up)."""
+    a network to train further instead of a new one (then with a shorter warm-up)."""
     torch.manual_seed(SEED)
     torch.set_num_threads(2)
     rng = np.random.default_rng(SEED)
     net = build() if start is None else start
-    warm = 300 if start is None else 1
+    warm = 300 if start is None else 100  # a network trained further warms up too: Adam starts afresh
     loss_fn = nn.CTCLoss(blank=ctc.BLANK, zero_infinity=True)
     opt = torch.optim.AdamW(net.parameters(), lr=rate, weight_decay=1e-4)
     start, budget = time.time(), minutes * 60.0
