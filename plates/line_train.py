@@ -17,7 +17,9 @@ The shipped line_model.onnx: a first stage `--chunks 28 --epochs 12 --minutes 40
 first epoch saw the 18 chunks rendered by then; held-out greedy exact 77%), then `--chunks 28 --more 12 --start
 <first stage> --rate 5e-4 --epochs 4 --minutes 18` (79.5%), then `--chunks 28 --more 24 --start <second stage>
 --rate 3e-4 --epochs 3 --minutes 12` (79.9%). Chunks 1-28 were rendered before `line_data.variant`
-drew W and M its own ways, and both stages stopped on time on a busy machine, so a rerun differs a little.
+drew W and M its own ways, and chunks 1-28 and 101-124 before `line_data.random_text` drew its CONFUSED letters
+twice as often; the second and third stages warmed up in 1 step, not 100 as `line_torch.fit` now does; all
+stages stopped on time on a busy machine, so a rerun differs a little.
 """
 
 from __future__ import annotations
