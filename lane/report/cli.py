@@ -81,6 +81,9 @@ def audit(db: Path, operator: str, args: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace, config: SiteConfig) -> int:
+    # The report does no linear algebra: numpy's BLAS gets one thread, not one a core started (and spinning) at
+    # import beside the lanes. Set before numpy is first imported, here.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from lane.report import cache, query, render_csv, render_html  # rich only for the terminal table
 
     operator = (args.operator or "").strip()
