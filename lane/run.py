@@ -123,9 +123,9 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
     control = ControlServer(socket_path(db), site.execute, clock.wall)
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, show)
     with progress:
-        await site.start()
-        await control.start()
-        try:
+        try:  # a Ctrl-C or SIGTERM while starting stops what had started (its device threads would hold the exit)
+            await site.start()
+            await control.start()
             await stop.wait()
         finally:
             await control.stop()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from devices import registry as device_registry
+from devices.base import Device
 from lane.clock import Clock
 from lane.commands import Command, Outcome
 from lane.config import Lane, SiteConfig
@@ -53,6 +54,8 @@ class Site:
             registry, dict(config.tariffs), config.site.name, config.documents.rules(), config.photo.rules()
         )
         self.lanes: dict[str, LaneController] = {}
+        self._running: list[LaneController] = []  # started, in order: `stop` undoes them
+        self._started: list[Device] = []
         for lane in lanes or config.lanes:
             override = dict((device_options or {}).get(lane.id, {}))
             backend = override.pop("backend", lane.devices.backend)
@@ -78,16 +81,20 @@ class Site:
             )
 
     async def start(self) -> None:
+        """Start every lane's devices, then the lane. Interrupted half-way (Ctrl-C), `stop` stops what started."""
         for lane in self.lanes.values():
             for device in lane.devices.all():
                 await device.start()
+                self._started.append(device)
             lane.start()
+            self._running.append(lane)
 
     async def stop(self) -> None:
-        for lane in self.lanes.values():
-            await lane.stop()
-            for device in lane.devices.all():
-                await device.stop()
+        """Stop the lanes that started, then the devices that started, last first; safe to call again."""
+        while self._running:
+            await self._running.pop().stop()
+        while self._started:
+            await self._started.pop().stop()
 
     async def execute(self, cmd: Command) -> Outcome:
         lane = self.lanes.get(cmd.lane)
