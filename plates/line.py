@@ -74,6 +74,11 @@ class Line:
                 if g[i + 1][0] - g[i][0] - g[i][1] >= 0.6 * CHAR_HEIGHT]  # fmt: skip
 
 
+def to_grey(image: Image) -> Image:
+    """The image in grey (a grey image as it is)."""
+    return image if image.ndim == 2 else u8(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+
+
 def grey_for(image: Image, light_text: bool) -> Image:
     """A grey image where the characters stand out: characters are achromatic, plates may be coloured, so white
     characters are brightest in the darkest channel and black characters darkest in the brightest channel."""

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from plates import ctc
-from plates.line import Band
+from plates.line import Band, to_grey
 from plates.reading import Image, u8
 
 HEIGHT, WIDTH = 32, 160  # the network's input, grey
@@ -32,12 +32,6 @@ MODEL_PATH = Path(__file__).with_name("line_model.onnx")
 Floats = np.ndarray[Any, np.dtype[np.float32]]
 
 
-def _grey(image: Image) -> Image:
-    if image.ndim == 2:
-        return image
-    return u8(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
-
-
 def band_view(image: Image, band: Band, margin: float = MARGIN) -> Image:
     """The band around a main line, levelled and scaled to HEIGHT x WIDTH grey (stretched as needed)."""
     hm = max(band.height, 2.0)
@@ -45,7 +39,7 @@ def band_view(image: Image, band: Band, margin: float = MARGIN) -> Image:
     by0, by1 = band.cy - BAND * hm, band.cy + BAND * hm
     bw, bh = max(bx1 - bx0, hm), by1 - by0
     turn = cv2.getRotationMatrix2D((band.cx, band.cy), band.angle, 1.0)
-    grey = _grey(image)
+    grey = to_grey(image)
     shrink = min(1.0, 1.5 * HEIGHT / bh)
     if shrink < 0.9:  # scale down first, so the warp does not alias
         grey = u8(cv2.resize(grey, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA))
@@ -57,7 +51,7 @@ def band_view(image: Image, band: Band, margin: float = MARGIN) -> Image:
 
 def crop_view(crop: Image) -> Image:
     """A whole plate crop scaled to HEIGHT x WIDTH grey."""
-    grey = _grey(crop)
+    grey = to_grey(crop)
     method = cv2.INTER_AREA if grey.shape[0] > HEIGHT else cv2.INTER_LINEAR
     return u8(cv2.resize(grey, (WIDTH, HEIGHT), interpolation=method))
 

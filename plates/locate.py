@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from plates.line import Blob, blobs, grey_for, text_mask
+from plates.line import Blob, blobs, grey_for, text_mask, to_grey
 from plates.reading import Image, u8
 
 WORK_WIDTH = 800
@@ -108,7 +108,7 @@ def locate(frame: Image, limit: int = 4) -> list[Candidate]:
     h = img.shape[0]
     blocks = sorted({max(15, (min(img.shape[:2]) // 12) | 1), max(9, (img.shape[1] // 60) | 1)})
     found: list[tuple[float, tuple[int, int, int, int], bool, float]] = []
-    plain = img if img.ndim == 2 else u8(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY))
+    plain = to_grey(img)
     for light in (False, True):
         grey = grey_for(img, light)
         for block in blocks:

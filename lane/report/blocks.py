@@ -3,10 +3,10 @@
 A `Block` is one day: its cycles as a matrix of numbers, one row for each of `COLUMNS` (id, lane code, local
 hour, outcome code, duration, the stage columns, time in fault) so that a column is contiguous in memory, and its
 reject reasons, device faults and operator overrides as grouped counts, each with its lane, so that a `--lane`
-filter applies afterwards. `read` makes the blocks of a run
-of days with a few grouped queries (inside the caller's read transaction); `lane.report.cache` keeps the blocks of
-closed days (over, and no cycle still open) so that the next report reads them instead of the rows. `merge` puts a
-period's blocks together: the cycle columns `stats` works on, and the reasons, faults and overrides summed.
+filter applies afterwards. `read` makes the blocks of a run of days with a few grouped queries (inside the
+caller's read transaction); `lane.report.cache` keeps the blocks of closed days (over, and no cycle still open)
+so that the next report reads them instead of the rows. `merge` puts a period's blocks together: the cycle columns
+`stats` works on, and the reasons, faults and overrides summed.
 """
 
 from __future__ import annotations
