@@ -67,6 +67,30 @@ def from_onnx(path: Path) -> Any:
     return net
 
 
+def augment(views: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Views (N x HEIGHT x WIDTH uint8) each moved, scaled and turned a little, and now and then blurred, bent in
+    brightness (gamma) or given noise: cheap changes made afresh at every step, so the network cannot learn the
+    rendered views by heart."""
+    out = np.empty_like(views)
+    h, w = views.shape[1:]
+    for i, v in enumerate(views):
+        sx, sy = rng.uniform(0.9, 1.1), rng.uniform(0.9, 1.1)
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-2.0, 2.0), 1.0)
+        m[0] *= sx
+        m[1] *= sy
+        m[:, 2] += (w / 2 * (1 - sx) + rng.uniform(-4, 4), h / 2 * (1 - sy) + rng.uniform(-2, 2))
+        a = cv2.warpAffine(v, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if rng.random() < 0.3:
+            a = cv2.GaussianBlur(a, (0, 0), rng.uniform(0.4, 1.2))
+        f = a.astype(np.float32)
+        if rng.random() < 0.3:
+            f = 255.0 * (f / 255.0) ** rng.uniform(0.6, 1.6)
+        if rng.random() < 0.3:
+            f += rng.normal(0.0, rng.uniform(3.0, 12.0), f.shape)
+        out[i] = np.clip(f, 0, 255).astype(np.uint8)
+    return out
+
+
 def _targets(texts: list[str]) -> tuple[Any, Any]:
     labels = [ctc.ALPHABET.index(c) + 1 for t in texts for c in t]
     return torch.tensor(labels, dtype=torch.long), torch.tensor([len(t) for t in texts], dtype=torch.long)
@@ -86,10 +110,11 @@ def _exact(net: Any, x: np.ndarray, texts: list[str]) -> float:
 
 def fit(data: Callable[[], tuple[np.ndarray, list[str]]], xv: np.ndarray, tv: list[str], epochs: int = 8,
         minutes: float = 40.0, batch: int = 64, rate: float = 2e-3, size: int = 48000,
-        start: Any = None) -> Any:  # fmt: skip
+        start: Any = None, augmented: bool = False) -> Any:  # fmt: skip
     """The network trained on views (N x HEIGHT x WIDTH uint8) and their texts from `data()`, called again at each
     epoch (so views still being rendered join in); `xv`, `tv` held out. The schedule assumes `size` views. `start`:
-    a network to train further instead of a new one (then with a shorter warm-up)."""
+    a network to train further instead of a new one (then with a shorter warm-up). `augmented`: each batch changed
+    afresh by `augment`."""
     torch.manual_seed(SEED)
     torch.set_num_threads(2)
     rng = np.random.default_rng(SEED)
@@ -116,6 +141,8 @@ def fit(data: Callable[[], tuple[np.ndarray, list[str]]], xv: np.ndarray, tv: li
             views = x[idx]
             flip = rng.random(len(idx)) < 0.1  # now and then the other polarity
             views = np.where(flip[:, None, None], 255 - views, views)
+            if augmented:
+                views = augment(views, rng)
             inputs = torch.from_numpy(line_net.blob(list(views)))
             labels, lengths = _targets([texts[i] for i in idx])
             logp = torch.log_softmax(net(inputs)[:, :, 0, :], dim=1).permute(2, 0, 1)  # T x N x C

@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=line_net.MODEL_PATH)
     p.add_argument("--start", type=Path, default=None, help="train this exported network further")
     p.add_argument("--rate", type=float, default=2e-3, help="peak learning rate")
+    p.add_argument("--augment", action="store_true", help="change each batch afresh (line_torch.augment)")
     p.add_argument("--more", type=int, default=0, help="more chunks (seeds from 101), e.g. for a second stage")
     args = p.parse_args(argv)
     t0 = time.time()
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     xv, tv = load(held)
     start = line_torch.from_onnx(args.start) if args.start else None
     net = line_torch.fit(data, xv, tv, epochs=args.epochs, minutes=args.minutes, size=len(seeds) * CHUNK,
-                         rate=args.rate, start=start)  # fmt: skip
+                         rate=args.rate, start=start, augmented=args.augment)  # fmt: skip
     line_torch.export(net, args.out)
     check = line_net.LineNet(args.out.read_bytes())
     probs = check.posteriors(list(xv))
