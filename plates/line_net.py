@@ -28,15 +28,19 @@ CLASSES = 1 + len(ctc.ALPHABET)  # the CTC blank, then the digits and letters
 LETTERS, DIGITS = ctc.LETTERS, ctc.DIGITS
 BAND = 0.8  # a band view reaches this many character heights above and below the line's centre
 MARGIN = 0.6  # ... and this many beyond its first and last character
+#: The band views read of each line, as (reach, margin): the usual one, a tighter and a wider. The line finder
+#: misjudges a line's height and ends now and then; the likeliest reading among the views wins.
+VIEWS = ((BAND, MARGIN), (0.7, 0.4), (0.95, 0.8))
 MODEL_PATH = Path(__file__).with_name("line_model.onnx")
 Floats = np.ndarray[Any, np.dtype[np.float32]]
 
 
-def band_view(image: Image, band: Band, margin: float = MARGIN) -> Image:
-    """The band around a main line, levelled and scaled to HEIGHT x WIDTH grey (stretched as needed)."""
+def band_view(image: Image, band: Band, margin: float = MARGIN, reach: float = BAND) -> Image:
+    """The band around a main line, `reach` character heights above and below its centre and `margin` beyond its
+    ends, levelled and scaled to HEIGHT x WIDTH grey (stretched as needed)."""
     hm = max(band.height, 2.0)
     bx0, bx1 = band.x0 - margin * hm, band.x1 + margin * hm
-    by0, by1 = band.cy - BAND * hm, band.cy + BAND * hm
+    by0, by1 = band.cy - reach * hm, band.cy + reach * hm
     bw, bh = max(bx1 - bx0, hm), by1 - by0
     turn = cv2.getRotationMatrix2D((band.cx, band.cy), band.angle, 1.0)
     grey = to_grey(image)
@@ -47,6 +51,11 @@ def band_view(image: Image, band: Band, margin: float = MARGIN) -> Image:
     fit = np.array([[WIDTH / bw, 0.0, -bx0 * WIDTH / bw], [0.0, HEIGHT / bh, -by0 * HEIGHT / bh]])
     whole = fit @ np.vstack([turn, [0.0, 0.0, 1.0]])
     return u8(cv2.warpAffine(grey, whole, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+
+
+def band_views(image: Image, band: Band) -> list[Image]:
+    """The views of a main line the reader reads (`VIEWS`)."""
+    return [band_view(image, band, margin, reach) for reach, margin in VIEWS]
 
 
 def crop_view(crop: Image) -> Image:

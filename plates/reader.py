@@ -2,13 +2,14 @@
 
 `PlateReader(...)(frame)` checks the frame (empty, black, over-exposed, tiny, huge), finds plate candidates
 (`locate`), and for each, best first, cuts the plate out and finds and levels its main line (`line`). The line
-recogniser (`line_net`, a small CNN run by OpenCV) reads the band around each line found, and the whole crop,
-without cutting characters; `ctc` decodes it under the grammar. The line's characters are also cut out (`line`),
-the glyph classifier scores each (`glyphs`; `tesseract_weight` > 0 mixes in a Tesseract read of the line), and the
-grammar decoder chooses each character by position (`decode`); without the classifier's model file, Tesseract reads
-the line three times (any character; letters only; digits only) instead. The two vote (`line_recogniser`): the
-recogniser's plate, with any character the cut read more surely, when both split the plate alike; the cut reading
-alone when the recogniser's is less probable than `trust`.
+recogniser (`line_net`, a small CNN run by OpenCV) reads the band around each line found (three ways, a little
+tighter and wider: `line_net.VIEWS`), and the whole crop, without cutting characters; `ctc` decodes it under the
+grammar. The line's characters are also cut out (`line`), the glyph classifier scores each (`glyphs`;
+`tesseract_weight` > 0 mixes in a Tesseract read of the line), and the grammar decoder chooses each character by
+position (`decode`); without the classifier's model file, Tesseract reads the line three times (any character;
+letters only; digits only) instead. The two vote (`line_recogniser`): the recogniser's plate, with any character the
+cut read more surely, when both split the plate alike; the cut reading alone when the recogniser's is less probable
+than `trust`.
 The expiry line is read by Tesseract as MM.YY when it is legible. The first candidate that decodes with enough
 confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is already a plate.
 Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the two models.
@@ -185,8 +186,9 @@ class PlateReader:
     def _recognise(
         net: line_net.LineNet, crop: Image, lines: list[line.Line], crop_given: bool
     ) -> decode.Decoded | None:
-        """The recogniser's likeliest plate over the views of the crop: each line's band, and the whole crop."""
-        views = [line_net.band_view(crop, ln.band) for ln in lines if ln.band is not None]
+        """The recogniser's likeliest plate over the views of the crop: each line's bands (`line_net.VIEWS`), and the
+        whole crop."""
+        views = [v for ln in lines if ln.band is not None for v in line_net.band_views(crop, ln.band)]
         if not views and not crop_given:  # no row of characters in a candidate found in a frame: nothing to read
             return None
         views.append(line_net.crop_view(crop))

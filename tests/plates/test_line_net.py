@@ -65,6 +65,10 @@ def test_views_have_the_network_shape_whatever_the_band() -> None:
     views = [line_net.band_view(crop, ln.band), line_net.crop_view(crop), line_net.crop_view(crop[:20, :50])]
     views.append(line_net.band_view(crop, line.Band(5.0, 5.0, 30.0, 0.5, 0.0, 1.0)))  # degenerate: still a view
     views.append(line_net.band_view(np.zeros((3000, 3000, 3), np.uint8), line.Band(1500, 1500, 0, 900, 200, 2800)))
+    several = line_net.band_views(crop, ln.band)  # the usual view, a tighter and a wider
+    assert len(several) == len(line_net.VIEWS) and np.array_equal(several[0], views[0])
+    assert all(not np.array_equal(a, b) for i, a in enumerate(several) for b in several[i + 1 :])
+    views += several
     for v in views:
         assert v.shape == (line_net.HEIGHT, line_net.WIDTH) and v.dtype == np.uint8
     x = line_net.blob(views)
