@@ -5,8 +5,8 @@ image column) in, the most probable plate that fits the TNKB grammar out, with i
 allows after it (a region prefix from the table, then 1-4 digits without a leading zero, then 0-3 letters), and
 keeps the complete plate whose alignments add up to the highest probability: that probability is the confidence.
 `char_confidences` aligns the chosen plate to the columns (CTC Viterbi) and gives each character the highest
-posterior it has in its columns. `greedy` is the plain best path, for comparison. Pure; numpy and the standard
-library only.
+posterior it has in its columns. `text_probability` is any given text's probability (all its alignments). `greedy`
+is the plain best path, for comparison. Pure; numpy and the standard library only.
 """
 
 from __future__ import annotations
@@ -102,6 +102,24 @@ def decode_ctc(probs: np.ndarray, beam: int = 24) -> CtcResult | None:
     region, digits, _ = states[text]
     plate = Plate(region, text[len(region) : len(region) + digits], text[len(region) + digits :])
     return CtcResult(plate, math.exp(log_prob), float(log_prob), char_confidences(probs, text))
+
+
+def text_probability(probs: np.ndarray, text: str) -> float:
+    """P(text | posteriors): every alignment of `text` to the columns added up (the CTC forward pass)."""
+    if not text or probs.ndim != 2 or probs.shape[0] == 0:
+        return 0.0
+    ext = [BLANK]
+    for c in text:
+        ext += [ALPHABET.index(c) + 1, BLANK]
+    logp = np.log(np.clip(probs.astype(np.float64), 1e-12, 1.0))[:, ext]
+    skip = np.array([s >= 2 and ext[s] != BLANK and ext[s] != ext[s - 2] for s in range(len(ext))])
+    alpha = np.full(len(ext), _NEG)
+    alpha[:2] = logp[0, :2]
+    for t in range(1, probs.shape[0]):
+        step = np.concatenate([[_NEG], alpha[:-1]])
+        jump = np.where(skip, np.concatenate([[_NEG, _NEG], alpha[:-2]]), _NEG)
+        alpha = np.logaddexp(np.logaddexp(alpha, step), jump) + logp[t]
+    return math.exp(float(np.logaddexp(alpha[-1], alpha[-2])))
 
 
 def char_confidences(probs: np.ndarray, text: str) -> tuple[float, ...]:

@@ -8,8 +8,8 @@ grammar. The line's characters are also cut out (`line`), the glyph classifier s
 `tesseract_weight` > 0 mixes in a Tesseract read of the line), and the grammar decoder chooses each character by
 position (`decode`); without the classifier's model file, Tesseract reads the line three times (any character;
 letters only; digits only) instead. The two vote (`line_recogniser`): the recogniser's plate, with any character the
-cut read more surely, when both split the plate alike; the cut reading alone when the recogniser's is less probable
-than `trust`.
+cut read more surely, when both split the plate alike (when they split it differently, the reading both back more);
+the cut reading alone when the recogniser's is less probable than `trust`.
 The expiry line is read by Tesseract as MM.YY when it is legible. The first candidate that decodes with enough
 confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is already a plate.
 Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the two models.
@@ -23,7 +23,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from plates import decode, glyphs, line, line_net
+from plates import ctc, decode, glyphs, line, line_net
 from plates.engine import DIGITS, LETTERS, Engine, EngineError, default_engine
 from plates.grammar import Plate, is_valid
 from plates.locate import Candidate, locate
@@ -156,10 +156,11 @@ class PlateReader:
         lines = line.find_lines(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found)
         net = line_net.model() if s.line_recogniser != "off" else None
         found: decode.Decoded | None = None
+        posteriors = np.zeros((0, line_net.COLUMNS, line_net.CLASSES), np.float32)
         if net is not None:
-            found = self._recognise(net, crop, lines, crop_given)
-            if found is not None and found.confidence < s.least:
-                found = None
+            recognised = self._recognise(net, crop, lines, crop_given)
+            if recognised is not None and recognised[0].confidence >= s.least:
+                found, posteriors = recognised
         voting = s.line_recogniser == "vote"
         if s.line_recogniser != "only" and (voting or found is None or found.confidence < s.trust):
             cut: tuple[decode.Decoded, line.Line] | None = None
@@ -168,7 +169,7 @@ class PlateReader:
                 if got is not None and (cut is None or got.score > cut[0].score):
                     cut = (got, ln)
             if cut is not None and found is not None and voting and found.confidence >= s.trust:
-                found = _vote(found, cut[0])
+                found = _vote(found, cut[0], posteriors)
             elif cut is not None:
                 found, lines = cut[0], [cut[1]]
         if found is None:
@@ -185,18 +186,19 @@ class PlateReader:
     @staticmethod
     def _recognise(
         net: line_net.LineNet, crop: Image, lines: list[line.Line], crop_given: bool
-    ) -> decode.Decoded | None:
-        """The recogniser's likeliest plate over the views of the crop: each line's bands (`line_net.VIEWS`), and the
-        whole crop."""
+    ) -> tuple[decode.Decoded, line_net.Floats] | None:
+        """The recogniser's likeliest plate over the views of the crop (each line's bands, `line_net.VIEWS`, and the
+        whole crop), and the views' posteriors."""
         views = [v for ln in lines if ln.band is not None for v in line_net.band_views(crop, ln.band)]
         if not views and not crop_given:  # no row of characters in a candidate found in a frame: nothing to read
             return None
         views.append(line_net.crop_view(crop))
+        posteriors = net.posteriors(views)
         best: decode.Decoded | None = None
-        for got in net.read(views):
+        for got in map(ctc.decode_ctc, posteriors):
             if got is not None and (best is None or got.log_prob > best.score):
                 best = decode.Decoded(got.plate, got.probability, got.char_confidences, got.log_prob)
-        return best
+        return None if best is None else (best, posteriors)
 
     def _decode_line(self, ln: line.Line) -> decode.Decoded | None:
         classifier = glyphs.model() if self.settings.glyph_classifier else None
@@ -221,12 +223,17 @@ class PlateReader:
         return decode.decode(found, ln.breaks) if found else None
 
 
-def _vote(net: decode.Decoded, cut: decode.Decoded) -> decode.Decoded:
+def _vote(net: decode.Decoded, cut: decode.Decoded, posteriors: line_net.Floats) -> decode.Decoded:
     """The recogniser's plate, with each character the cut characters read more surely put in its place, when both
-    readings split into region, number and suffix alike and the result still fits the grammar."""
+    readings split into region, number and suffix alike and the result still fits the grammar. When they split it
+    differently ("H 1600 PG", "H 160 QPG"), the reading both back more: the recogniser's probability of each text
+    (in its likeliest view) times the cut's belief in it (its confidence for its own text, the rest for the other)."""
     a, b = net.plate, cut.plate
-    if a == b or (len(a.region), len(a.number), len(a.suffix)) != (len(b.region), len(b.number), len(b.suffix)):
+    if a == b:
         return net
+    if (len(a.region), len(a.number), len(a.suffix)) != (len(b.region), len(b.number), len(b.suffix)):
+        seen = max((ctc.text_probability(p, b.region + b.number + b.suffix) for p in posteriors), default=0.0)
+        return cut if seen * cut.confidence > net.confidence * (1.0 - cut.confidence) else net
     pairs = zip(a.region + a.number + a.suffix, b.region + b.number + b.suffix, strict=True)
     confs = zip(net.char_confidences, cut.char_confidences, strict=True)
     chosen = [(cb, pb) if pb > pa else (ca, pa) for (ca, cb), (pa, pb) in zip(pairs, confs, strict=True)]

@@ -3,12 +3,14 @@ the bundled ONNX network under OpenCV on synthetic plates (no outside data), and
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from devices import render
-from plates import ctc, grammar, line, line_data, line_net
-from plates.reader import PlateReader, ReaderSettings
+from plates import ctc, decode, grammar, line, line_data, line_net
+from plates.reader import PlateReader, ReaderSettings, _vote
 from plates.reading import NoPlate, PlateReading
 
 
@@ -46,6 +48,32 @@ def test_nothing_grammatical_is_none() -> None:
     assert ctc.decode_ctc(posteriors("-Q-X-")) is None  # no region starts with Q; no number
     assert ctc.decode_ctc(np.zeros((0, line_net.CLASSES))) is None
     assert ctc.decode_ctc(np.ones((5, 3)) / 3) is None
+
+
+def test_a_texts_probability_adds_up_its_alignments() -> None:
+    probs = posteriors("-BB--1-1--22-A-AA-", sure=0.8, others={5: {"7": 0.15}})
+    got = ctc.decode_ctc(probs)
+    assert got is not None
+    whole = ctc.text_probability(probs, "B112AA")  # the beam search leaves out the least likely alignments
+    assert got.probability <= whole == pytest.approx(got.probability, rel=1e-3)
+    rival = ctc.text_probability(probs, "B172AA")  # the 7 the sixth column half-saw
+    assert 0.0 < rival < got.probability
+    assert whole + rival < 1.0
+    assert ctc.text_probability(probs, "XY") < 1e-12
+    assert ctc.text_probability(probs, "") == 0.0 and ctc.text_probability(np.zeros((0, 3)), "B1") == 0.0
+
+
+def test_readings_split_apart_go_to_the_one_both_back_more() -> None:
+    """The recogniser reads "H 160 QPG", the cut characters "H 1600 PG": the recogniser's own probability of each
+    text, times the cut's belief in it, decides."""
+    net = decode.Decoded(grammar.parse("H 160 QPG"), 0.5, (1.0,) * 7, math.log(0.5))
+    cut = decode.Decoded(grammar.parse("H 1600 PG"), 0.86, (1.0,) * 7, -1.0)
+    also_zero = posteriors("-H--1--6--0--0-P--G-", sure=0.6, others={13: {"Q": 0.39}})  # the second 0 maybe a Q
+    assert _vote(net, cut, also_zero[None]) is cut
+    never_zero = posteriors("-H--1--6--0--Q-P--G-")  # the recogniser never saw a fourth digit
+    assert _vote(net, cut, never_zero[None]) is net
+    unsure = decode.Decoded(cut.plate, 0.05, cut.char_confidences, cut.score)  # nor was the cut sure of it
+    assert _vote(net, unsure, also_zero[None]) is net
 
 
 def test_grammar_states() -> None:
