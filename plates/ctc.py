@@ -64,8 +64,9 @@ def _lae(a: float, b: float) -> float:
     return m + math.log1p(math.exp(-abs(a - b)))
 
 
-def decode_ctc(probs: np.ndarray, beam: int = 24) -> CtcResult | None:
-    """The most probable grammatical plate in posteriors `probs` (columns x (1 + len(ALPHABET))), or None."""
+def decode_ctc(probs: np.ndarray, beam: int = 24, confidences: bool = True) -> CtcResult | None:
+    """The most probable grammatical plate in posteriors `probs` (columns x (1 + len(ALPHABET))), or None.
+    `confidences=False` leaves `char_confidences` empty (the caller wants them only for the reading it keeps)."""
     if probs.ndim != 2 or probs.shape[1] != len(ALPHABET) + 1 or probs.shape[0] == 0:
         return None
     logp = np.log(np.clip(probs.astype(np.float64), 1e-12, 1.0))
@@ -93,15 +94,17 @@ def decode_ctc(probs: np.ndarray, beam: int = 24) -> CtcResult | None:
                 states[longer] = state
                 out = new.setdefault(longer, [_NEG, _NEG])
                 out[1] = _lae(out[1], (lb if c == last else total) + row[k])
-        ranked = sorted(new.items(), key=lambda kv: -_lae(*kv[1]))[:beam]
-        beams = dict(ranked)
+        if len(new) > beam:  # most columns add no prefix: nothing to prune
+            new = dict(sorted(new.items(), key=lambda kv: -_lae(*kv[1]))[:beam])
+        beams = new
     done = [(p, _lae(*v)) for p, v in beams.items() if complete(states[p])]
     if not done:
         return None
     text, log_prob = max(done, key=lambda d: d[1])
     region, digits, _ = states[text]
     plate = Plate(region, text[len(region) : len(region) + digits], text[len(region) + digits :])
-    return CtcResult(plate, math.exp(log_prob), float(log_prob), char_confidences(probs, text))
+    chars = char_confidences(probs, text) if confidences else ()
+    return CtcResult(plate, math.exp(log_prob), float(log_prob), chars)
 
 
 def text_probability(probs: np.ndarray, text: str) -> float:

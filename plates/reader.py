@@ -194,11 +194,16 @@ class PlateReader:
             return None
         views.append(line_net.crop_view(crop))
         posteriors = net.posteriors(views)
-        best: decode.Decoded | None = None
-        for got in map(ctc.decode_ctc, posteriors):
-            if got is not None and (best is None or got.log_prob > best.score):
-                best = decode.Decoded(got.plate, got.probability, got.char_confidences, got.log_prob)
-        return None if best is None else (best, posteriors)
+        best: tuple[ctc.CtcResult, int] | None = None
+        for i, p in enumerate(posteriors):
+            got = ctc.decode_ctc(p, confidences=False)
+            if got is not None and (best is None or got.log_prob > best[0].log_prob):
+                best = (got, i)
+        if best is None:
+            return None
+        got, i = best
+        chars = ctc.char_confidences(posteriors[i], got.plate.region + got.plate.number + got.plate.suffix)
+        return decode.Decoded(got.plate, got.probability, chars, got.log_prob), posteriors
 
     def _decode_line(self, ln: line.Line) -> decode.Decoded | None:
         classifier = glyphs.model() if self.settings.glyph_classifier else None
