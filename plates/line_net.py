@@ -29,7 +29,8 @@ LETTERS, DIGITS = ctc.LETTERS, ctc.DIGITS
 BAND = 0.8  # a band view reaches this many character heights above and below the line's centre
 MARGIN = 0.6  # ... and this many beyond its first and last character
 #: The band views read of each line, as (reach, margin): the usual one, a tighter and a wider. The line finder
-#: misjudges a line's height and ends now and then; the likeliest reading among the views wins.
+#: misjudges a line's height and ends now and then; the likeliest reading among the views wins. The reader reads the
+#: others only when the usual one (or the whole crop) gives no sure reading.
 VIEWS = ((BAND, MARGIN), (0.7, 0.4), (0.95, 0.8))
 MODEL_PATH = Path(__file__).with_name("line_model.onnx")
 Floats = np.ndarray[Any, np.dtype[np.float32]]
@@ -53,9 +54,9 @@ def band_view(image: Image, band: Band, margin: float = MARGIN, reach: float = B
     return u8(cv2.warpAffine(grey, whole, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
 
 
-def band_views(image: Image, band: Band) -> list[Image]:
-    """The views of a main line the reader reads (`VIEWS`)."""
-    return [band_view(image, band, margin, reach) for reach, margin in VIEWS]
+def band_views(image: Image, band: Band, which: tuple[tuple[float, float], ...] = VIEWS) -> list[Image]:
+    """Views of a main line, one for each (reach, margin) of `which` (the reader's: `VIEWS`)."""
+    return [band_view(image, band, margin, reach) for reach, margin in which]
 
 
 def crop_view(crop: Image) -> Image:

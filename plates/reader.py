@@ -2,14 +2,14 @@
 
 `PlateReader(...)(frame)` checks the frame (empty, black, over-exposed, tiny, huge), finds plate candidates
 (`locate`), and for each, best first, cuts the plate out and finds and levels its main line (`line`). The line
-recogniser (`line_net`, a small CNN run by OpenCV) reads the band around each line found (three ways, a little
-tighter and wider: `line_net.VIEWS`), and the whole crop, without cutting characters; `ctc` decodes it under the
-grammar. The line's characters are also cut out (`line`), the glyph classifier scores each (`glyphs`;
-`tesseract_weight` > 0 mixes in a Tesseract read of the line), and the grammar decoder chooses each character by
-position (`decode`); without the classifier's model file, Tesseract reads the line three times (any character;
-letters only; digits only) instead. The two vote (`line_recogniser`): the recogniser's plate, with any character the
-cut read more surely, when both split the plate alike (when they split it differently, the reading both back more);
-the cut reading alone when the recogniser's is less probable than `trust`.
+recogniser (`line_net`, a small CNN run by OpenCV) reads the band around each line found, and the whole crop,
+without cutting characters (and, when neither reads surely, the band a little tighter and wider: `line_net.VIEWS`);
+`ctc` decodes it under the grammar. The line's characters are also cut out (`line`), the glyph classifier scores
+each (`glyphs`; `tesseract_weight` > 0 mixes in a Tesseract read of the line), and the grammar decoder chooses each
+character by position (`decode`); without the classifier's model file, Tesseract reads the line three times (any
+character; letters only; digits only) instead. The two vote (`line_recogniser`): the recogniser's plate, with any
+character the cut read more surely, when both split the plate alike (when they split it differently, the reading
+both back more); the cut reading alone when the recogniser's is less probable than `trust`.
 The expiry line is read by Tesseract as MM.YY when it is legible. The first candidate that decodes with enough
 confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is already a plate.
 Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the two models.
@@ -158,7 +158,7 @@ class PlateReader:
         found: decode.Decoded | None = None
         posteriors = np.zeros((0, line_net.COLUMNS, line_net.CLASSES), np.float32)
         if net is not None:
-            recognised = self._recognise(net, crop, lines, crop_given)
+            recognised = self._recognise(net, crop, lines, crop_given, s.enough)
             if recognised is not None and recognised[0].confidence >= s.least:
                 found, posteriors = recognised
         voting = s.line_recogniser == "vote"
@@ -185,20 +185,21 @@ class PlateReader:
 
     @staticmethod
     def _recognise(
-        net: line_net.LineNet, crop: Image, lines: list[line.Line], crop_given: bool
+        net: line_net.LineNet, crop: Image, lines: list[line.Line], crop_given: bool, enough: float
     ) -> tuple[decode.Decoded, line_net.Floats] | None:
-        """The recogniser's likeliest plate over the views of the crop (each line's bands, `line_net.VIEWS`, and the
-        whole crop), and the views' posteriors."""
-        views = [v for ln in lines if ln.band is not None for v in line_net.band_views(crop, ln.band)]
-        if not views and not crop_given:  # no row of characters in a candidate found in a frame: nothing to read
+        """The recogniser's likeliest plate over the views of the crop, and the views' posteriors: each line's usual
+        band and the whole crop first; each line's other bands (`line_net.VIEWS`) only when no reading of those is
+        `enough` sure."""
+        bands = [ln.band for ln in lines if ln.band is not None]
+        if not bands and not crop_given:  # no row of characters in a candidate found in a frame: nothing to read
             return None
-        views.append(line_net.crop_view(crop))
-        posteriors = net.posteriors(views)
-        best: tuple[ctc.CtcResult, int] | None = None
-        for i, p in enumerate(posteriors):
-            got = ctc.decode_ctc(p, confidences=False)
-            if got is not None and (best is None or got.log_prob > best[0].log_prob):
-                best = (got, i)
+        first = [v for b in bands for v in line_net.band_views(crop, b, line_net.VIEWS[:1])]
+        posteriors = net.posteriors([*first, line_net.crop_view(crop)])
+        best = _likeliest(posteriors)
+        if bands and (best is None or best[0].probability < enough):
+            more = [v for b in bands for v in line_net.band_views(crop, b, line_net.VIEWS[1:])]
+            posteriors = np.concatenate([posteriors, net.posteriors(more)])
+            best = _likeliest(posteriors)
         if best is None:
             return None
         got, i = best
@@ -226,6 +227,16 @@ class PlateReader:
             mixed = self.engine.read_line(ln.image, LETTERS + DIGITS)
             found = glyphs.fold(found, decode.slots(mixed, (), (), line.CHAR_HEIGHT), weight)
         return decode.decode(found, ln.breaks) if found else None
+
+
+def _likeliest(posteriors: line_net.Floats) -> tuple[ctc.CtcResult, int] | None:
+    """The likeliest grammatical plate over views' posteriors, and the view it was read in."""
+    best: tuple[ctc.CtcResult, int] | None = None
+    for i, p in enumerate(posteriors):
+        got = ctc.decode_ctc(p, confidences=False)
+        if got is not None and (best is None or got.log_prob > best[0].log_prob):
+            best = (got, i)
+    return best
 
 
 def _vote(net: decode.Decoded, cut: decode.Decoded, posteriors: line_net.Floats) -> decode.Decoded:

@@ -129,6 +129,25 @@ def test_the_bundled_network_reads_synthetic_plates(net: line_net.LineNet) -> No
     assert right / len(grammatical) >= 0.8, f"{right} of {len(grammatical)} grammatical plates"
 
 
+def test_the_other_bands_are_read_only_when_no_reading_is_sure(net: line_net.LineNet) -> None:
+    crop = render.plate_image("G 1234 AB", False, "08.29")
+    lines = line.find_lines(crop, 1)
+    batches: list[int] = []
+
+    class Counting(line_net.LineNet):
+        def posteriors(self, views: list[np.ndarray]) -> line_net.Floats:
+            batches.append(len(views))
+            return net.posteriors(views)
+
+    counting = Counting(net._model)
+    sure = PlateReader._recognise(counting, crop, lines, True, enough=0.7)
+    assert sure is not None and sure[0].plate.text == "G 1234 AB" and batches == [2]  # the usual band, the crop
+    batches.clear()
+    unsure = PlateReader._recognise(counting, crop, lines, True, enough=1.01)  # nothing is that sure
+    assert unsure is not None and unsure[0].plate == sure[0].plate
+    assert batches == [2, len(line_net.VIEWS) - 1] and len(unsure[1]) == 1 + len(line_net.VIEWS)
+
+
 @pytest.mark.parametrize(("plate", "black"), [("G 1234 AB", False), ("AD 8821 XY", True), ("B 28", False)])
 def test_the_reader_reads_with_the_recogniser_alone(plate: str, black: bool) -> None:
     got = PlateReader(ReaderSettings(line_recogniser="only")).read_crop(render.plate_image(plate, black, "08.29"))
