@@ -48,6 +48,11 @@ class Plate:
         return " ".join(p for p in (self.region, self.number, self.suffix) if p)
 
     @property
+    def compact(self) -> str:
+        """The characters without spaces: "G1234AB"."""
+        return self.region + self.number + self.suffix
+
+    @property
     def region_name(self) -> str:
         return REGIONS[self.region]
 

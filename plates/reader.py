@@ -203,7 +203,7 @@ class PlateReader:
         if best is None:
             return None
         got, i = best
-        chars = ctc.char_confidences(posteriors[i], got.plate.region + got.plate.number + got.plate.suffix)
+        chars = ctc.char_confidences(posteriors[i], got.plate.compact)
         return decode.Decoded(got.plate, got.probability, chars, got.log_prob), posteriors
 
     def _decode_line(self, ln: line.Line) -> decode.Decoded | None:
@@ -248,9 +248,9 @@ def _vote(net: decode.Decoded, cut: decode.Decoded, posteriors: line_net.Floats)
     if a == b:
         return net
     if (len(a.region), len(a.number), len(a.suffix)) != (len(b.region), len(b.number), len(b.suffix)):
-        seen = max((ctc.text_probability(p, b.region + b.number + b.suffix) for p in posteriors), default=0.0)
+        seen = max((ctc.text_probability(p, b.compact) for p in posteriors), default=0.0)
         return cut if seen * cut.confidence > net.confidence * (1.0 - cut.confidence) else net
-    pairs = zip(a.region + a.number + a.suffix, b.region + b.number + b.suffix, strict=True)
+    pairs = zip(a.compact, b.compact, strict=True)
     confs = zip(net.char_confidences, cut.char_confidences, strict=True)
     chosen = [(cb, pb) if pb > pa else (ca, pa) for (ca, cb), (pa, pb) in zip(pairs, confs, strict=True)]
     text = "".join(c for c, _ in chosen)

@@ -76,6 +76,7 @@ def test_the_table_is_big_enough() -> None:
 def test_parts() -> None:
     assert parse("ad8821xy") == Plate("AD", "8821", "XY")
     assert parse("B 1") == Plate("B", "1", "")
+    assert parse("ad 8821 xy").compact == "AD8821XY" and parse("ad 8821 xy").text == "AD 8821 XY"
 
 
 @pytest.mark.parametrize("raw", [None, 1234, b"G 1234 AB"])
