@@ -115,8 +115,14 @@ def test_a_printer_fault_alerts_prompts_and_the_lane_carries_on_with_one_card(
         await rig.until(lambda: bool(world.payment.pending), limit=LIMIT, step=0.05)
         assert world.payment.pay(f"L1-{rig.lane.cycle_id:06d}")  # the photo passes, the card goes to the printer
         await rig.until(lambda: rig.lane.stage is Stage.FAULT, limit=LIMIT, step=0.05)
+
+        def fault_prompts() -> list[str]:
+            return [r["code"] for r in rig.rows("select code from notices where kind = 'prompt' and stage = 'fault'")]
+
+        # the fault prompt is shown just after the lane enters the stage: wait for it, do not race it
+        await rig.until(lambda: bool(fault_prompts()), limit=LIMIT, step=0.05)
         alerts = [r["code"] for r in rig.rows("select code from notices where kind = 'alert'")]
-        prompts = [r["code"] for r in rig.rows("select code from notices where kind = 'prompt' and stage = 'fault'")]
+        prompts = fault_prompts()
         setattr(world.printer, field, 100 if field == "ribbon" else False)
         await world.sync()
         assert (await rig.cmd(Action.CLEAR_PRINTER)).ok
