@@ -107,15 +107,22 @@ def decode_ctc(probs: np.ndarray, beam: int = 24, confidences: bool = True) -> C
     return CtcResult(plate, math.exp(log_prob), float(log_prob), chars)
 
 
-def text_probability(probs: np.ndarray, text: str) -> float:
-    """P(text | posteriors): every alignment of `text` to the columns added up (the CTC forward pass)."""
-    if not text or probs.ndim != 2 or probs.shape[0] == 0:
-        return 0.0
+def _lattice(probs: np.ndarray, text: str) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The CTC lattice of `text`: its classes with a blank before, between and after them; the log posteriors of
+    those classes in each column; and where a path may jump over a blank (between two different characters)."""
     ext = [BLANK]
     for c in text:
         ext += [ALPHABET.index(c) + 1, BLANK]
     logp = np.log(np.clip(probs.astype(np.float64), 1e-12, 1.0))[:, ext]
     skip = np.array([s >= 2 and ext[s] != BLANK and ext[s] != ext[s - 2] for s in range(len(ext))])
+    return ext, logp, skip
+
+
+def text_probability(probs: np.ndarray, text: str) -> float:
+    """P(text | posteriors): every alignment of `text` to the columns added up (the CTC forward pass)."""
+    if not text or probs.ndim != 2 or probs.shape[0] == 0:
+        return 0.0
+    ext, logp, skip = _lattice(probs, text)
     alpha = np.full(len(ext), _NEG)
     alpha[:2] = logp[0, :2]
     for t in range(1, probs.shape[0]):
@@ -129,16 +136,11 @@ def char_confidences(probs: np.ndarray, text: str) -> tuple[float, ...]:
     """For each character of `text`, its highest posterior in the columns the best alignment gives it."""
     if not text:
         return ()
-    labels = [ALPHABET.index(c) + 1 for c in text]
-    ext = [BLANK]
-    for k in labels:
-        ext += [k, BLANK]
+    ext, logp, skip = _lattice(probs, text)
     s_n, t_n = len(ext), probs.shape[0]
-    logp = np.log(np.clip(probs.astype(np.float64), 1e-12, 1.0))[:, ext]
     score = np.full(s_n, _NEG)
     score[0], score[1] = logp[0, 0], logp[0, 1]
     back = np.zeros((t_n, s_n), np.int64)
-    skip = np.array([s >= 2 and ext[s] != BLANK and ext[s] != ext[s - 2] for s in range(s_n)])
     for t in range(1, t_n):
         stay, step = score, np.concatenate([[_NEG], score[:-1]])
         jump = np.where(skip, np.concatenate([[_NEG, _NEG], score[:-2]]), _NEG)
@@ -146,7 +148,7 @@ def char_confidences(probs: np.ndarray, text: str) -> tuple[float, ...]:
         back[t] = np.where(best == stay, 0, np.where(best == step, 1, 2))
         score = best + logp[t]
     s = s_n - 1 if s_n < 2 or score[-1] >= score[-2] else s_n - 2
-    conf = [0.0] * len(labels)
+    conf = [0.0] * len(text)
     for t in range(t_n - 1, -1, -1):
         if ext[s] != BLANK:
             i = (s - 1) // 2

@@ -193,11 +193,12 @@ class PlateReader:
         bands = [ln.band for ln in lines if ln.band is not None]
         if not bands and not crop_given:  # no row of characters in a candidate found in a frame: nothing to read
             return None
-        first = [v for b in bands for v in line_net.band_views(crop, b, line_net.VIEWS[:1])]
-        posteriors = net.posteriors([*first, line_net.crop_view(crop)])
+        grey = line.to_grey(crop)  # once for all the views
+        first = [v for b in bands for v in line_net.band_views(grey, b, line_net.VIEWS[:1])]
+        posteriors = net.posteriors([*first, line_net.crop_view(grey)])
         best = _likeliest(posteriors)
         if bands and (best is None or best[0].probability < enough):
-            more = [v for b in bands for v in line_net.band_views(crop, b, line_net.VIEWS[1:])]
+            more = [v for b in bands for v in line_net.band_views(grey, b, line_net.VIEWS[1:])]
             posteriors = np.concatenate([posteriors, net.posteriors(more)])
             best = _likeliest(posteriors)
         if best is None:
