@@ -128,54 +128,60 @@ def main(argv: list[str] | None = None) -> int:
     from lane.run import SimPlan, run_forever, simulate
     from lane.site import lanes_for
 
-    if args.command == "demo":
-        plan = SimPlan(count=max(0, args.renewals), plate_reader=args.plate_reader, show="quiet" if live else "plain")
+    try:
+        if args.command == "demo":
+            plan = SimPlan(
+                count=max(0, args.renewals), plate_reader=args.plate_reader, show="quiet" if live else "plain"
+            )
 
-        def demo() -> Any:
-            def go(options: dict[str, dict[str, Any]] | None) -> Any:
-                return clocks.run(
-                    lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable, options),
-                    "scaled",
-                    args.speed,
-                )
+            def demo() -> Any:
+                def go(options: dict[str, dict[str, Any]] | None) -> Any:
+                    return clocks.run(
+                        lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable, options),
+                        "scaled",
+                        args.speed,
+                    )
 
-            if args.devices == "virtual":
-                return go(None)
-            from devices.sim.launcher import SimProcesses
+                if args.devices == "virtual":
+                    return go(None)
+                from devices.sim.launcher import SimProcesses
 
-            var = args.db.parent
-            ids = [lane.id for lane in config.lanes]
-            with SimProcesses(ids, speed=args.speed, run_dir=var / "sim", cards_dir=var / "cards") as sims:
-                return go({i: {"backend": "serial", **sims[i].backend_options()} for i in ids})
+                var = args.db.parent
+                ids = [lane.id for lane in config.lanes]
+                with SimProcesses(ids, speed=args.speed, run_dir=var / "sim", cards_dir=var / "cards") as sims:
+                    return go({i: {"backend": "serial", **sims[i].backend_options()} for i in ids})
 
-        if live:
-            from lane.console.attach import in_front_of
-
-            summary = in_front_of(demo, args.db, config, "demo")
-        else:
-            summary = demo()
-    elif args.command == "simulate":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{args.db}{suffix}").unlink(missing_ok=True)
-        per_hour = args.arrivals_per_hour or config.simulation.arrivals_per_hour
-        plan = SimPlan(hours=args.hours, per_hour=per_hour, plate_reader=args.plate_reader, seed=args.seed)
-        lanes = lanes_for(config, args.lanes)
-        durable = config.store.durable and not args.fast_store
-        summary = clocks.run(
-            lambda c: simulate(c, config, lanes, args.db, plan, durable), "virtual", start=_start_of_day(config)
-        )
-    else:
-        db = args.db or Path(config.store.path)
-        with contextlib.suppress(KeyboardInterrupt):
             if live:
                 from lane.console.attach import in_front_of
 
-                in_front_of(
-                    lambda: clocks.run(lambda c: run_forever(c, config, db, "quiet")), db, config, args.operator
-                )
+                summary = in_front_of(demo, args.db, config, "demo")
             else:
-                clocks.run(lambda c: run_forever(c, config, db, "plain"))
-        return 0
+                summary = demo()
+        elif args.command == "simulate":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+            per_hour = args.arrivals_per_hour or config.simulation.arrivals_per_hour
+            plan = SimPlan(hours=args.hours, per_hour=per_hour, plate_reader=args.plate_reader, seed=args.seed)
+            lanes = lanes_for(config, args.lanes)
+            durable = config.store.durable and not args.fast_store
+            summary = clocks.run(
+                lambda c: simulate(c, config, lanes, args.db, plan, durable), "virtual", start=_start_of_day(config)
+            )
+        else:
+            db = args.db or Path(config.store.path)
+            with contextlib.suppress(KeyboardInterrupt):
+                if live:
+                    from lane.console.attach import in_front_of
+
+                    in_front_of(
+                        lambda: clocks.run(lambda c: run_forever(c, config, db, "quiet")), db, config, args.operator
+                    )
+                else:
+                    clocks.run(lambda c: run_forever(c, config, db, "plain"))
+            return 0
+    except KeyboardInterrupt:  # Ctrl-C: the lanes have stopped (simulate's finally); no traceback
+        print(f"interrupted; the cycles so far are in {args.db or config.store.path}", file=sys.stderr)
+        return 130
     for line in summary.lines():
         print(line)
     return 0

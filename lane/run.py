@@ -78,34 +78,38 @@ async def simulate(
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, plan.show)
     control = ControlServer(socket_path(db), site.execute, clock.wall)
     with progress:
-        await site.start()
-        await control.start()
-        resumed = [lane.cycle_id for lane in site.lanes.values() if lane.cycle_id is not None]
-        for lane_id, lane in site.lanes.items():
-            if lane.cycle_id is not None:  # a vehicle stood in the lane when the controller stopped
-                vehicle = Vehicle(plate=str(lane.ctx.get("plate") or "G 1 RS"), face_seed=lane.cycle_id)
-                arrival = Arrival(0.0, lane_id, vehicle)
-                people[lane_id].current = arrival
-                people[lane_id].prepare(arrival)  # the driver, with their documents
-                if Stage.ARRIVED in (lane.stage, lane.faulted_from):  # still before the entry boom
-                    people[lane_id].spawn(people[lane_id].world.drive_in(vehicle))
-                else:
-                    people[lane_id].world.vehicle = vehicle  # at the window
-        arrivals = make_arrivals(config.simulation, list(site.lanes), plan.hours, plan.per_hour, sampler, plan.count)
-        started = clock.monotonic()
-        traffic = [
-            people[lane_id].traffic([a for a in arrivals if a.lane == lane_id], started, clock.monotonic)
-            for lane_id in site.lanes
-        ]
-        await asyncio.gather(*traffic)
-        deadline = clock.monotonic() + DRAIN_LIMIT_S
-        while any(lane.cycle_id is not None for lane in site.lanes.values()) and clock.monotonic() < deadline:
-            await clock.sleep(5.0)
-        await control.stop()
-        await site.stop()
-        for lane in site.lanes.values():
-            if isinstance(lane.devices.world, WorldClient):
-                await lane.devices.world.stop()
+        try:  # an interrupt or a failure stops what had started (its device threads would hold the exit)
+            await site.start()
+            await control.start()
+            resumed = [lane.cycle_id for lane in site.lanes.values() if lane.cycle_id is not None]
+            for lane_id, lane in site.lanes.items():
+                if lane.cycle_id is not None:  # a vehicle stood in the lane when the controller stopped
+                    vehicle = Vehicle(plate=str(lane.ctx.get("plate") or "G 1 RS"), face_seed=lane.cycle_id)
+                    arrival = Arrival(0.0, lane_id, vehicle)
+                    people[lane_id].current = arrival
+                    people[lane_id].prepare(arrival)  # the driver, with their documents
+                    if Stage.ARRIVED in (lane.stage, lane.faulted_from):  # still before the entry boom
+                        people[lane_id].spawn(people[lane_id].world.drive_in(vehicle))
+                    else:
+                        people[lane_id].world.vehicle = vehicle  # at the window
+            arrivals = make_arrivals(
+                config.simulation, list(site.lanes), plan.hours, plan.per_hour, sampler, plan.count
+            )
+            started = clock.monotonic()
+            traffic = [
+                people[lane_id].traffic([a for a in arrivals if a.lane == lane_id], started, clock.monotonic)
+                for lane_id in site.lanes
+            ]
+            await asyncio.gather(*traffic)
+            deadline = clock.monotonic() + DRAIN_LIMIT_S
+            while any(lane.cycle_id is not None for lane in site.lanes.values()) and clock.monotonic() < deadline:
+                await clock.sleep(5.0)
+        finally:
+            await control.stop()
+            await site.stop()
+            for lane in site.lanes.values():
+                if isinstance(lane.devices.world, WorldClient):
+                    await lane.devices.world.stop()
     since = min([first_id, *[c - 1 for c in resumed]])
     summary = summarise(store.db, config.site.target_minutes * 60, str(db), since)
     store.close()

@@ -140,6 +140,32 @@ def test_run_starts_every_lane_and_stops_cleanly(tmp_path: Path, sig: signal.Sig
     assert not (tmp_path / "run.sock").exists(), "the command socket is removed on the way out"
 
 
+def test_simulate_interrupted_stops_its_lanes_and_says_where_the_cycles_are(tmp_path: Path) -> None:
+    db = tmp_path / "sim.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lane.cli", "simulate", "--hours", "8", "--db", str(db), "--fast-store"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in the test above
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(sqlite3.OperationalError):
+                if db.exists() and len(_rows(db, "select lane from events where trigger = 'start'")) >= 2:
+                    break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert f"interrupted; the cycles so far are in {db}" in err and "Traceback" not in err
+
+
 def test_help_lists_every_command(capsys: Any) -> None:
     with pytest.raises(SystemExit) as done:
         main(["--help"])
