@@ -55,24 +55,6 @@ def fonts() -> list[str]:
 _cache: dict[tuple[str, str], Image] = {}
 
 
-def _cap_high(canvas: Image, char: str) -> Image:
-    """The glyph squeezed into the cap box (rows CAP // 2 to CAP + CAP // 2) where its ink leaves it, as a plate font
-    draws every character the same height: most font files hang the tail of Q (and some the hook of J) below the
-    baseline, where the line's crop would cut it off and leave an O (or an I) labelled Q (or J). A plate's Q has only
-    a short tail at the bowl's foot, so Q's is cut an eighth of the cap height under the baseline first."""
-    top, bottom = CAP // 2, CAP + CAP // 2
-    if char == "Q":
-        canvas = canvas.copy()
-        canvas[bottom + CAP // 8 :] = 0
-    rows = np.flatnonzero(canvas.max(axis=1) > 60)
-    if not rows.size or (rows[0] >= top - 1 and rows[-1] < bottom + 1):
-        return canvas
-    ink = canvas[rows[0] : rows[-1] + 1]
-    out = np.zeros_like(canvas)
-    out[top:bottom] = cv2.resize(ink, (canvas.shape[1], CAP), interpolation=cv2.INTER_AREA)
-    return out
-
-
 def glyph_mask(char: str, font: str) -> Image:
     """One character as a mask (255 ink) CAP pixels tall from baseline to cap line, cut to its ink columns."""
     key = (char, font)
@@ -94,7 +76,6 @@ def glyph_mask(char: str, font: str) -> Image:
         ImageDraw.Draw(pil).text((CAP // 4, CAP + CAP // 2), char, font=ImageFont.truetype(font, size), fill=255,
                                  anchor="ls")  # fmt: skip
         canvas = np.asarray(pil, dtype=np.uint8).copy()
-    canvas = _cap_high(canvas, char)
     cols = np.flatnonzero(canvas.max(axis=0) > 60)
     out = canvas[:, cols[0] : cols[-1] + 1] if cols.size else canvas[:, :4]
     _cache[key] = out

@@ -3,7 +3,6 @@ model's accuracy, the slots it gives the decoder, and that the trainer learns.""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
@@ -31,18 +30,6 @@ def test_features_have_a_fixed_length_even_for_a_blank_cell() -> None:
     assert glyphs.features(blank).shape == glyphs.features(bar).shape
     norm = glyphs.normalise(bar)
     assert norm.shape == (glyphs.SIZE, glyphs.SIZE) and norm.max() > 200 and norm[:, 0].max() == 0
-
-
-@pytest.mark.parametrize("font", glyph_data.fonts())
-def test_every_character_stands_in_the_cap_box_with_its_tail(font: str) -> None:
-    cap, top = glyph_data.CAP, glyph_data.CAP // 2
-    for char in glyphs.CLASSES:
-        rows = np.flatnonzero(glyph_data.glyph_mask(char, font).max(axis=1) > 60)
-        assert rows[0] >= top - 1 and rows[-1] <= top + cap, (char, rows[0], rows[-1])
-    # what the line's crop keeps of a Q is not an O: its tail is inside (most fonts hang it below the baseline)
-    o, q = (glyph_data.glyph_mask(c, font)[top : top + cap] for c in "OQ")
-    q = cv2.resize(q, (o.shape[1], cap), interpolation=cv2.INTER_AREA)
-    assert np.mean(np.abs(o.astype(float) - q)) > 8
 
 
 def test_the_bundled_model_reads_synthetic_characters() -> None:
@@ -79,7 +66,7 @@ def test_tesseract_tips_a_close_call() -> None:
 
 def test_the_trainer_learns_a_few_fonts() -> None:
     x, y = glyph_data.samples(seed=5, plates=40)
-    weights = glyph_train.train(x, y, hidden=64, epochs=25)  # 15 left some seeds just under the floor
+    weights = glyph_train.train(x, y, hidden=64, epochs=15)
     model = glyphs.Classifier(weights)
     assert float((model.probabilities(x).argmax(axis=1) == y).mean()) >= 0.8
 
