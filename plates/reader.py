@@ -198,9 +198,11 @@ class PlateReader:
         posteriors = net.posteriors([*first, line_net.crop_view(grey)])
         best = _likeliest(posteriors)
         if bands and (best is None or best[0].probability < enough):
-            more = [v for b in bands for v in line_net.band_views(grey, b, line_net.VIEWS[1:])]
-            posteriors = np.concatenate([posteriors, net.posteriors(more)])
-            best = _likeliest(posteriors)
+            more = net.posteriors([v for b in bands for v in line_net.band_views(grey, b, line_net.VIEWS[1:])])
+            other = _likeliest(more)  # the first views are decoded already
+            if other is not None and (best is None or other[0].log_prob > best[0].log_prob):
+                best = (other[0], len(posteriors) + other[1])
+            posteriors = np.concatenate([posteriors, more])
         if best is None:
             return None
         got, i = best
