@@ -39,19 +39,25 @@ Floats = np.ndarray[Any, np.dtype[np.float32]]
 def band_view(image: Image, band: Band, margin: float = MARGIN, reach: float = BAND) -> Image:
     """The band around a main line, `reach` character heights above and below its centre and `margin` beyond its
     ends, levelled and scaled to HEIGHT x WIDTH grey (stretched as needed)."""
+    return warp_band(to_grey(image), band, margin, reach, (WIDTH, HEIGHT))
+
+
+def warp_band(image: Image, band: Band, margin: float, reach: float, size: tuple[int, int]) -> Image:
+    """The band around a main line (see `band_view`) levelled and scaled to `size` (width, height), in the image's
+    own channels."""
     hm = max(band.height, 2.0)
     bx0, bx1 = band.x0 - margin * hm, band.x1 + margin * hm
     by0, by1 = band.cy - reach * hm, band.cy + reach * hm
     bw, bh = max(bx1 - bx0, hm), by1 - by0
+    width, height = size
     turn = cv2.getRotationMatrix2D((band.cx, band.cy), band.angle, 1.0)
-    grey = to_grey(image)
-    shrink = min(1.0, 1.5 * HEIGHT / bh)
+    shrink = min(1.0, 1.5 * height / bh)
     if shrink < 0.9:  # scale down first, so the warp does not alias
-        grey = u8(cv2.resize(grey, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA))
+        image = u8(cv2.resize(image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA))
         turn = turn @ np.diag([1.0 / shrink, 1.0 / shrink, 1.0])
-    fit = np.array([[WIDTH / bw, 0.0, -bx0 * WIDTH / bw], [0.0, HEIGHT / bh, -by0 * HEIGHT / bh]])
+    fit = np.array([[width / bw, 0.0, -bx0 * width / bw], [0.0, height / bh, -by0 * height / bh]])
     whole = fit @ np.vstack([turn, [0.0, 0.0, 1.0]])
-    return u8(cv2.warpAffine(grey, whole, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+    return u8(cv2.warpAffine(image, whole, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
 
 
 def band_views(image: Image, band: Band, which: tuple[tuple[float, float], ...] = VIEWS) -> list[Image]:
