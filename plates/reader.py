@@ -9,10 +9,11 @@ each (`glyphs`; `tesseract_weight` > 0 mixes in a Tesseract read of the line), a
 character by position (`decode`); without the classifier's model file, Tesseract reads the line three times (any
 character; letters only; digits only) instead. The two vote (`line_recogniser`): the recogniser's plate, with any
 character the cut read more surely, when both split the plate alike (when they split it differently, the reading
-both back more); the cut reading alone when the recogniser's is less probable than `trust`.
+both back more); the cut reading alone when the recogniser's is less probable than `trust`. A reading less sure
+than `second_opinion` is weighed again with a second recogniser, PP-OCRv4 (`ppocr`), when it is installed.
 The expiry line is read by Tesseract as MM.YY when it is legible. The first candidate that decodes with enough
 confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is already a plate.
-Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the two models.
+Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the models.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from plates import ctc, decode, glyphs, line, line_net
+from plates import ctc, decode, glyphs, line, line_net, ppocr
 from plates.engine import DIGITS, LETTERS, Engine, EngineError, default_engine
 from plates.grammar import Plate, is_valid
 from plates.locate import Candidate, locate
@@ -49,6 +50,9 @@ class ReaderSettings:
     line_recogniser: Literal["vote", "first", "only", "off"] = "vote"
     trust: float = 0.2  # a recogniser reading at least this probable is taken without looking at the cut characters
     least: float = 0.05  # ... and one less probable than this is no reading
+    #: A reading less sure than this is weighed again with the second recogniser (plates.ppocr, PP-OCRv4) when it
+    #: is installed: the text both back most wins. 0 never asks it.
+    second_opinion: float = 0.95
 
     def __post_init__(self) -> None:
         if (
@@ -57,6 +61,7 @@ class ReaderSettings:
             or not 0.0 <= self.enough <= 1.0
             or not 0.0 <= self.tesseract_weight <= 1.0
             or not 0.0 <= self.least <= self.trust <= 1.0
+            or not 0.0 <= self.second_opinion <= 1.0
             or self.line_recogniser not in ("vote", "first", "only", "off")
         ):
             raise ValueError(f"bad reader settings: {self}")
@@ -154,13 +159,15 @@ class PlateReader:
     def _read_plate(self, crop: Image, box: tuple[int, int, int, int], crop_given: bool) -> PlateReading | None:
         s = self.settings
         lines = line.find_lines(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found)
+        bands = [ln.band for ln in lines if ln.band is not None]
         net = line_net.model() if s.line_recogniser != "off" else None
         found: decode.Decoded | None = None
         posteriors = np.zeros((0, line_net.COLUMNS, line_net.CLASSES), np.float32)
         if net is not None:
             recognised = self._recognise(net, crop, lines, crop_given, s.enough)
-            if recognised is not None and recognised[0].confidence >= s.least:
-                found, posteriors = recognised
+            if recognised is not None:  # the posteriors weigh the cut reading even when the network's is no reading
+                posteriors = recognised[1]
+                found = recognised[0] if recognised[0].confidence >= s.least else None
         voting = s.line_recogniser == "vote"
         if s.line_recogniser != "only" and (voting or found is None or found.confidence < s.trust):
             cut: tuple[decode.Decoded, line.Line] | None = None
@@ -174,6 +181,10 @@ class PlateReader:
                 found, lines = cut[0], [cut[1]]
         if found is None:
             return None
+        second = ppocr.model() if found.confidence < s.second_opinion else None
+        if second is not None:
+            views = [ppocr.shaped(crop), *(ppocr.band_view(crop, b) for b in bands)]
+            found = ppocr.weigh(found, posteriors, second.posteriors(views))
         expiry = ""
         expiry_line = next((ln.expiry for ln in lines if ln.expiry is not None), None)
         if s.expiry and expiry_line is not None:

@@ -1,0 +1,140 @@
+"""The second recogniser: PaddleOCR's PP-OCRv4 text-line recogniser, asked when the reader's own reading is unsure.
+
+The model (`ch_PP-OCRv4_rec_infer.onnx`, Apache-2.0, trained by PaddleOCR on millions of real and synthetic text
+lines) comes in RapidOCR's `rapidocr_onnxruntime` package and is run by onnxruntime; nothing else of that package
+is used (its text detector and its own dependencies are not needed: the plate's line is found by `plates.line`).
+A view of the plate (the whole crop, and the band around each main line, in colour, 48 pixels high) gives, per
+column, a probability for each of the model's 6,623 characters; the plate alphabet's are kept and every other
+character's probability counts as the CTC blank, so `plates.ctc` decodes them under the plate grammar like the
+reader's own network's.
+
+`weigh` settles what the plate says: each candidate text (the reader's reading, and the likeliest grammatical plate
+in each view of either network) scores the product of the two networks' probabilities of it, each in the view
+where it is likeliest; the reader's own confidence stands for its network's when higher (it has the cut characters
+behind it). The networks were trained apart, on different data, and err differently: one's slip is seldom the
+other's. Loading the model is the only file access here. Thread-safe (onnxruntime sessions are).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import threading
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from plates import ctc, decode, line_net
+from plates.grammar import Plate
+from plates.line import Band
+from plates.reading import Image, u8
+
+HEIGHT = 48  # the model's input height; widths follow the view's shape
+MAX_WIDTH = 320  # ... up to this (the width PP-OCR's own pipeline reads a line at)
+PACKAGE, MODEL_FILE = "rapidocr_onnxruntime", "models/ch_PP-OCRv4_rec_infer.onnx"
+Floats = line_net.Floats
+
+
+def model_path() -> Path | None:
+    """Where the installed package keeps the model (the package is found, not imported), or None."""
+    spec = importlib.util.find_spec(PACKAGE)
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(folder) / MODEL_FILE
+        if path.is_file():
+            return path
+    return None
+
+
+def shaped(view: Image) -> Image:
+    """A view as the model reads it: colour, HEIGHT high, its width in proportion (at most MAX_WIDTH)."""
+    colour = view if view.ndim == 3 else u8(cv2.cvtColor(view, cv2.COLOR_GRAY2BGR))
+    h, w = colour.shape[:2]
+    width = int(min(MAX_WIDTH, max(HEIGHT, math.ceil(HEIGHT * w / max(h, 1)))))
+    return u8(cv2.resize(colour, (width, HEIGHT), interpolation=cv2.INTER_LINEAR))
+
+
+def band_view(image: Image, band: Band) -> Image:
+    """The band around a main line (the reader's usual reach and margin), levelled, in colour, HEIGHT high."""
+    hm = max(band.height, 2.0)
+    wide = (band.x1 - band.x0 + 2 * line_net.MARGIN * hm) / (2 * line_net.BAND * hm)
+    size = (int(min(MAX_WIDTH, max(HEIGHT, HEIGHT * wide))), HEIGHT)
+    return line_net.warp_band(image, band, line_net.MARGIN, line_net.BAND, size)
+
+
+class PaddleRec:
+    """The recogniser under onnxruntime: views in, posteriors over the CTC blank and `ctc.ALPHABET` out."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self._input = session.get_inputs()[0].name
+        characters = session.get_modelmeta().custom_metadata_map["character"].splitlines()
+        keys = {c: i + 1 for i, c in enumerate(characters)}  # class 0 is the blank; a last class is the space
+        missing = [c for c in ctc.ALPHABET if c not in keys]
+        if missing:
+            raise ValueError(f"the recogniser lacks characters {''.join(missing)}")
+        self._columns = np.array([keys[c] for c in ctc.ALPHABET])
+
+    def posteriors(self, views: list[Image]) -> list[Floats]:
+        """Each view's posteriors (its columns x (1 + len(ALPHABET))): other characters count as the blank."""
+        out: list[Floats] = []
+        for view in views:
+            x = (shaped(view).astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
+            probs = np.asarray(self._session.run(None, {self._input: x})[0][0], np.float32)
+            ours = probs[:, self._columns]
+            blank = np.clip(1.0 - ours.sum(axis=1, keepdims=True), 1e-6, 1.0)
+            out.append(np.concatenate([blank, ours], axis=1).astype(np.float32))
+        return out
+
+
+def weigh(found: decode.Decoded, ours: Floats, theirs: list[Floats]) -> decode.Decoded:
+    """The candidate text both networks back most (see the module's header): `found` is the reader's reading,
+    `ours` its network's posteriors (views x columns x classes), `theirs` this recogniser's, one per view."""
+    views = [*ours, *theirs]
+    texts = {found.plate.compact: found.plate}
+    for p in views:
+        got = ctc.decode_ctc(p, confidences=False)
+        if got is not None:
+            texts.setdefault(got.plate.compact, got.plate)
+
+    def backing(text: str) -> tuple[float, float]:
+        mine = max((ctc.text_probability(p, text) for p in ours), default=0.0)
+        if text == found.plate.compact:
+            mine = max(mine, found.confidence)
+        return mine, max((ctc.text_probability(p, text) for p in theirs), default=0.0)
+
+    scored = {t: backing(t) for t in texts}
+    best = max(scored, key=lambda t: math.log(max(scored[t][0], 1e-12)) + math.log(max(scored[t][1], 1e-12)))
+    mine, other = scored[best]
+    confidence = math.sqrt(mine * other)
+    if best == found.plate.compact:
+        return decode.Decoded(found.plate, confidence, found.char_confidences, found.score)
+    view = max(views, key=lambda p: ctc.text_probability(p, best))
+    plate: Plate = texts[best]
+    return decode.Decoded(plate, confidence, ctc.char_confidences(view, best), math.log(max(confidence, 1e-12)))
+
+
+_model: PaddleRec | None = None
+_tried = False
+_lock = threading.Lock()
+
+
+def model() -> PaddleRec | None:
+    """The recogniser, loaded once; None when onnxruntime or the model's package is not installed."""
+    global _model, _tried
+    with _lock:
+        if not _tried:
+            _tried = True
+            path = model_path()
+            try:
+                import onnxruntime as ort
+            except ImportError:
+                return None
+            if path is not None:
+                options = ort.SessionOptions()
+                options.inter_op_num_threads = 1
+                options.log_severity_level = 3
+                session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                _model = PaddleRec(session)
+        return _model

@@ -1,0 +1,111 @@
+"""The second recogniser (PP-OCRv4 under onnxruntime): its views, its posteriors over the plate alphabet, reading
+synthetic plates, how its opinion and the reader's are weighed, and the reader with and without it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from devices import render
+from plates import ctc, decode, grammar, line, ppocr
+from plates.reader import PlateReader, ReaderSettings
+from plates.reading import NoPlate, PlateReading
+from tests.plates.test_line_net import posteriors
+
+
+def reading(text: str, confidence: float) -> decode.Decoded:
+    plate = grammar.parse(text)
+    assert isinstance(plate, grammar.Plate)
+    return decode.Decoded(plate, confidence, (confidence,) * len(plate.compact), math.log(confidence))
+
+
+@pytest.fixture(scope="module")
+def rec() -> ppocr.PaddleRec:
+    got = ppocr.model()
+    assert got is not None, f"{ppocr.PACKAGE} or onnxruntime is not installed: run `make setup`"
+    return got
+
+
+def test_views_are_colour_and_the_models_height_whatever_the_input() -> None:
+    crop = render.plate_image("AD 8821 XY", True, "08.29")
+    band = line.find_lines(crop, 1)[0].band
+    assert band is not None
+    views = [ppocr.shaped(crop), ppocr.shaped(crop[:, :, 0]), ppocr.shaped(crop[:5, :400]), ppocr.shaped(crop[:90, :3])]
+    views += [ppocr.band_view(crop, band), ppocr.band_view(crop, line.Band(5.0, 5.0, 30.0, 0.5, 0.0, 1.0))]
+    for v in views:
+        assert v.ndim == 3 and v.shape[0] == ppocr.HEIGHT and ppocr.HEIGHT <= v.shape[1] <= ppocr.MAX_WIDTH
+    assert views[0].shape[1] == math.ceil(ppocr.HEIGHT * crop.shape[1] / crop.shape[0])  # in proportion
+    assert views[2].shape[1] == ppocr.MAX_WIDTH and views[3].shape[1] == ppocr.HEIGHT  # very wide; very narrow
+    assert 3.0 < views[4].shape[1] / ppocr.HEIGHT < 6.0  # the band: the line and its margins, levelled
+
+
+def test_posteriors_cover_the_blank_and_the_plate_alphabet(rec: ppocr.PaddleRec) -> None:
+    views = [np.full((40, 100, 3), 128, np.uint8), render.plate_image("B 1 A", False, "")]
+    probs = rec.posteriors(views)
+    assert [p.shape[1] for p in probs] == [1 + len(ctc.ALPHABET)] * 2
+    assert probs[0].shape[0] < probs[1].shape[0]  # wider view, more columns
+    for p in probs:
+        assert np.isfinite(p).all() and (p > 0).all() and np.allclose(p.sum(axis=1), 1.0, atol=1e-3)
+    assert float(probs[0][:, ctc.BLANK].min()) > 0.5  # a blank view: nothing but the blank
+    assert rec.posteriors([]) == []
+
+
+@pytest.mark.parametrize(("text", "black"), [("B 9140 BCD", True), ("AD 8821 XY", False), ("H 77 Q", True)])
+def test_it_reads_synthetic_plates(rec: ppocr.PaddleRec, text: str, black: bool) -> None:
+    crop = render.plate_image(text, black, "08.29")
+    band = line.find_lines(crop, 1)[0].band
+    assert band is not None
+    got = ctc.decode_ctc(rec.posteriors([ppocr.band_view(crop, band)])[0])
+    assert got is not None and got.plate.text == text and got.probability > 0.3
+
+
+def test_the_text_both_back_most_wins() -> None:
+    mine = reading("B 1234 CO", 0.6)
+    ours = posteriors("-B--1-2--3-4--C-O-", sure=0.6, others={15: {"D": 0.35}})[None]  # O, maybe D
+    theirs = [posteriors("-B-1-2-3-4-C-D-", sure=0.9)]  # D, surely
+    got = ppocr.weigh(mine, ours, theirs)
+    assert got.plate.text == "B 1234 CD"
+    both = ctc.text_probability(ours[0], "B1234CD") * ctc.text_probability(theirs[0], "B1234CD")
+    assert got.confidence == pytest.approx(math.sqrt(both))
+    assert len(got.char_confidences) == 7 and got.char_confidences[-1] > 0.8
+    agreeing = ppocr.weigh(reading("B 1234 CD", 0.8), ours, theirs)  # both say it: the reading stays
+    assert agreeing.plate.text == "B 1234 CD" and agreeing.char_confidences == (0.8,) * 7
+    assert agreeing.confidence == pytest.approx(math.sqrt(0.8 * ctc.text_probability(theirs[0], "B1234CD")))
+
+
+def test_a_second_opinion_that_sees_nothing_leaves_the_reading() -> None:
+    mine = reading("B 1234 CO", 0.6)
+    ours = posteriors("-B--1-2--3-4--C-O-", sure=0.6, others={15: {"D": 0.35}})[None]
+    got = ppocr.weigh(mine, ours, [posteriors("----------")])
+    assert got.plate == mine.plate and got.confidence < 0.01  # kept, but nobody else backs it
+    assert ppocr.weigh(mine, np.zeros((0, 18, 37), np.float32), []).plate == mine.plate
+
+
+def test_the_reader_asks_only_when_unsure(monkeypatch: pytest.MonkeyPatch, rec: ppocr.PaddleRec) -> None:
+    asked: list[int] = []
+
+    class Counting(ppocr.PaddleRec):
+        def __init__(self) -> None:
+            pass
+
+        def posteriors(self, views: list[np.ndarray]) -> list[ppocr.Floats]:
+            asked.append(len(views))
+            return rec.posteriors(views)
+
+    monkeypatch.setattr(ppocr, "model", Counting)
+    crop = render.plate_image("G 1234 AB", False, "08.29")
+    sure = PlateReader(ReaderSettings(second_opinion=0.0)).read_crop(crop)
+    assert isinstance(sure, PlateReading) and sure.text == "G 1234 AB" and asked == []
+    always = PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(crop)
+    assert isinstance(always, PlateReading) and always.text == "G 1234 AB" and asked == [2]  # the crop, the band
+
+
+def test_the_reader_reads_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ppocr, "model", lambda: None)
+    got = PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(render.plate_image("K 5521 QW", True, "01.30"))
+    assert isinstance(got, PlateReading) and got.text == "K 5521 QW"
+    assert isinstance(PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(np.zeros((9, 9))), NoPlate)
+    with pytest.raises(ValueError, match="bad reader settings"):
+        ReaderSettings(second_opinion=1.5)
