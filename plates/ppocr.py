@@ -8,11 +8,12 @@ column, a probability for each of the model's 6,623 characters; the plate alphab
 character's probability counts as the CTC blank, so `plates.ctc` decodes them under the plate grammar like the
 reader's own network's.
 
-`weigh` settles what the plate says: each candidate text (the reader's reading, and the likeliest grammatical plate
-in each view of either network) scores the product of the two networks' probabilities of it, each in the view
-where it is likeliest; the reader's own confidence stands for its network's when higher (it has the cut characters
-behind it). The networks were trained apart, on different data, and err differently: one's slip is seldom the
-other's. Loading the model is the only file access here. Thread-safe (onnxruntime sessions are).
+`weigh` settles what the plate says: each candidate text (the reader's reading, which already has its network's
+likeliest plates behind it, and the likeliest grammatical plate in each of this recogniser's views) scores the
+product of the two networks' probabilities of it, each in the view where it is likeliest; the reader's own
+confidence stands for its network's when higher (it has the cut characters behind it). The networks were trained
+apart, on different data, and err differently: one's slip is seldom the other's. Loading the model is the only
+file access here. Thread-safe (onnxruntime sessions are).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def weigh(found: decode.Decoded, ours: Floats, theirs: list[Floats]) -> decode.D
     `ours` its network's posteriors (views x columns x classes), `theirs` this recogniser's, one per view."""
     views = [*ours, *theirs]
     texts = {found.plate.compact: found.plate}
-    for p in views:
+    for p in theirs:
         got = ctc.decode_ctc(p, confidences=False)
         if got is not None:
             texts.setdefault(got.plate.compact, got.plate)
