@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if args.candidates is not None:
         settings = ReaderSettings(candidates=max(1, min(10, args.candidates)))
     reader = PlateReader(settings)
+    reader.warm_up()  # so the first file's time is a read's, not the models' loading
     failed = 0
     for path in args.images:
         t0 = time.perf_counter()

@@ -18,6 +18,7 @@ Pure and thread-safe: the state is the engine, which keeps one Tesseract per thr
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -106,6 +107,20 @@ class PlateReader:
         if self._engine is None:
             self._engine = default_engine()
         return self._engine
+
+    def warm_up(self) -> None:
+        """Load the models and this thread's copies of them now, not in the first read: for a caller that times
+        reads (`lane plates read`). An OCR engine that cannot start is left for the reads to report."""
+        view = np.full((line_net.HEIGHT, line_net.WIDTH), 128, np.uint8)
+        if (net := line_net.model()) is not None and self.settings.line_recogniser != "off":
+            net.posteriors([view])
+        if self.settings.glyph_classifier:
+            glyphs.model()
+        if self.settings.second_opinion > 0 and (second := ppocr.model()) is not None:
+            second.posteriors([view])
+        if self.settings.expiry:  # Tesseract reads the expiry line
+            with contextlib.suppress(EngineError, OSError):
+                self.engine.read_line(view, DIGITS)
 
     def __call__(self, frame: Image) -> PlateReading | NoPlate:
         image, why = check_image(frame)

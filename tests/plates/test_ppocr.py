@@ -4,6 +4,7 @@ synthetic plates, how its opinion and the reader's are weighed, and the reader w
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -109,3 +110,25 @@ def test_the_reader_reads_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(np.zeros((9, 9))), NoPlate)
     with pytest.raises(ValueError, match="bad reader settings"):
         ReaderSettings(second_opinion=1.5)
+
+
+def test_warming_up_loads_the_models_and_survives_a_broken_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from plates import line_net
+    from plates.engine import EngineError
+
+    class Broken:
+        def read_line(self, image: np.ndarray, whitelist: str) -> list[Any]:
+            raise EngineError("no tesseract here")
+
+    loaded: list[str] = []
+
+    def load() -> None:
+        loaded.append("ppocr")
+
+    monkeypatch.setattr(ppocr, "model", load)
+    PlateReader(engine=Broken()).warm_up()
+    net = line_net.model()
+    assert net is not None and getattr(net._local, "net", None) is not None  # this thread's network is made
+    assert loaded == ["ppocr"]
+    PlateReader(ReaderSettings(second_opinion=0.0, line_recogniser="off"), engine=Broken()).warm_up()
+    assert loaded == ["ppocr"]  # not asked for: not loaded
