@@ -56,6 +56,7 @@ def load_image(path: Path) -> tuple[Image | None, str]:
 
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    from plates import ppocr
     from plates.reader import PlateReader, ReaderSettings
     from plates.reading import NoPlate
 
@@ -64,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         settings = ReaderSettings(candidates=max(1, min(10, args.candidates)))
     reader = PlateReader(settings)
     reader.warm_up()  # so the first file's time is a read's, not the models' loading
+    if ppocr.model() is None:
+        print(f"note: reading without the second recogniser: {ppocr.missing}", file=sys.stderr)
     failed = 0
     for path in args.images:
         t0 = time.perf_counter()

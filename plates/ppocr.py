@@ -82,7 +82,10 @@ class PaddleRec:
         out: list[Floats] = []
         for view in views:
             x = (shaped(view).astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
-            probs = np.asarray(self._session.run(None, {self._input: x})[0][0], np.float32)
+            try:
+                probs = np.asarray(self._session.run(None, {self._input: x})[0][0], np.float32)
+            except Exception as err:  # onnxruntime's errors derive from Exception only
+                raise RuntimeError(f"the second recogniser failed: {err}") from err
             ours = probs[:, self._columns]
             blank = np.clip(1.0 - ours.sum(axis=1, keepdims=True), 1e-6, 1.0)
             out.append(np.concatenate([blank, ours], axis=1).astype(np.float32))
@@ -119,23 +122,32 @@ def weigh(found: decode.Decoded, ours: Floats, theirs: list[Floats]) -> decode.D
 _model: PaddleRec | None = None
 _tried = False
 _lock = threading.Lock()
+#: Why the recogniser is not there ("" when it is, or before the first `model()`).
+missing = ""
 
 
 def model() -> PaddleRec | None:
-    """The recogniser, loaded once; None when onnxruntime or the model's package is not installed."""
-    global _model, _tried
+    """The recogniser, loaded once; None (and `missing` says why) when onnxruntime or the model's package is not
+    installed or the model file cannot be loaded: the reader then reads alone."""
+    global _model, _tried, missing
     with _lock:
         if not _tried:
             _tried = True
-            path = model_path()
-            try:
-                import onnxruntime as ort
-            except ImportError:
-                return None
-            if path is not None:
-                options = ort.SessionOptions()
-                options.inter_op_num_threads = 1
-                options.log_severity_level = 3
-                session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-                _model = PaddleRec(session)
+            _model, missing = _load(model_path())
         return _model
+
+
+def _load(path: Path | None) -> tuple[PaddleRec | None, str]:
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return None, "onnxruntime is not installed"
+    if path is None:
+        return None, f"{PACKAGE} is not installed (pip install --no-deps {PACKAGE})"
+    options = ort.SessionOptions()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        return PaddleRec(ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])), ""
+    except Exception as err:  # a damaged file: onnxruntime's errors derive from Exception only
+        return None, f"cannot load {path}: {err}"

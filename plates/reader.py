@@ -199,7 +199,8 @@ class PlateReader:
         second = ppocr.model() if found.confidence < s.second_opinion else None
         if second is not None:
             views = [ppocr.shaped(crop), *(ppocr.band_view(crop, b) for b in bands)]
-            found = ppocr.weigh(found, posteriors, second.posteriors(views))
+            with contextlib.suppress(RuntimeError):  # a second opinion that fails leaves the reading as it is
+                found = ppocr.weigh(found, posteriors, second.posteriors(views))
         expiry = ""
         expiry_line = next((ln.expiry for ln in lines if ln.expiry is not None), None)
         if s.expiry and expiry_line is not None:

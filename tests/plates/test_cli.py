@@ -60,3 +60,18 @@ def test_crop_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cv2.imwrite(str(crop), render.plate_image("AD 8821 XY", black=True))
     code, out = run(["plates", "read", "--crop", "--json", str(crop)], capsys)
     assert code == 0 and json.loads(out)["plate"] == "AD 8821 XY"
+
+
+def test_says_when_it_reads_without_the_second_recogniser(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plates import ppocr
+
+    monkeypatch.setattr(ppocr, "model", lambda: None)
+    monkeypatch.setattr(ppocr, "missing", "onnxruntime is not installed")
+    parser = argparse.ArgumentParser(prog="lane")
+    plates_cli.add_parser(parser.add_subparsers(dest="command"))
+    code = plates_cli.run(parser.parse_args(["plates", "read", "--json", str(files["good"])]))
+    out, err = capsys.readouterr()
+    assert code == 0 and json.loads(out)["plate"] == "G 1234 AB"  # stdout stays one JSON object a line
+    assert err == "note: reading without the second recogniser: onnxruntime is not installed\n"

@@ -132,3 +132,31 @@ def test_warming_up_loads_the_models_and_survives_a_broken_engine(monkeypatch: p
     assert loaded == ["ppocr"]
     PlateReader(ReaderSettings(second_opinion=0.0, line_recogniser="off"), engine=Broken()).warm_up()
     assert loaded == ["ppocr"]  # not asked for: not loaded
+
+
+def test_a_damaged_or_missing_model_leaves_the_reader_reading_alone(tmp_path: Any) -> None:
+    damaged = tmp_path / "rec.onnx"
+    damaged.write_bytes(b"\x08\x07not a model" * 50)
+    got, why = ppocr._load(damaged)
+    assert got is None and "cannot load" in why
+    got, why = ppocr._load(None)
+    assert got is None and ppocr.PACKAGE in why
+
+
+def test_a_second_opinion_that_fails_leaves_the_reading(monkeypatch: pytest.MonkeyPatch, rec: ppocr.PaddleRec) -> None:
+    class Failing:
+        def get_inputs(self) -> list[Any]:
+            return rec._session.get_inputs()
+
+        def get_modelmeta(self) -> Any:
+            return rec._session.get_modelmeta()
+
+        def run(self, *args: Any) -> Any:
+            raise Exception("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION")  # what onnxruntime raises
+
+    failing = ppocr.PaddleRec(Failing())
+    with pytest.raises(RuntimeError, match="second recogniser failed"):
+        failing.posteriors([np.zeros((48, 100, 3), np.uint8)])
+    monkeypatch.setattr(ppocr, "model", lambda: failing)
+    got = PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(render.plate_image("K 5521 QW", True, "01.30"))
+    assert isinstance(got, PlateReading) and got.text == "K 5521 QW"
