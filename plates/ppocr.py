@@ -95,26 +95,28 @@ class PaddleRec:
 def weigh(found: decode.Decoded, ours: Floats, theirs: list[Floats]) -> decode.Decoded:
     """The candidate text both networks back most (see the module's header): `found` is the reader's reading,
     `ours` its network's posteriors (views x columns x classes), `theirs` this recogniser's, one per view."""
-    views = [*ours, *theirs]
     texts = {found.plate.compact: found.plate}
     for p in theirs:
         got = ctc.decode_ctc(p, confidences=False)
         if got is not None:
             texts.setdefault(got.plate.compact, got.plate)
 
-    def backing(text: str) -> tuple[float, float]:
-        mine = max((ctc.text_probability(p, text) for p in ours), default=0.0)
+    def backing(text: str) -> tuple[float, float, Floats | None]:
+        """Each network's probability of `text` in its likeliest view, and the likeliest view of all."""
+        mine = [(ctc.text_probability(p, text), p) for p in ours]
+        other = [(ctc.text_probability(p, text), p) for p in theirs]
+        top = max([*mine, *other], key=lambda pv: pv[0], default=None)
+        own = max((q for q, _ in mine), default=0.0)
         if text == found.plate.compact:
-            mine = max(mine, found.confidence)
-        return mine, max((ctc.text_probability(p, text) for p in theirs), default=0.0)
+            own = max(own, found.confidence)
+        return own, max((q for q, _ in other), default=0.0), None if top is None else top[1]
 
     scored = {t: backing(t) for t in texts}
     best = max(scored, key=lambda t: math.log(max(scored[t][0], 1e-12)) + math.log(max(scored[t][1], 1e-12)))
-    mine, other = scored[best]
+    mine, other, view = scored[best]
     confidence = math.sqrt(mine * other)
-    if best == found.plate.compact:
+    if best == found.plate.compact or view is None:
         return decode.Decoded(found.plate, confidence, found.char_confidences, found.score)
-    view = max(views, key=lambda p: ctc.text_probability(p, best))
     plate: Plate = texts[best]
     return decode.Decoded(plate, confidence, ctc.char_confidences(view, best), math.log(max(confidence, 1e-12)))
 

@@ -179,7 +179,7 @@ class PlateReader:
         found: decode.Decoded | None = None
         posteriors = np.zeros((0, line_net.COLUMNS, line_net.CLASSES), np.float32)
         if net is not None:
-            recognised = self._recognise(net, crop, lines, crop_given, s.enough)
+            recognised = self._recognise(net, crop, bands, crop_given, s.enough)
             if recognised is not None:  # the posteriors weigh the cut reading even when the network's is no reading
                 posteriors = recognised[1]
                 found = recognised[0] if recognised[0].confidence >= s.least else None
@@ -212,12 +212,11 @@ class PlateReader:
 
     @staticmethod
     def _recognise(
-        net: line_net.LineNet, crop: Image, lines: list[line.Line], crop_given: bool, enough: float
+        net: line_net.LineNet, crop: Image, bands: list[line.Band], crop_given: bool, enough: float
     ) -> tuple[decode.Decoded, line_net.Floats] | None:
         """The recogniser's likeliest plate over the views of the crop, and the views' posteriors: each line's usual
         band and the whole crop first; each line's other bands (`line_net.VIEWS`) only when no reading of those is
         `enough` sure."""
-        bands = [ln.band for ln in lines if ln.band is not None]
         if not bands and not crop_given:  # no row of characters in a candidate found in a frame: nothing to read
             return None
         grey = line.to_grey(crop)  # once for all the views
