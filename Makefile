@@ -36,12 +36,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Reinstalled only when pyproject.toml changes. RapidOCR's package is installed for the PP-OCRv4 recogniser's model
+# Reinstalled only when pyproject.toml changes. RapidOCR's package is installed for the PP-OCRv6 recogniser's model
 # file it carries (plates/ppocr.py) and nothing else: without its dependencies, which are for its own text detector
 # and would bring opencv-python over the headless OpenCV.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	$(BIN)/python -m pip install -q --no-deps 'rapidocr_onnxruntime==1.4.4'
+	$(BIN)/python -m pip install -q --no-deps 'rapidocr==3.10.0'
 	touch $(STAMP)
 
 lint: setup

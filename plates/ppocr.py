@@ -1,10 +1,11 @@
-"""The second recogniser: PaddleOCR's PP-OCRv4 text-line recogniser, asked when the reader's own reading is unsure.
+"""The second recogniser: PaddleOCR's PP-OCRv6 (small) text-line recogniser, asked when the reader's own reading is
+unsure.
 
-The model (`ch_PP-OCRv4_rec_infer.onnx`, Apache-2.0, trained by PaddleOCR on millions of real and synthetic text
-lines) comes in RapidOCR's `rapidocr_onnxruntime` package and is run by onnxruntime; nothing else of that package
-is used (its text detector and its own dependencies are not needed: the plate's line is found by `plates.line`).
+The model (`PP-OCRv6_rec_small.onnx`, Apache-2.0, trained by PaddleOCR on millions of real and synthetic text
+lines) comes in RapidOCR's `rapidocr` package and is run by onnxruntime; nothing else of that package is used (its
+text detector and its own dependencies are not needed: the plate's line is found by `plates.line`).
 A view of the plate (the whole crop, and the band around each main line, in colour, 48 pixels high) gives, per
-column, a probability for each of the model's 6,623 characters; the plate alphabet's are kept and every other
+column, a probability for each of the model's 18,708 characters; the plate alphabet's are kept and every other
 character's probability counts as the CTC blank, so `plates.ctc` decodes them under the plate grammar like the
 reader's own network's.
 
@@ -34,7 +35,7 @@ from plates.reading import Image, u8
 
 HEIGHT = 48  # the model's input height; widths follow the view's shape
 MAX_WIDTH = 320  # ... up to this (the width PP-OCR's own pipeline reads a line at)
-PACKAGE, MODEL_FILE = "rapidocr_onnxruntime", "models/ch_PP-OCRv4_rec_infer.onnx"
+PACKAGE, MODEL_FILE = "rapidocr", "models/PP-OCRv6_rec_small.onnx"
 Floats = line_net.Floats
 
 

@@ -10,7 +10,7 @@ character by position (`decode`); without the classifier's model file, Tesseract
 character; letters only; digits only) instead. The two vote (`line_recogniser`): the recogniser's plate, with any
 character the cut read more surely, when both split the plate alike (when they split it differently, the reading
 both back more); the cut reading alone when the recogniser's is less probable than `trust`. A reading less sure
-than `second_opinion` is weighed again with a second recogniser, PP-OCRv4 (`ppocr`), when it is installed.
+than `second_opinion` is weighed again with a second recogniser, PP-OCRv6 (`ppocr`), when it is installed.
 The expiry line is read by Tesseract as MM.YY when it is legible. The first candidate that decodes with enough
 confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is already a plate.
 Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the models.
@@ -51,7 +51,7 @@ class ReaderSettings:
     line_recogniser: Literal["vote", "first", "only", "off"] = "vote"
     trust: float = 0.2  # a recogniser reading at least this probable is taken without looking at the cut characters
     least: float = 0.05  # ... and one less probable than this is no reading
-    #: A reading less sure than this is weighed again with the second recogniser (plates.ppocr, PP-OCRv4) when it
+    #: A reading less sure than this is weighed again with the second recogniser (plates.ppocr, PP-OCRv6) when it
     #: is installed: the text both back most wins. 0 never asks it.
     second_opinion: float = 0.95
 

@@ -1,4 +1,4 @@
-"""The second recogniser (PP-OCRv4 under onnxruntime): its views, its posteriors over the plate alphabet, reading
+"""The second recogniser (PP-OCRv6 under onnxruntime): its views, its posteriors over the plate alphabet, reading
 synthetic plates, how its opinion and the reader's are weighed, and the reader with and without it."""
 
 from __future__ import annotations
