@@ -15,8 +15,8 @@ from plates.reader import PlateReader
 from plates.reading import PlateReading
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "plates"
-ID_EXACT_FLOOR = 0.84
-ID_CHAR_FLOOR = 0.95
+ID_EXACT_FLOOR = 0.85
+ID_CHAR_FLOOR = 0.96
 SCENES_FOUND_FLOOR = 0.92
 
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"no real plate data: {DATA} is absent")
