@@ -12,6 +12,7 @@ import asyncio
 import selectors
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -117,14 +118,14 @@ class Clock:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
 
-    async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run CPU-bound or blocking work in a thread. The clock counts it at real time: a virtual clock does
-        not jump while it runs and a scaled one does not speed it up."""
+    async def run_blocking(self, fn: Callable[..., T], *args: Any, executor: Executor | None = None) -> T:
+        """Run CPU-bound or blocking work in a thread (the loop's default pool, or `executor`). The clock counts
+        it at real time: a virtual clock does not jump while it runs and a scaled one does not speed it up."""
         warp = self.loop._warp if isinstance(self.loop, TimeWarpLoop) else None
         if warp is not None:
             warp.begin_busy()
         try:
-            return await self.loop.run_in_executor(None, fn, *args)
+            return await self.loop.run_in_executor(executor, fn, *args)
         finally:
             if warp is not None:
                 warp.end_busy()

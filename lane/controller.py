@@ -9,9 +9,11 @@ goes to fault. Device errors never escape a runner: they become a fault or an op
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,7 @@ class LaneController(LaneCore):
         self.photo: Any = None  # the last driver photo taken (an image)
         self.face: tuple[int, int, int, int] | None = None  # where the gate found the face in it
         self.pending: dict[str, Any] = {}  # what the operator is asked to do now
+        self._reading: ThreadPoolExecutor | None = None  # the lane's plate-reading thread, started with the lane
         self._tasks: list[asyncio.Task[None]] = []
         self._on_enter = self._start_stage
         for device in devices.all():
@@ -102,7 +105,22 @@ class LaneController(LaneCore):
             cause = {} if now is was else {"cause": "restart", "interrupted": was.value}
             self.build_machine(now)
             self.record(was, now, "restart", "system", cause)
+        self._start_reading()
         self._start_stage(self.stage)
+
+    def _start_reading(self) -> None:
+        """The lane's own plate-reading thread, with the reader's models loaded on it now (its `warm_up`, when it
+        has one) rather than in the first car's reads: a cold read takes several times a warm one."""
+        if self.reader is None or self._reading is not None:
+            return
+        self._reading = ThreadPoolExecutor(1, thread_name_prefix=f"plates-{self.lane_id}")
+        warm_up = getattr(self.reader, "warm_up", None)
+        if callable(warm_up):
+            self._reading.submit(warm_up).add_done_callback(self._warmed_up)
+
+    def _warmed_up(self, done: Future[None]) -> None:
+        if not done.cancelled() and (err := done.exception()) is not None:
+            log.warning("lane %s: the plate reader did not warm up (%s); its first reads will", self.lane_id, err)
 
     def _close_strays(self, held: int | None) -> None:
         """Cycles left open that the lane no longer holds (should not happen) are closed as abandoned."""
@@ -116,6 +134,9 @@ class LaneController(LaneCore):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks = []
+        if self._reading is not None:  # a read or warm-up under way finishes first (a fraction of a second)
+            reading, self._reading = self._reading, None
+            await self.clock.run_blocking(functools.partial(reading.shutdown, wait=True, cancel_futures=True))
 
     def _start_stage(self, stage: Stage) -> None:
         current = asyncio.current_task()
@@ -233,7 +254,7 @@ class LaneController(LaneCore):
         try:
             while self.clock.monotonic() < deadline:
                 frame = await self.devices.plate_camera.capture()
-                reading = await self.clock.run_blocking(self.reader, frame.image)
+                reading = await self.clock.run_blocking(self.reader, frame.image, executor=self._reading)
                 agreed = voter.add(reading) if isinstance(reading, PlateReading) else None
                 if agreed is not None:
                     await self.fire(

@@ -110,7 +110,8 @@ class PlateReader:
 
     def warm_up(self) -> None:
         """Load the models and this thread's copies of them now, not in the first read: for a caller that times
-        reads (`lane plates read`). An OCR engine that cannot start is left for the reads to report."""
+        reads (`lane plates read`) and a lane's reading thread (the first car's plate is read as fast as the
+        next). An OCR engine that cannot start is left for the reads to report."""
         view = np.full((line_net.HEIGHT, line_net.WIDTH), 128, np.uint8)
         if (net := line_net.model()) is not None and self.settings.line_recogniser != "off":
             net.posteriors([view])
@@ -309,9 +310,14 @@ def _rescaled(reading: PlateReading, k: float) -> PlateReading:
 _default_reader: PlateReader | None = None
 
 
-def read(frame: Image) -> PlateReading | NoPlate:
-    """Read a frame with the default settings: a `Reader`."""
+def default_reader() -> PlateReader:
+    """The reader with the default settings, one per process (it holds no state of its own but its engine)."""
     global _default_reader
     if _default_reader is None:
         _default_reader = PlateReader()
-    return _default_reader(frame)
+    return _default_reader
+
+
+def read(frame: Image) -> PlateReading | NoPlate:
+    """Read a frame with the default settings: a `Reader`."""
+    return default_reader()(frame)
