@@ -27,7 +27,7 @@ from plates import ocr
 warm, count = sys.argv[1] == "warm", int(sys.argv[2])
 rng = np.random.default_rng(7)
 frames = [render.scene(render.random_plate(rng), seed=i)[0] for i in range(count)]
-reader = ocr.default_reader()
+reader = ocr.lane_reader()
 pool = ThreadPoolExecutor(1)
 if warm:
     pool.submit(reader.warm_up).result()

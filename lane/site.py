@@ -62,7 +62,7 @@ class Site:
             options = lane.devices.options() if backend == lane.devices.backend else {}
             devices = device_registry.build(backend, lane.id, clock, **{**options, **override})
             mode = plate_reader or lane.devices.plate_reader
-            reader: Reader | None = ocr.default_reader() if mode == "ocr" else None
+            reader: Reader | None = ocr.lane_reader() if mode == "ocr" else None
             flow = config.flow(lane)
             self.lanes[lane.id] = LaneController(
                 lane.id,

@@ -158,6 +158,20 @@ def char_confidences(probs: np.ndarray, text: str) -> tuple[float, ...]:
     return tuple(conf)
 
 
+def digits(probs: np.ndarray) -> tuple[str, float]:
+    """The digits of a line that holds nothing else worth reading (the expiry line, "MM.YY"): every other class's
+    probability counts as the blank, the best path is taken, and its text's probability (`text_probability`) is
+    its confidence. ("", 0.0) when no digit is read."""
+    if probs.ndim != 2 or probs.shape[0] == 0:
+        return "", 0.0
+    end = 1 + len(DIGITS)  # ALPHABET starts with the digits
+    folded = np.zeros_like(probs)
+    folded[:, 1:end] = probs[:, 1:end]
+    folded[:, BLANK] = np.clip(1.0 - folded[:, 1:end].sum(axis=1), 0.0, 1.0)
+    text = greedy(folded)
+    return (text, text_probability(folded, text)) if text else ("", 0.0)
+
+
 def greedy(probs: np.ndarray) -> str:
     """The plain best path: the likeliest class of each column, repeats merged, blanks dropped."""
     best = probs.argmax(axis=1)

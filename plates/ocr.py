@@ -1,9 +1,20 @@
-"""The lane's plate reader entry points, for `lane/site.py`: `default_reader()`, the default
-`plates.reader.PlateReader` (plate finding, line cleaning, the line recognisers, grammar decoding), which a lane
-warms up on its reading thread, and `read`, the same as a plain function. Pure."""
+"""The lane's plate reader entry points, for `lane/site.py`: `lane_reader()`, a `plates.reader.PlateReader`
+(plate finding, line cleaning, the line recognisers, grammar decoding) as a lane uses it: each camera frame's plate,
+without the expiry line, which the lane does not record (reading it would double a frame's time); `read`, the
+default reader (expiry included) as a plain function. Pure."""
 
 from __future__ import annotations
 
-from plates.reader import default_reader, read
+from plates.reader import PlateReader, ReaderSettings, read
 
-__all__ = ["default_reader", "read"]
+__all__ = ["lane_reader", "read"]
+
+_lane_reader: PlateReader | None = None
+
+
+def lane_reader() -> PlateReader:
+    """The reader a lane reads its camera's frames with, one per process."""
+    global _lane_reader
+    if _lane_reader is None:
+        _lane_reader = PlateReader(ReaderSettings(expiry=False))
+    return _lane_reader

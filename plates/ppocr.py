@@ -35,6 +35,7 @@ from plates.reading import Image, u8
 
 HEIGHT = 48  # the model's input height; widths follow the view's shape
 MAX_WIDTH = 320  # ... up to this (the width PP-OCR's own pipeline reads a line at)
+EXPIRY_BELOW, EXPIRY_REACH, EXPIRY_MARGIN = 1.05, 0.45, 0.3  # the expiry view, in main character heights
 PACKAGE, MODEL_FILE = "rapidocr", "models/PP-OCRv6_rec_small.onnx"
 Floats = line_net.Floats
 
@@ -57,12 +58,24 @@ def shaped(view: Image) -> Image:
     return u8(cv2.resize(colour, (width, HEIGHT), interpolation=cv2.INTER_LINEAR))
 
 
-def band_view(image: Image, band: Band) -> Image:
-    """The band around a main line (the reader's usual reach and margin), levelled, in colour, HEIGHT high."""
+def band_view(image: Image, band: Band, margin: float = line_net.MARGIN, reach: float = line_net.BAND) -> Image:
+    """The band around a main line (by default the reader's usual reach and margin, in character heights),
+    levelled, in colour, HEIGHT high."""
     hm = max(band.height, 2.0)
-    wide = (band.x1 - band.x0 + 2 * line_net.MARGIN * hm) / (2 * line_net.BAND * hm)
+    wide = (band.x1 - band.x0 + 2 * margin * hm) / (2 * reach * hm)
     size = (int(min(MAX_WIDTH, max(HEIGHT, HEIGHT * wide))), HEIGHT)
-    return line_net.warp_band(image, band, line_net.MARGIN, line_net.BAND, size)
+    return line_net.warp_band(image, band, margin, reach, size)
+
+
+def expiry_view(image: Image, band: Band) -> Image:
+    """The expiry line's band under a main line: centred EXPIRY_BELOW character heights under the line's centre
+    (TNKB plates: MM.YY in characters half the main ones' height, a quarter of a character below them), as wide
+    as the main line, levelled with it."""
+    hm = max(band.height, 2.0)
+    turn = math.radians(band.angle)
+    dx, dy = -EXPIRY_BELOW * hm * math.sin(turn), EXPIRY_BELOW * hm * math.cos(turn)  # "down" once levelled
+    under = Band(band.cx + dx, band.cy + dy, band.angle, band.height, band.x0 + dx, band.x1 + dx)
+    return band_view(image, under, EXPIRY_MARGIN, EXPIRY_REACH)
 
 
 class PaddleRec:

@@ -11,8 +11,10 @@ character; letters only; digits only) instead. The two vote (`line_recogniser`):
 character the cut read more surely, when both split the plate alike (when they split it differently, the reading
 both back more); the cut reading alone when the recogniser's is less probable than `trust`. A reading less sure
 than `second_opinion` is weighed again with a second recogniser, PP-OCRv6 (`ppocr`), when it is installed.
-The expiry line is read by Tesseract as MM.YY when it is legible. The first candidate that decodes with enough
-confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is already a plate.
+The expiry line (MM.YY) is read by the second recogniser, digits only, in a band under the main line (by
+Tesseract, on the small line `line` cut, when that recogniser is not installed), when it is legible. The first
+candidate that decodes with enough confidence wins; otherwise the best decoding found, if any. `read_crop` reads an
+image that is already a plate.
 Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the models.
 """
 
@@ -31,6 +33,7 @@ from plates.grammar import Plate, is_valid
 from plates.locate import Candidate, locate
 from plates.reading import Image, NoPlate, PlateReading, u8
 
+EXPIRY_TRUST = 0.5  # an expiry line read less surely than this is not reported (a wrong date is worse than none)
 MAX_PIXELS = 50_000_000  # larger frames are refused: no lane camera sends them
 FRAME_WIDTH = 1920  # wider frames are scaled down first
 
@@ -117,9 +120,9 @@ class PlateReader:
             net.posteriors([view])
         if self.settings.glyph_classifier:
             glyphs.model()
-        if self.settings.second_opinion > 0 and (second := ppocr.model()) is not None:
+        if (self.settings.second_opinion > 0 or self.settings.expiry) and (second := ppocr.model()) is not None:
             second.posteriors([view])
-        if self.settings.expiry:  # Tesseract reads the expiry line
+        if self.settings.expiry:  # Tesseract reads the expiry line when the second recogniser cannot
             with contextlib.suppress(EngineError, OSError):
                 self.engine.read_line(view, DIGITS)
 
@@ -142,6 +145,18 @@ class PlateReader:
         except _FAILURES as err:
             return NoPlate(_failure(err))
         return got if got is not None else NoPlate("no characters that fit the plate grammar")
+
+    def read_expiry(self, crop: Image) -> str:
+        """The expiry line (MM.YY) of an image that is already a plate (a reading's crop), or "" when it is not
+        legible; never raises. For a caller that reads plates without it (`expiry` off) and wants it once."""
+        image, _ = check_image(crop)
+        if image is None:
+            return ""
+        try:
+            lines = line.find_lines(image, self.settings.lines, self.settings.min_contrast)
+            return self._read_expiry(image, [ln.band for ln in lines if ln.band is not None], lines)
+        except _FAILURES:
+            return ""
 
     def _read_frame(self, image: Image) -> PlateReading | NoPlate:
         scale = min(1.0, FRAME_WIDTH / image.shape[1])
@@ -202,14 +217,23 @@ class PlateReader:
             views = [ppocr.shaped(crop), *(ppocr.band_view(crop, b) for b in bands)]
             with contextlib.suppress(RuntimeError):  # a second opinion that fails leaves the reading as it is
                 found = ppocr.weigh(found, posteriors, second.posteriors(views))
-        expiry = ""
-        expiry_line = next((ln.expiry for ln in lines if ln.expiry is not None), None)
-        if s.expiry and expiry_line is not None:
-            raw = "".join(sym.char for sym in self.engine.read_line(expiry_line, DIGITS + "."))
-            expiry = decode.parse_expiry(raw)
+        expiry = self._read_expiry(crop, bands, lines) if s.expiry else ""
         plate = found.plate
         return PlateReading(plate.text, round(found.confidence, 3), plate.region_name, box, expiry,
                             tuple(round(c, 3) for c in found.char_confidences), crop.copy())  # fmt: skip
+
+    def _read_expiry(self, crop: Image, bands: list[line.Band], lines: list[line.Line]) -> str:
+        """The expiry line (MM.YY) under the first main line: read by the second recogniser, its digits only, and
+        kept when at least EXPIRY_TRUST sure; without that recogniser, Tesseract reads the small line `line` cut."""
+        second = ppocr.model()
+        if second is not None and bands:
+            with contextlib.suppress(RuntimeError):  # a failing run: Tesseract, below
+                raw, sure = ctc.digits(second.posteriors([ppocr.expiry_view(crop, bands[0])])[0])
+                return decode.parse_expiry(raw) if sure >= EXPIRY_TRUST else ""
+        small = next((ln.expiry for ln in lines if ln.expiry is not None), None)
+        if small is None:
+            return ""
+        return decode.parse_expiry("".join(sym.char for sym in self.engine.read_line(small, DIGITS + ".")))
 
     @staticmethod
     def _recognise(
@@ -310,14 +334,9 @@ def _rescaled(reading: PlateReading, k: float) -> PlateReading:
 _default_reader: PlateReader | None = None
 
 
-def default_reader() -> PlateReader:
-    """The reader with the default settings, one per process (it holds no state of its own but its engine)."""
+def read(frame: Image) -> PlateReading | NoPlate:
+    """Read a frame with the default settings: a `Reader`."""
     global _default_reader
     if _default_reader is None:
         _default_reader = PlateReader()
-    return _default_reader
-
-
-def read(frame: Image) -> PlateReading | NoPlate:
-    """Read a frame with the default settings: a `Reader`."""
-    return default_reader()(frame)
+    return _default_reader(frame)

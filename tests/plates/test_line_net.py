@@ -166,3 +166,12 @@ def test_bad_crops_give_a_reason(image: np.ndarray) -> None:
     assert isinstance(got, NoPlate | PlateReading)
     if isinstance(got, NoPlate):
         assert got.reason
+
+
+def test_digits_are_read_alone_with_the_rest_as_blank() -> None:
+    text, sure = ctc.digits(posteriors("-0-8--X-2-9-"))  # the X (a dot's smudge, a bolt) counts as nothing
+    assert text == "0829" and 0.5 < sure <= 1.0
+    text, sure = ctc.digits(posteriors("-1-1-"))
+    assert text == "11" and ctc.text_probability(posteriors("-1-1-"), "11") <= sure <= 1.0  # the rest adds to blank
+    assert ctc.digits(posteriors("--AB--")) == ("", 0.0)
+    assert ctc.digits(np.zeros((0, line_net.CLASSES))) == ("", 0.0)

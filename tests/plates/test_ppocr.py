@@ -97,16 +97,45 @@ def test_the_reader_asks_only_when_unsure(monkeypatch: pytest.MonkeyPatch, rec: 
 
     monkeypatch.setattr(ppocr, "model", Counting)
     crop = render.plate_image("G 1234 AB", False, "08.29")
-    sure = PlateReader(ReaderSettings(second_opinion=0.0)).read_crop(crop)
+    sure = PlateReader(ReaderSettings(second_opinion=0.0, expiry=False)).read_crop(crop)
     assert isinstance(sure, PlateReading) and sure.text == "G 1234 AB" and asked == []
-    always = PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(crop)
+    always = PlateReader(ReaderSettings(second_opinion=1.0, expiry=False)).read_crop(crop)
     assert isinstance(always, PlateReading) and always.text == "G 1234 AB" and asked == [2]  # the crop, the band
+    with_expiry = PlateReader(ReaderSettings(second_opinion=0.0)).read_crop(crop)
+    assert isinstance(with_expiry, PlateReading) and asked == [2, 1]  # the band under the line
 
 
 def test_the_reader_reads_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ppocr, "model", lambda: None)
     got = PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(render.plate_image("K 5521 QW", True, "01.30"))
     assert isinstance(got, PlateReading) and got.text == "K 5521 QW"
+    large = render.plate_image("B 1995 JVK", False, "01.28", size=(632, 216))
+    assert PlateReader().read_expiry(large) == "01.28"  # Tesseract reads the small line instead
+
+
+def test_the_expiry_view_is_the_band_under_the_main_line(rec: ppocr.PaddleRec) -> None:
+    crop = render.plate_image("AD 8821 XY", False, "08.29", size=(632, 216))
+    band = line.find_lines(crop, 1)[0].band
+    assert band is not None
+    view = ppocr.expiry_view(crop, band)
+    assert view.ndim == 3 and view.shape[0] == ppocr.HEIGHT
+    assert ctc.digits(rec.posteriors([view])[0])[0] == "0829"
+    assert ctc.digits(rec.posteriors([ppocr.band_view(crop, band)])[0])[0] == "8821"  # the main line's digits
+    tilted = line.Band(band.cx, band.cy, 20.0, band.height, band.x0, band.x1)  # "under" follows the line's slope
+    turned = ppocr.expiry_view(crop, tilted)
+    assert turned.shape == view.shape and not np.array_equal(turned, view)
+
+
+def test_the_expiry_is_read_when_sure_and_left_out_when_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    reader = PlateReader()
+    large = render.plate_image("B 1995 JVK", True, "11.27", size=(632, 216))
+    assert reader.read_expiry(large) == "11.27"
+    assert reader.read_expiry(render.plate_image("B 1995 JVK", True, "", size=(632, 216))) == ""  # no line
+    assert reader.read_expiry(np.zeros((0, 0), np.uint8)) == "" and reader.read_expiry("x") == ""  # type: ignore[arg-type]
+    without = PlateReader(ReaderSettings(expiry=False)).read_crop(large)
+    assert isinstance(without, PlateReading) and without.text == "B 1995 JVK" and without.expiry == ""
+    monkeypatch.setattr("plates.reader.EXPIRY_TRUST", 1.0)  # nothing is that sure
+    assert reader.read_expiry(large) == ""
     assert isinstance(PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(np.zeros((9, 9))), NoPlate)
     with pytest.raises(ValueError, match="bad reader settings"):
         ReaderSettings(second_opinion=1.5)
@@ -130,8 +159,10 @@ def test_warming_up_loads_the_models_and_survives_a_broken_engine(monkeypatch: p
     net = line_net.model()
     assert net is not None and getattr(net._local, "net", None) is not None  # this thread's network is made
     assert loaded == ["ppocr"]
-    PlateReader(ReaderSettings(second_opinion=0.0, line_recogniser="off"), engine=Broken()).warm_up()
+    PlateReader(ReaderSettings(second_opinion=0.0, line_recogniser="off", expiry=False), engine=Broken()).warm_up()
     assert loaded == ["ppocr"]  # not asked for: not loaded
+    PlateReader(ReaderSettings(second_opinion=0.0, line_recogniser="off"), engine=Broken()).warm_up()
+    assert loaded == ["ppocr", "ppocr"]  # it reads the expiry line
 
 
 def test_a_damaged_or_missing_model_leaves_the_reader_reading_alone(tmp_path: Any) -> None:

@@ -35,6 +35,14 @@ def test_reads_the_virtual_lane_camera_frame() -> None:
         assert got.box is not None and iou(got.box, render.plate_box()) >= 0.5
 
 
+def test_a_lane_reads_each_frame_without_the_expiry_line() -> None:
+    """A lane records no expiry, so its reader (`plates.ocr.lane_reader`, one a process) does not spend on it."""
+    reader = ocr.lane_reader()
+    assert reader is ocr.lane_reader() and not reader.settings.expiry
+    got = reader.read_crop(render.plate_image("B 1995 JVK", False, "01.28", size=(632, 216)))
+    assert isinstance(got, PlateReading) and got.text == "B 1995 JVK" and got.expiry == ""
+
+
 def test_an_empty_lane_has_no_plate() -> None:
     got = ocr.read(render.plate_frame(None, seed=3))
     assert isinstance(got, NoPlate) and got.reason
