@@ -46,11 +46,29 @@ async def simulate(
     durable: bool = True,
     device_options: dict[str, dict[str, Any]] | None = None,
 ) -> Summary:
-    """Run the site with simulated drivers and operators until every arrival has been served."""
+    """Run the site with simulated drivers and operators until every arrival has been served. The store and the
+    simulated population are closed however it ends (a Ctrl-C included)."""
     store = Store(db, durable)
+    registry = Registry(db.parent / "registry.db")  # the simulated population, beside the simulated site
+    try:
+        return await _simulate(clock, config, lanes, db, plan, store, registry, device_options)
+    finally:
+        store.close()
+        registry.close()
+
+
+async def _simulate(
+    clock: Clock,
+    config: SiteConfig,
+    lanes: list[Lane],
+    db: Path,
+    plan: SimPlan,
+    store: Store,
+    registry: Registry,
+    device_options: dict[str, dict[str, Any]] | None,
+) -> Summary:
     first_id = int(store.db.execute("select coalesce(max(id), 0) from cycles").fetchone()[0])
     sampler = Sampler(config.simulation.seed if plan.seed is None else plan.seed)
-    registry = Registry(db.parent / "registry.db")  # the simulated population, beside the simulated site
     if registry.count() == 0:
         registry.seed(config.simulation.population, config.simulation.seed, clock.wall().date())
     site = Site(config, store, clock, lanes, plan.plate_reader, var=db.parent, registry=registry,
@@ -111,16 +129,14 @@ async def simulate(
                 if isinstance(lane.devices.world, WorldClient):
                     await lane.devices.world.stop()
     since = min([first_id, *[c - 1 for c in resumed]])
-    summary = summarise(store.db, config.site.target_minutes * 60, str(db), since)
-    store.close()
-    registry.close()
-    return summary
+    return summarise(store.db, config.site.target_minutes * 60, str(db), since)
 
 
 async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> None:
     """The site in real time for real devices, until interrupted."""
     store = Store(db, config.store.durable)
-    site = Site(config, store, clock, var=db.parent, registry=Registry(config.documents.registry))
+    registry = Registry(config.documents.registry)
+    site = Site(config, store, clock, var=db.parent, registry=registry)
     stop = asyncio.Event()
     with contextlib.suppress(ValueError, RuntimeError):  # only the main thread takes signals
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # a service manager's stop
@@ -135,3 +151,4 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
             await control.stop()
             await site.stop()
             store.close()
+            registry.close()

@@ -188,3 +188,25 @@ def test_demo_over_the_serial_protocols_prints_cards_as_png(tmp_path: Path, caps
     assert printed == outcomes.get("completed", 0) and len(cards) == printed
     kinds = {r[0] for r in _rows(db, "select distinct kind from device_events")}
     assert {"gate", "loop", "display", "print"} <= kinds
+
+
+def test_simulate_closes_its_store_and_population_however_it_ends(tmp_path: Path, monkeypatch: Any) -> None:
+    """A simulation stopped part-way (here a failure while it plans the arrivals; a Ctrl-C alike) closes them."""
+    from lane import config as site_config
+    from lane import run
+    from lane.registry import Registry
+    from lane.store import Store
+    from tests.conftest import run_virtual
+
+    closed: list[str] = []
+    monkeypatch.setattr(Store, "close", lambda self: closed.append("store"))
+    monkeypatch.setattr(Registry, "close", lambda self: closed.append("registry"))
+
+    def fail(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "make_arrivals", fail)
+    config = site_config.load()
+    with pytest.raises(KeyboardInterrupt):
+        run_virtual(lambda c: run.simulate(c, config, list(config.lanes), tmp_path / "sim.db", run.SimPlan(), False))
+    assert sorted(closed) == ["registry", "store"]
