@@ -120,7 +120,9 @@ class LaneController(LaneCore):
 
     def _warmed_up(self, done: Future[None]) -> None:
         if not done.cancelled() and (err := done.exception()) is not None:
-            log.warning("lane %s: the plate reader did not warm up (%s); its first reads will", self.lane_id, err)
+            log.warning(
+                "lane %s: the plate reader did not warm up (%s); its first reads load its models", self.lane_id, err
+            )
 
     def _close_strays(self, held: int | None) -> None:
         """Cycles left open that the lane no longer holds (should not happen) are closed as abandoned."""
