@@ -42,13 +42,17 @@ def band_view(image: Image, band: Band, margin: float = MARGIN, reach: float = B
     return warp_band(to_grey(image), band, margin, reach, (WIDTH, HEIGHT))
 
 
+def band_box(band: Band, margin: float, reach: float) -> tuple[float, float, float, float]:
+    """The band around a main line once levelled (see `band_view`): its left, top, width and height in pixels."""
+    hm = max(band.height, 2.0)
+    bx0, by0 = band.x0 - margin * hm, band.cy - reach * hm
+    return bx0, by0, max(band.x1 + margin * hm - bx0, hm), 2 * reach * hm
+
+
 def warp_band(image: Image, band: Band, margin: float, reach: float, size: tuple[int, int]) -> Image:
     """The band around a main line (see `band_view`) levelled and scaled to `size` (width, height), in the image's
     own channels."""
-    hm = max(band.height, 2.0)
-    bx0, bx1 = band.x0 - margin * hm, band.x1 + margin * hm
-    by0, by1 = band.cy - reach * hm, band.cy + reach * hm
-    bw, bh = max(bx1 - bx0, hm), by1 - by0
+    bx0, by0, bw, bh = band_box(band, margin, reach)
     width, height = size
     turn = cv2.getRotationMatrix2D((band.cx, band.cy), band.angle, 1.0)
     shrink = min(1.0, 1.5 * height / bh)

@@ -61,9 +61,8 @@ def shaped(view: Image) -> Image:
 def band_view(image: Image, band: Band, margin: float = line_net.MARGIN, reach: float = line_net.BAND) -> Image:
     """The band around a main line (by default the reader's usual reach and margin, in character heights),
     levelled, in colour, HEIGHT high."""
-    hm = max(band.height, 2.0)
-    wide = (band.x1 - band.x0 + 2 * margin * hm) / (2 * reach * hm)
-    size = (int(min(MAX_WIDTH, max(HEIGHT, HEIGHT * wide))), HEIGHT)
+    _, _, bw, bh = line_net.band_box(band, margin, reach)
+    size = (int(min(MAX_WIDTH, max(HEIGHT, HEIGHT * bw / bh))), HEIGHT)
     return line_net.warp_band(image, band, margin, reach, size)
 
 
