@@ -33,7 +33,7 @@ from lane.machine import LaneCore
 from lane.rules import RenewalRules, holder_dict
 from lane.store import Store
 from plates.grammar import PlateGrammarError, parse
-from plates.reading import PlateReading, Reader
+from plates.reading import PlateReading, Reader, WarmsUp
 from plates.vote import Voter
 
 log = logging.getLogger(__name__)
@@ -114,9 +114,8 @@ class LaneController(LaneCore):
         if self.reader is None or self._reading is not None:
             return
         self._reading = ThreadPoolExecutor(1, thread_name_prefix=f"plates-{self.lane_id}")
-        warm_up = getattr(self.reader, "warm_up", None)
-        if callable(warm_up):
-            self._reading.submit(warm_up).add_done_callback(self._warmed_up)
+        if isinstance(self.reader, WarmsUp):
+            self._reading.submit(self.reader.warm_up).add_done_callback(self._warmed_up)
 
     def _warmed_up(self, done: Future[None]) -> None:
         if not done.cancelled() and (err := done.exception()) is not None:

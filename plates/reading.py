@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 
@@ -42,3 +42,11 @@ class NoPlate:
 
 #: A reader: a frame (BGR image) in, a reading or the reason there is none out. Pure and thread-safe.
 Reader = Callable[[Image], PlateReading | NoPlate]
+
+
+@runtime_checkable
+class WarmsUp(Protocol):
+    """A reader that can load its models ahead of its first read (`plates.reader.PlateReader.warm_up`), on the
+    thread that will read; a plain function reader has nothing to load."""
+
+    def warm_up(self) -> None: ...
