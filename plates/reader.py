@@ -115,14 +115,18 @@ class PlateReader:
         """Load the models and this thread's copies of them now, not in the first read: for a caller that times
         reads (`lane plates read`) and a lane's reading thread (the first car's plate is read as fast as the
         next). An OCR engine that cannot start is left for the reads to report."""
+        s = self.settings
         view = np.full((line_net.HEIGHT, line_net.WIDTH), 128, np.uint8)
-        if (net := line_net.model()) is not None and self.settings.line_recogniser != "off":
+        if (net := line_net.model()) is not None and s.line_recogniser != "off":
             net.posteriors([view])
-        if self.settings.glyph_classifier:
-            glyphs.model()
-        if (self.settings.second_opinion > 0 or self.settings.expiry) and (second := ppocr.model()) is not None:
+        classifier = glyphs.model() if s.glyph_classifier else None
+        second = ppocr.model() if s.second_opinion > 0 or s.expiry else None
+        if second is not None:
             second.posteriors([view])
-        if self.settings.expiry:  # Tesseract reads the expiry line when the second recogniser cannot
+        # Tesseract reads the cut characters when the glyph classifier cannot (or mixes in), and the expiry line
+        # when the second recogniser cannot.
+        cuts = s.line_recogniser != "only" and (classifier is None or s.tesseract_weight > 0)
+        if cuts or (s.expiry and second is None):
             with contextlib.suppress(EngineError, OSError):
                 self.engine.read_line(view, DIGITS)
 

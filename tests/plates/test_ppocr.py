@@ -165,6 +165,30 @@ def test_warming_up_loads_the_models_and_survives_a_broken_engine(monkeypatch: p
     assert loaded == ["ppocr", "ppocr"]  # it reads the expiry line
 
 
+def test_warming_up_starts_tesseract_only_where_it_will_read(
+    monkeypatch: pytest.MonkeyPatch, rec: ppocr.PaddleRec
+) -> None:
+    class Counting:
+        calls = 0
+
+        def read_line(self, image: np.ndarray, whitelist: str) -> list[Any]:
+            Counting.calls += 1
+            return []
+
+    def warmed(settings: ReaderSettings, second: ppocr.PaddleRec | None) -> bool:
+        monkeypatch.setattr(ppocr, "model", lambda: second)
+        before = Counting.calls
+        PlateReader(settings, engine=Counting()).warm_up()
+        return Counting.calls > before
+
+    assert not warmed(ReaderSettings(), rec)  # glyph classifier and second recogniser: Tesseract reads nothing
+    assert warmed(ReaderSettings(), None)  # ... the expiry line, without the second recogniser
+    assert not warmed(ReaderSettings(expiry=False), None)
+    assert warmed(ReaderSettings(glyph_classifier=False, expiry=False), rec)  # the cut characters
+    assert warmed(ReaderSettings(tesseract_weight=0.5, expiry=False), rec)
+    assert not warmed(ReaderSettings(glyph_classifier=False, line_recogniser="only", expiry=False), rec)
+
+
 def test_a_damaged_or_missing_model_leaves_the_reader_reading_alone(tmp_path: Any) -> None:
     damaged = tmp_path / "rec.onnx"
     damaged.write_bytes(b"\x08\x07not a model" * 50)
