@@ -4,9 +4,10 @@ image column) in, the most probable plate that fits the TNKB grammar out, with i
 `decode_ctc` runs a prefix beam search over the posteriors, extending a prefix only by a character the grammar
 allows after it (a region prefix from the table, then 1-4 digits without a leading zero, then 0-3 letters), and
 keeps the complete plate whose alignments add up to the highest probability: that probability is the confidence.
-`char_confidences` aligns the chosen plate to the columns (CTC Viterbi) and gives each character the highest
-posterior it has in its columns. `text_probability` is any given text's probability (all its alignments). `greedy`
-is the plain best path, for comparison. Pure; numpy and the standard library only.
+`alignment` gives the columns each character of a text takes on its best alignment (CTC Viterbi);
+`char_confidences` each character's highest posterior in its columns, `char_posteriors` every character's there.
+`text_probability` is any given text's probability (all its alignments). `greedy` is the plain best path, for
+comparison. Pure; numpy and the standard library only.
 """
 
 from __future__ import annotations
@@ -132,10 +133,10 @@ def text_probability(probs: np.ndarray, text: str) -> float:
     return math.exp(float(np.logaddexp(alpha[-1], alpha[-2])))
 
 
-def char_confidences(probs: np.ndarray, text: str) -> tuple[float, ...]:
-    """For each character of `text`, its highest posterior in the columns the best alignment gives it."""
+def alignment(probs: np.ndarray, text: str) -> list[list[int]]:
+    """The columns (in order) each character of `text` takes on its best alignment to the posteriors (CTC Viterbi)."""
     if not text:
-        return ()
+        return []
     ext, logp, skip = _lattice(probs, text)
     s_n, t_n = len(ext), probs.shape[0]
     score = np.full(s_n, _NEG)
@@ -148,14 +149,31 @@ def char_confidences(probs: np.ndarray, text: str) -> tuple[float, ...]:
         back[t] = np.where(best == stay, 0, np.where(best == step, 1, 2))
         score = best + logp[t]
     s = s_n - 1 if s_n < 2 or score[-1] >= score[-2] else s_n - 2
-    conf = [0.0] * len(text)
+    columns: list[list[int]] = [[] for _ in text]
     for t in range(t_n - 1, -1, -1):
         if ext[s] != BLANK:
-            i = (s - 1) // 2
-            conf[i] = max(conf[i], float(probs[t, ext[s]]))
+            columns[(s - 1) // 2].append(t)
         s -= int(back[t, s])
         s = max(s, 0)
-    return tuple(conf)
+    return [cols[::-1] for cols in columns]
+
+
+def char_confidences(probs: np.ndarray, text: str) -> tuple[float, ...]:
+    """For each character of `text`, its highest posterior in the columns the best alignment gives it."""
+    return tuple(
+        max((float(probs[t, ALPHABET.index(c) + 1]) for t in cols), default=0.0)
+        for c, cols in zip(text, alignment(probs, text), strict=True)
+    )
+
+
+def char_posteriors(probs: np.ndarray, text: str) -> np.ndarray:
+    """For each character of `text`, every character's highest posterior in the columns the best alignment gives
+    it (len(text) x len(ALPHABET)): what else the network saw there. A character given no column: all zeros."""
+    out = np.zeros((len(text), len(ALPHABET)), np.float64)
+    for i, cols in enumerate(alignment(probs, text)):
+        if cols:
+            out[i] = probs[cols, 1:].max(axis=0)
+    return out
 
 
 def digits(probs: np.ndarray) -> tuple[str, float]:
