@@ -9,10 +9,12 @@ column, a probability for each of the model's 18,708 characters; the plate alpha
 character's probability counts as the CTC blank, so `plates.ctc` decodes them under the plate grammar like the
 reader's own network's.
 
-`weigh` settles what the plate says: each candidate text (the reader's reading, which already has its network's
-likeliest plates behind it, and the likeliest grammatical plate in each of this recogniser's views) scores the
-product of the two networks' probabilities of it, each in the view where it is likeliest; the reader's own
-confidence stands for its network's when higher (it has the cut characters behind it). The networks were trained
+`weigh` settles what the plate says. When the reader's reading and this recogniser's (its likeliest grammatical
+plate over its views) have the same groups, character by character (`plates.fuse`). Otherwise each candidate text
+(the reader's reading, which already has its network's likeliest plates behind it, and the likeliest grammatical
+plate in each of this recogniser's views) scores the product of the two networks' probabilities of it, each in the
+view where it is likeliest. The reading's confidence is the geometric mean of the two probabilities; the reader's
+own confidence stands for its network's when higher (it has the cut characters behind it). The networks were trained
 apart, on different data, and err differently: one's slip is seldom the other's. Loading the model is the only
 file access here. Thread-safe (onnxruntime sessions are).
 """
@@ -28,7 +30,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from plates import ctc, decode, line_net
+from plates import ctc, decode, fuse, line_net
 from plates.grammar import Plate
 from plates.line import Band
 from plates.reading import Image, u8
@@ -109,10 +111,15 @@ def weigh(found: decode.Decoded, ours: Floats, theirs: list[Floats]) -> decode.D
     """The candidate text both networks back most (see the module's header): `found` is the reader's reading,
     `ours` its network's posteriors (views x columns x classes), `theirs` this recogniser's, one per view."""
     texts = {found.plate.compact: found.plate}
+    likeliest: ctc.CtcResult | None = None  # this recogniser's reading: its likeliest plate over the views
     for p in theirs:
         got = ctc.decode_ctc(p, confidences=False)
         if got is not None:
             texts.setdefault(got.plate.compact, got.plate)
+            likeliest = got if likeliest is None or got.log_prob > likeliest.log_prob else likeliest
+    joined = None if likeliest is None else fuse.by_character(found.plate, ours, likeliest.plate, theirs)
+    if joined is not None:
+        texts.setdefault(joined.compact, joined)
 
     def backing(text: str) -> tuple[float, float, Floats | None]:
         """Each network's probability of `text` in its likeliest view, and the likeliest view of all."""
@@ -125,13 +132,17 @@ def weigh(found: decode.Decoded, ours: Floats, theirs: list[Floats]) -> decode.D
         return own, max((q for q, _ in other), default=0.0), None if top is None else top[1]
 
     scored = {t: backing(t) for t in texts}
-    best = max(scored, key=lambda t: math.log(max(scored[t][0], 1e-12)) + math.log(max(scored[t][1], 1e-12)))
+    best = joined.compact if joined is not None else max(scored, key=lambda t: _log(scored[t][0]) + _log(scored[t][1]))
     mine, other, view = scored[best]
     confidence = math.sqrt(mine * other)
     if best == found.plate.compact or view is None:
         return decode.Decoded(found.plate, confidence, found.char_confidences, found.score)
     plate: Plate = texts[best]
-    return decode.Decoded(plate, confidence, ctc.char_confidences(view, best), math.log(max(confidence, 1e-12)))
+    return decode.Decoded(plate, confidence, ctc.char_confidences(view, best), _log(confidence))
+
+
+def _log(p: float) -> float:
+    return math.log(max(p, 1e-12))
 
 
 _model: PaddleRec | None = None

@@ -15,7 +15,7 @@ from plates.reader import PlateReader
 from plates.reading import PlateReading
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "plates"
-ID_EXACT_FLOOR = 0.85
+ID_EXACT_FLOOR = 0.87
 ID_CHAR_FLOOR = 0.96
 SCENES_FOUND_FLOOR = 0.92
 
