@@ -6,8 +6,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plates import ctc, decode, fuse, grammar, ppocr
+from plates.grammar import REGIONS
 from tests.plates.test_line_net import posteriors
 
 
@@ -69,3 +72,37 @@ def test_the_weighing_keeps_the_character_the_reader_is_sure_of() -> None:
     assert got.plate == plate("L 2693 GA")
     own = max(ctc.text_probability(band, "L2693GA"), mine.confidence)  # the reader's, when higher
     assert math.isclose(got.confidence, math.sqrt(own * ctc.text_probability(theirs[0], "L2693GA")))
+
+
+@st.composite
+def plates_alike(draw: st.DrawFn) -> tuple[grammar.Plate, grammar.Plate]:
+    """Two plates with the same groups: region letters, digits and suffix letters each as many."""
+    size = draw(st.sampled_from([1, 2]))
+    regions = sorted(r for r in REGIONS if len(r) == size)
+    digits, suffix = draw(st.integers(1, 4)), draw(st.integers(0, 3))
+
+    def one() -> grammar.Plate:
+        number = draw(st.sampled_from("123456789")) + draw(
+            st.text("0123456789", min_size=digits - 1, max_size=digits - 1)
+        )
+        letters = draw(st.text(ctc.LETTERS, min_size=suffix, max_size=suffix))
+        return plate(f"{draw(st.sampled_from(regions))} {number} {letters}")
+
+    return one(), one()
+
+
+@settings(max_examples=60, deadline=None)
+@given(plates_alike(), st.integers(0, 2**32 - 1), st.integers(4, 40), st.integers(4, 40))
+def test_a_joined_plate_is_grammatical_with_the_same_groups(
+    pair: tuple[grammar.Plate, grammar.Plate], seed: int, mine_columns: int, their_columns: int
+) -> None:
+    rng = np.random.default_rng(seed)  # any posteriors at all: one network's two views, the other's one
+    ours = rng.dirichlet(np.full(1 + len(ctc.ALPHABET), 0.3), size=(2, mine_columns))
+    theirs = [rng.dirichlet(np.full(1 + len(ctc.ALPHABET), 0.3), size=their_columns)]
+    a, b = pair
+    got = fuse.by_character(a, ours, b, theirs)
+    if a == b:
+        assert got is None
+    elif got is not None:
+        assert grammar.is_valid(got.text)
+        assert (len(got.region), len(got.number), len(got.suffix)) == (len(a.region), len(a.number), len(a.suffix))
