@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from plates import ctc
-from plates.grammar import Plate, PlateGrammarError, parse
+from plates.grammar import Plate
 
 #: Posteriors, one columns x classes array a view: a list of them or one views x columns x classes array.
 Views = Sequence[np.ndarray] | np.ndarray
@@ -30,23 +30,19 @@ _DIGIT = np.array([c.isdigit() for c in ctc.ALPHABET])
 def by_character(mine: Plate, my_views: Views, theirs: Plate, their_views: Views) -> Plate | None:
     """The plate joined character by character from two readings and each network's posteriors, or None where the
     readings agree, their groups differ, a network has no view, or the joined plate breaks the grammar."""
-    groups = (len(mine.region), len(mine.number), len(mine.suffix))
-    if mine == theirs or groups != (len(theirs.region), len(theirs.number), len(theirs.suffix)):
+    if mine == theirs or mine.groups != theirs.groups:
         return None
     if len(my_views) == 0 or len(their_views) == 0:
         return None
     ours, others = _at_places(my_views, mine.compact), _at_places(their_views, theirs.compact)
-    first, last = groups[0], groups[0] + groups[1]  # the number's places
+    region, digits, _ = mine.groups
+    first, last = region, region + digits  # the number's places
     chars = []
     for i in range(len(mine.compact)):
         allowed = _DIGIT if first <= i < last else ~_DIGIT
         score = np.where(allowed, (ours[i] + FLOOR) * (others[i] + FLOOR), 0.0)
         chars.append(ctc.ALPHABET[int(score.argmax())])
-    text = "".join(chars)
-    try:
-        return parse(f"{text[:first]} {text[first:last]} {text[last:]}")
-    except PlateGrammarError:
-        return None
+    return mine.respelled("".join(chars))
 
 
 def _at_places(views: Views, text: str) -> np.ndarray:

@@ -56,6 +56,20 @@ class Plate:
     def region_name(self) -> str:
         return REGIONS[self.region]
 
+    @property
+    def groups(self) -> tuple[int, int, int]:
+        """How many region letters, digits and suffix letters: two readings split alike have the same groups."""
+        return len(self.region), len(self.number), len(self.suffix)
+
+    def respelled(self, compact: str) -> Plate | None:
+        """The plate with these groups spelled `compact` (as many characters, no spaces), or None when that breaks
+        the grammar: how readings split alike are joined character by character."""
+        r, d, _ = self.groups
+        try:
+            return parse(f"{compact[:r]} {compact[r : r + d]} {compact[r + d :]}")
+        except PlateGrammarError:
+            return None
+
 
 def parse(raw: str) -> Plate:
     """Parse a plate like "G 1234 AB" (spaces optional, any case). Raises PlateGrammarError with the rule."""

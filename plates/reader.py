@@ -29,7 +29,6 @@ import numpy as np
 
 from plates import ctc, decode, glyphs, line, line_net, ppocr
 from plates.engine import DIGITS, LETTERS, Engine, EngineError, default_engine
-from plates.grammar import Plate, is_valid
 from plates.locate import Candidate, locate
 from plates.reading import Image, NoPlate, PlateReading, u8
 
@@ -305,16 +304,14 @@ def _vote(net: decode.Decoded, cut: decode.Decoded, posteriors: line_net.Floats)
     a, b = net.plate, cut.plate
     if a == b:
         return net
-    if (len(a.region), len(a.number), len(a.suffix)) != (len(b.region), len(b.number), len(b.suffix)):
+    if a.groups != b.groups:
         seen = max((ctc.text_probability(p, b.compact) for p in posteriors), default=0.0)
         return cut if seen * cut.confidence > net.confidence * (1.0 - cut.confidence) else net
     pairs = zip(a.compact, b.compact, strict=True)
     confs = zip(net.char_confidences, cut.char_confidences, strict=True)
     chosen = [(cb, pb) if pb > pa else (ca, pa) for (ca, cb), (pa, pb) in zip(pairs, confs, strict=True)]
-    text = "".join(c for c, _ in chosen)
-    r, d = len(a.region), len(a.number)
-    plate = Plate(text[:r], text[r : r + d], text[r + d :])
-    if plate == a or not is_valid(plate.text):
+    plate = a.respelled("".join(c for c, _ in chosen))
+    if plate is None or plate == a:
         return net
     chars = tuple(p for _, p in chosen)
     return decode.Decoded(plate, net.confidence, chars, net.score)

@@ -133,3 +133,12 @@ def test_well_formed_plates_round_trip(region: str, number: int, suffix: str) ->
     assert plate == Plate(region, str(number), suffix)
     assert plate.text == text
     assert parse(text.replace(" ", "").lower()).text == text
+
+
+def test_a_plate_respelled_keeps_its_groups_or_is_none() -> None:
+    plate = parse("L 2693 GA")
+    assert plate.groups == (1, 4, 2) and parse("AD 1").groups == (2, 1, 0)
+    assert plate.respelled("L2693CA") == Plate("L", "2693", "CA")
+    assert plate.respelled("L0693GA") is None  # a leading zero
+    assert plate.respelled("Q2693GA") is None  # no such region
+    assert plate.respelled("L26G3GA") is None  # a letter in the number
