@@ -158,6 +158,20 @@ class ModbusIOModule:
         """The inputs, read now (retried)."""
         return await self.worker.run(self._read, idempotent=True)
 
+    def _read_counters(self, client: ModbusSerialClient) -> dict[str, int]:
+        first, count = self.iomap.counter_span()
+        response = self._call("read loop counters", lambda: client.read_input_registers(
+            first, count=count, device_id=self.iomap.unit))  # fmt: skip
+        try:
+            return self.iomap.decode_counters(list(response.registers))
+        except ValueError as err:
+            raise ProtocolError(self.name, f"read loop counters: {err}", "bad_answer") from err
+
+    async def passes(self, loop: str) -> int:
+        """The module's vehicle counter of one loop, read now (retried)."""
+        counts = await self.worker.run(self._read_counters, idempotent=True)
+        return counts[loop]
+
     # -- states into the lane's devices (event loop side) ----------------------------------------------------
 
     def _post(self, states: dict[str, bool], reversed_now: set[str] | None = None) -> None:
@@ -191,9 +205,13 @@ class ModbusLoop(VehicleLoop):
         if signal not in LOOPS:
             raise ValueError(f"unknown loop {signal!r}")
         self.module = module
+        self.signal = signal
         self.stuck_after = stuck_after
         self._since = 0.0
         module.loops[signal] = self
+
+    async def passes(self) -> int | None:
+        return await self.module.passes(self.signal)
 
     async def start(self) -> None:
         await self.module.start()

@@ -17,6 +17,10 @@ LOOPS = ("entry_loop", "entry_safety", "exit_safety", "exit_loop")
 
 DEFAULT_COILS: dict[str, int] = {name: i for i, name in enumerate(COILS)}
 DEFAULT_INPUTS: dict[str, int] = {name: i for i, name in enumerate(INPUTS)}
+#: Input registers that count each loop's vehicles (rising edges, modulo 2**16), as I/O modules' DI counters do:
+#: they keep counting while the controller is down, so a restarted lane can tell whether a vehicle passed.
+DEFAULT_COUNTERS: dict[str, int] = {name: i for i, name in enumerate(LOOPS)}
+COUNTER_MODULO = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class IOMap:
     unit: int = 1
     coils: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_COILS))
     inputs: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_INPUTS))
+    counters: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_COUNTERS))
     active_low: frozenset[str] = frozenset()
     pulse: float = 0.5  # seconds a command coil stays on
     poll: float = 0.05  # seconds between two reads of the inputs
@@ -34,7 +39,8 @@ class IOMap:
     def __post_init__(self) -> None:
         if not 1 <= self.unit <= 247:
             raise ValueError(f"Modbus unit id {self.unit} out of 1-247")
-        for kind, names, table in (("coil", COILS, self.coils), ("input", INPUTS, self.inputs)):
+        tables = (("coil", COILS, self.coils), ("input", INPUTS, self.inputs), ("counter", LOOPS, self.counters))
+        for kind, names, table in tables:
             missing = set(names) - set(table)
             unknown = set(table) - set(names)
             if missing or unknown:
@@ -53,7 +59,7 @@ class IOMap:
         o = dict(options or {})
         if "active_low" in o:
             o["active_low"] = frozenset(o["active_low"])
-        for key, default in (("coils", DEFAULT_COILS), ("inputs", DEFAULT_INPUTS)):
+        for key, default in (("coils", DEFAULT_COILS), ("inputs", DEFAULT_INPUTS), ("counters", DEFAULT_COUNTERS)):
             o[key] = {**default, **dict(o.get(key) or {})}
         return cls(**o)
 
@@ -85,7 +91,25 @@ class IOMap:
     def options(self) -> dict[str, Any]:
         """The inverse of `from_options`: plain values for configuration files and command lines."""
         return {"unit": self.unit, "coils": dict(self.coils), "inputs": dict(self.inputs),
-                "active_low": sorted(self.active_low), "pulse": self.pulse, "poll": self.poll}  # fmt: skip
+                "counters": dict(self.counters), "active_low": sorted(self.active_low), "pulse": self.pulse,
+                "poll": self.poll}  # fmt: skip
+
+    def counter_span(self) -> tuple[int, int]:
+        """First input register and count of one read that covers every loop counter."""
+        first = min(self.counters.values())
+        return first, max(self.counters.values()) - first + 1
+
+    def decode_counters(self, registers: list[int]) -> dict[str, int]:
+        """Loop -> vehicles counted, from the registers of a `counter_span()` read."""
+        first, count = self.counter_span()
+        if len(registers) < count:
+            raise ValueError(f"expected {count} counter registers, got {len(registers)}")
+        return {name: int(registers[addr - first]) % COUNTER_MODULO for name, addr in self.counters.items()}
+
+
+def passed_since(mark: int, now: int) -> int:
+    """Vehicles counted between two readings of a loop counter that wraps at 2**16."""
+    return (now - mark) % COUNTER_MODULO
 
 
 def gate_position(up: bool, down: bool) -> str:

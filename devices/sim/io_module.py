@@ -21,7 +21,7 @@ from pymodbus.framer import FramerType
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-from devices.codecs.iomap import GATES, LOOPS, SAFETY, IOMap
+from devices.codecs.iomap import COUNTER_MODULO, GATES, LOOPS, SAFETY, IOMap
 from devices.sim.control import SimOptions, Simulator
 from devices.sim.endpoint import Send
 
@@ -97,6 +97,7 @@ class IOModuleSim(Simulator):
         travel = self.seconds(float(extra.get("gate_travel", 2.0)))
         self.barriers = {gate: Barrier(travel) for gate in GATES}
         self.loops = dict.fromkeys(LOOPS, False)
+        self.passes = dict.fromkeys(LOOPS, 0)  # vehicles counted by each loop (the module's DI counters)
         self.stuck_loops: set[str] = set()
         self.coils = dict.fromkeys(self.iomap.coils, False)
         self.commands: list[dict[str, Any]] = []
@@ -109,10 +110,12 @@ class IOModuleSim(Simulator):
         self.modbus_port = _free_port()
         bits = (max(self.iomap.inputs.values()) // 16 + 1) * 16
         coil_bits = (max(self.iomap.coils.values()) // 16 + 1) * 16
+        counters = max(self.iomap.counters.values()) + 1
         device = SimDevice(self.iomap.unit, action=self._action, simdata=(
             [SimData(0, values=[False] * coil_bits, datatype=DataType.BITS)],
             [SimData(0, values=[False] * bits, datatype=DataType.BITS)],
-            [SimData(0, values=0, datatype=DataType.REGISTERS)], [SimData(0, values=0, datatype=DataType.REGISTERS)],
+            [SimData(0, values=0, datatype=DataType.REGISTERS)],
+            [SimData(0, values=[0] * counters, datatype=DataType.REGISTERS)],
         ))  # fmt: skip
         self.server = ModbusTcpServer(device, framer=FramerType.RTU, address=("127.0.0.1", self.modbus_port),
                                       ignore_missing_devices=True)  # fmt: skip
@@ -174,6 +177,9 @@ class IOModuleSim(Simulator):
             for addr, level in self.iomap.encode_inputs(self.inputs()).items():
                 bits[addr] = level
             registers[:] = [sum(int(b) << j for j, b in enumerate(bits[i : i + 16])) for i in range(0, len(bits), 16)]
+        elif fc == 4:
+            counts = {addr: self.passes[name] % COUNTER_MODULO for name, addr in self.iomap.counters.items()}
+            registers[:] = [counts.get(address + k, 0) for k in range(len(registers))]
         elif fc in (5, 15) and values is not None:
             for k, value in enumerate(values):
                 name = self.iomap.coil_name(address + k)
@@ -208,12 +214,14 @@ class IOModuleSim(Simulator):
             "gates": {g: {"position": b.position, "pos": round(b.pos, 3), "stuck": b.stuck}
                       for g, b in self.barriers.items()},
             "coils": dict(self.coils), "commands": self.commands[-20:], "violations": self.violations,
-            "hits": self.hits, "reads": self.reads, "close_latency": self.close_latency,
+            "hits": self.hits, "reads": self.reads, "close_latency": self.close_latency, "passes": dict(self.passes),
         }  # fmt: skip
 
     async def op_loop(self, name: str, occupied: bool) -> None:
         if name not in self.loops:
             raise ValueError(f"unknown loop {name!r}")
+        if occupied and not self.loops[name]:
+            self.passes[name] += 1
         self.loops[name] = bool(occupied)
         self._loops_changed()
         self.emit("loop", name=name, occupied=self.occupied(name))
