@@ -95,6 +95,11 @@ class VehicleLoop(Device):
             self._changed.set()
             self._changed = asyncio.Event()
 
+    async def passes(self) -> int | None:
+        """How many vehicles the loop has counted (modulo 2**16; `devices.codecs.iomap.passed_since` compares two
+        readings), kept by the hardware while the controller is down; None when the backend keeps no count."""
+        return None
+
     async def wait_for(self, occupied: bool, timeout: float | None = None) -> None:
         """Return once the loop is (or is not) occupied; DeviceTimeout after `timeout` seconds."""
         try:
@@ -200,9 +205,28 @@ class PrintJob:
     card: np.ndarray[Any, np.dtype[np.uint8]]  # card face, 648 rows x 1016 columns, BGR
 
 
+@dataclass(frozen=True)
+class PrintTicket:
+    """What a job is sent against: the printer's count of delivered cards just before it. The lane commits the
+    ticket before the job is sent, so after a crash `CardPrinter.settle` can tell whether that job's card came out."""
+
+    job_id: str
+    counter: int | None  # None: the printer keeps no count
+
+
+class CardOutcome(StrEnum):
+    OUT = "out"  # the counter moved by one: the job's card came out
+    NOT_OUT = "not_out"  # the counter did not move and the printer is not printing: no card came out
+    UNKNOWN = "unknown"  # the printer cannot say (no answer, no counter, or it moved by more than one)
+
+
 class CardPrinter(Device, ABC):
     """A card printer. `print_card` returns once the card is out; DeviceFault with `cause` one of
-    feeder_empty, ribbon_ended, cover_open, card_jam; DeviceTimeout when it does not answer."""
+    feeder_empty, ribbon_ended, cover_open, card_jam; DeviceTimeout when it does not answer.
+
+    A job is sent in two steps so that no crash can print a card twice: `ticket(job_id)` reads the printer's
+    delivered-cards counter, the caller commits the ticket, then `print_card(job, ticket)` sends it. A job whose
+    outcome was never seen (a lost answer, a crash) is settled against the printer with `settle(ticket)`."""
 
     kind = "printer"
     CAUSES: ClassVar[dict[str, str]] = {
@@ -217,11 +241,15 @@ class CardPrinter(Device, ABC):
         super().__init__(name, timebase)
         self.printed: set[str] = set()
 
-    async def print_card(self, job: PrintJob) -> None:
+    async def ticket(self, job_id: str) -> PrintTicket:
+        return PrintTicket(job_id, await self._counter())
+
+    async def print_card(self, job: PrintJob, ticket: PrintTicket | None = None) -> None:
         if job.job_id in self.printed:
             raise DeviceRefused(self.name, f"job {job.job_id} already printed", "duplicate_job")
+        ticket = ticket or await self.ticket(job.job_id)
         try:
-            await self._print(job)
+            await self._print(job, ticket)
         except DeviceFault as err:
             self.set_health(Health.DEGRADED, err.message)
             self.emit("fault", cause=err.cause, job=job.job_id)
@@ -231,12 +259,36 @@ class CardPrinter(Device, ABC):
         if self.health is not Health.OK:
             self.set_health(Health.OK, "printed")
 
+    async def settle(self, ticket: PrintTicket) -> CardOutcome:
+        """Whether the card of a job sent against `ticket` came out: waits for a card being printed to finish,
+        then compares the printer's counter with the ticket's."""
+        try:
+            counter = await self._counter_when_idle()
+        except DeviceError:
+            return CardOutcome.UNKNOWN
+        if ticket.counter is None or counter is None:
+            return CardOutcome.UNKNOWN
+        moved = counter - ticket.counter
+        outcome = {0: CardOutcome.NOT_OUT, 1: CardOutcome.OUT}.get(moved, CardOutcome.UNKNOWN)
+        if outcome is CardOutcome.OUT:
+            self.printed.add(ticket.job_id)
+        self.emit("settle", job=ticket.job_id, outcome=outcome.value, moved=moved)
+        return outcome
+
     async def clear_errors(self) -> None:
         await self._clear()
         self.emit("clear")
 
     @abstractmethod
-    async def _print(self, job: PrintJob) -> None: ...
+    async def _counter(self) -> int | None:
+        """The count of cards delivered so far, kept by the printer across restarts; None when it keeps none."""
+
+    async def _counter_when_idle(self) -> int | None:
+        """`_counter` once no card is being printed (a printer that prints one card at a time in `_print` is)."""
+        return await self._counter()
+
+    @abstractmethod
+    async def _print(self, job: PrintJob, ticket: PrintTicket) -> None: ...
 
     @abstractmethod
     async def _clear(self) -> None: ...

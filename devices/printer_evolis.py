@@ -1,9 +1,10 @@
 """A card printer speaking the Evolis-style command set over a serial link (codec: `devices.codecs.evolis`).
 
-On every (re)connect the printer is put in software error mode (`Pem;2`). A print reads the status, the error and
-the printed-cards counter, sends the sequence (`Ss`, one `Db` per panel, `Se`) and polls the status until the card
-is out. Queries are retried; the sequence is not. Once `Se` has been sent the outcome stays "uncertain" for that
-job until the counter says whether the card came out, so a retried job never prints a second card.
+On every (re)connect the printer is put in software error mode (`Pem;2`). A print reads the status and the error,
+sends the sequence (`Ss`, one `Db` per panel, `Se`) and polls the status until the card is out, which the
+printed-cards counter (`Rco;p`, kept by the printer across restarts) must confirm against the job's ticket. Queries
+are retried; the sequence is not. A job whose answer was lost is never sent again by this driver: the lane settles
+it against the counter (`CardPrinter.settle`) from the ticket it committed before sending.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from devices.base import CardPrinter, Health, PrintJob, Timebase
+from devices.base import CardPrinter, Health, PrintJob, PrintTicket, Timebase
 from devices.codecs import evolis
 from devices.errors import DeviceError, DeviceFault, DeviceTimeout, ProtocolError
 from devices.transport import LinkSettings, LinkWorker, exchange, open_serial
@@ -29,7 +30,6 @@ class EvolisPrinter(CardPrinter):
         self.poll = poll
         self.link: LinkWorker[Any] = LinkWorker(name, settings, lambda: open_serial(settings),
                                                 lambda port: port.close(), self._link_health, self._setup)  # fmt: skip
-        self.uncertain: dict[str, int] = {}  # job id -> printed-cards counter before its Se was sent
 
     async def start(self) -> None:
         self.link.start()
@@ -105,52 +105,39 @@ class EvolisPrinter(CardPrinter):
 
     # -- the CardPrinter hooks --------------------------------------------------------------------------------
 
-    async def _print(self, job: PrintJob) -> None:
-        if await self._came_out(job.job_id):
-            return
-        state = await self.check()
-        if state == "BUSY":  # still printing a card whose answer was lost: let it finish, then look again
-            await self._wait_ready(job.job_id)
-            if await self._came_out(job.job_id):
-                return
+    async def _counter(self) -> int | None:
+        return await self.counter()
+
+    async def _counter_when_idle(self) -> int | None:
+        await self._until_idle()
+        return await self.counter()
+
+    async def _print(self, job: PrintJob, ticket: PrintTicket) -> None:
+        if await self.check() == "BUSY":  # a card from before is still on its way: let it finish first
+            await self._until_idle()
         panels = evolis.card_panels(job.card, self.panels)
-        before = await self.counter()
         await self.command("Ss")
         for panel in panels:
             await self.command(panel.name, *panel.params, data=panel.data)
-        self.uncertain[job.job_id] = before  # from here a lost answer may still mean a printed card
         try:
             await self.command("Se")
-        except DeviceFault:
-            del self.uncertain[job.job_id]  # refused before feeding a card (feeder empty, cover open)
+        except DeviceFault:  # refused before feeding a card (feeder empty, cover open)
             raise
         except DeviceError as err:
             raise DeviceTimeout(self.name, f"no clear answer to the print command: {err.message}", "no_answer") from err
-        await self._wait_ready(job.job_id)
-        if not await self._came_out(job.job_id):
-            raise ProtocolError(self.name, "printer ready again but the card counter did not move", "bad_answer")
+        await self._until_idle()
+        if ticket.counter is None or await self.counter() > ticket.counter:
+            return  # out (the last card of the stock leaves the printer in error: that is for the next job)
+        await self.check()  # the card did not come out: the printer's own error says why (a jam), else:
+        raise ProtocolError(self.name, "printer ready again but the card counter did not move", "bad_answer")
 
-    async def _came_out(self, job_id: str) -> bool:
-        """For a job whose outcome was uncertain: True when the counter shows its card came out."""
-        if job_id not in self.uncertain:
-            return False
-        if await self.counter() > self.uncertain[job_id]:
-            del self.uncertain[job_id]
-            return True
-        return False
-
-    async def _wait_ready(self, job_id: str) -> None:
+    async def _until_idle(self) -> None:
+        """Poll the status until the printer is no longer printing a card."""
         deadline = self.timebase.monotonic() + self.print_timeout
-        while self.timebase.monotonic() < deadline:
-            try:
-                if await self.check() != "BUSY":
-                    return
-            except DeviceFault:
-                if await self._came_out(job_id):
-                    return
-                raise
+        while (await self.query("Rst")).split(" ", 1)[0] == "BUSY":
+            if self.timebase.monotonic() >= deadline:
+                raise DeviceTimeout(self.name, f"card not out after {self.print_timeout:g} s", "no_answer")
             await self.timebase.sleep(self.poll)
-        raise DeviceTimeout(self.name, f"card not out after {self.print_timeout:g} s", "no_answer")
 
     async def _clear(self) -> None:
         """Clear mechanical errors; a card left inside is rejected to the reject box."""

@@ -25,6 +25,7 @@ from devices.base import (
     LaneDisplay,
     PaymentTerminal,
     PrintJob,
+    PrintTicket,
     Receipt,
     Timebase,
     VehicleLoop,
@@ -44,8 +45,15 @@ class Vehicle:
 
 
 class VirtualLoop(VehicleLoop):
+    count = 0  # vehicles counted, as an I/O module's counter input would
+
     def set(self, occupied: bool) -> None:
+        if occupied and not self.occupied:
+            self.count += 1
         self._update(occupied)
+
+    async def passes(self) -> int | None:
+        return self.count
 
 
 class VirtualGate(Gate):
@@ -153,7 +161,10 @@ class VirtualPrinter(CardPrinter):
             return "ribbon_ended"
         return None
 
-    async def _print(self, job: PrintJob) -> None:
+    async def _counter(self) -> int | None:
+        return len(self.cards)
+
+    async def _print(self, job: PrintJob, ticket: PrintTicket) -> None:
         cause = self.error()
         if cause:
             raise DeviceFault(self.name, self.CAUSES[cause], cause)

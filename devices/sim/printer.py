@@ -1,13 +1,15 @@
 """A simulated Evolis-style card printer: it answers the command set of `devices.codecs.evolis`, keeps a card
 stock, a ribbon count, a cover and a jam flag, takes `print_seconds` (lane seconds) per card, and writes each card
-it prints as a PNG under `cards_dir`. Error states are set through the control channel: `set` (stock, ribbon,
-cover_open, jammed, jam_next: the next card jams inside, mute_next: the next command of that name is carried out
-but its answer is lost) and `refill`.
+it prints as a PNG under `cards_dir`. Its delivered-cards counter is kept in `cards_dir/<lane>-counter.json`, as a
+printer keeps it in non-volatile memory: it survives the controller's restarts and the simulator's own. Error
+states are set through the control channel: `set` (stock, ribbon, cover_open, jammed, jam_next: the next card jams
+inside, mute_next: the next command of that name is carried out but its answer is lost) and `refill`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -64,7 +66,8 @@ class PrinterSim(Simulator):
         self.card_inside = False
         self.mute_next = ""  # the next command of this name is carried out but its answer is lost
         self.busy_until = 0.0
-        self.counter = 0  # cards printed and delivered
+        self.counter_file = self.cards_dir / f"{options.lane}-counter.json"
+        self.counter = self._saved_counter()  # cards printed and delivered, ever
         self.rejected = 0
         self.error_mode = 0
         self.garbage = 0
@@ -174,10 +177,17 @@ class PrinterSim(Simulator):
         self.card_inside = False
         self.counter += 1
         self.cards_dir.mkdir(parents=True, exist_ok=True)
+        self.counter_file.write_text(json.dumps({"counter": self.counter}))
         path = self.cards_dir / f"{self.options.lane}-{self.counter:06d}.png"
         cv2.imwrite(str(path), evolis.panels_image(panels))
         self.cards = [*self.cards[-99:], str(path)]
         self.emit("card", counter=self.counter, file=str(path), stock=self.stock, ribbon=self.ribbon)
+
+    def _saved_counter(self) -> int:
+        try:
+            return int(json.loads(self.counter_file.read_text())["counter"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
 
     # -- control operations -----------------------------------------------------------------------------------
 
@@ -215,4 +225,5 @@ class PrinterSim(Simulator):
         self.stock, self.ribbon = self.initial_stock, self.initial_ribbon
         self.card_inside, self.busy_until, self.sequence = False, 0.0, None
         self.counter = self.rejected = 0
+        self.counter_file.unlink(missing_ok=True)
         self.cards = []

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from devices.base import GatePosition, Health, PrintJob
+from devices.base import CardOutcome, GatePosition, Health, PrintJob
 from devices.errors import DeviceError, DeviceFault, DeviceRefused, DeviceTimeout
 from devices.registry import LaneDevices
 from devices.sim.world_client import WorldClient
@@ -222,16 +222,29 @@ def test_a_jam_is_cleared_and_the_card_printed_once(on_devices: Any) -> None:
     on_devices(scenario)
 
 
-def test_a_lost_answer_to_the_print_command_never_prints_twice(on_devices: Any) -> None:
+def test_a_lost_answer_to_the_print_command_is_settled_by_the_counter_never_printed_twice(on_devices: Any) -> None:
     async def scenario(d: LaneDevices, world: WorldClient) -> None:
         await world.request("printer", "set", mute_next="Se")
+        ticket = await d.printer.ticket("job")
         with pytest.raises(DeviceTimeout) as err:
-            await d.printer.print_card(PrintJob("job", CARD))
+            await d.printer.print_card(PrintJob("job", CARD), ticket)
         assert err.value.cause == "no_answer"
-        await d.printer.print_card(PrintJob("job", CARD))  # the operator retries: the counter says it came out
+        assert await d.printer.settle(ticket) is CardOutcome.OUT  # the counter says it came out
+        with pytest.raises(DeviceRefused):
+            await d.printer.print_card(PrintJob("job", CARD))
         state = await world.state("printer")
         assert state["counter"] == 1 and state["stock"] == 49
-        assert "job" in d.printer.printed
+
+    on_devices(scenario)
+
+
+def test_a_job_that_never_reached_the_printer_settles_as_not_out(on_devices: Any) -> None:
+    async def scenario(d: LaneDevices, world: WorldClient) -> None:
+        ticket = await d.printer.ticket("job")  # committed, then the controller died before sending
+        assert await d.printer.settle(ticket) is CardOutcome.NOT_OUT
+        await d.printer.print_card(PrintJob("job", CARD), ticket)
+        assert await d.printer.settle(ticket) is CardOutcome.OUT
+        assert (await world.state("printer"))["counter"] == 1
 
     on_devices(scenario)
 
