@@ -104,7 +104,8 @@ def _table() -> tuple[Transition, ...]:
     for stage in (s.IDLE, *TIMED):
         rows.append(Transition("fault", stage, s.FAULT))
         rows.append(Transition("resume", s.FAULT, stage, (f"faulted_in_{stage.value}",)))
-    rows.append(Transition("abort", s.FAULT, s.REJECTED, ("reason_given", "vehicle_present")))
+    # After hand-over the renewal is done: what is left is the exit, so a fault there is resumed, never aborted.
+    rows.append(Transition("abort", s.FAULT, s.REJECTED, ("reason_given", "vehicle_present"), ("faulted_in_exiting",)))
     rows.append(Transition("abort", s.FAULT, s.IDLE, ("reason_given",), ("vehicle_present",)))
     rows.append(Transition("close_lane", s.FAULT, s.CLOSED, ("reason_given",), ("vehicle_present",)))
     return tuple(rows)

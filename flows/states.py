@@ -43,8 +43,7 @@ WITH_VEHICLE: frozenset[Stage] = frozenset((*WORKING, Stage.REJECTED))
 #: Stages an operator may re-run from the start ("retry").
 RETRYABLE: frozenset[Stage] = frozenset((Stage.PLATE, Stage.DOCUMENTS, Stage.PAYMENT, Stage.PHOTO, Stage.PRINTING))
 
-#: After a controller restart, a lane found in one of these stages re-runs the stage; any other working stage
-#: goes to fault for the operator, because re-running it could print a second card or move a gate twice.
-RESUMABLE: frozenset[Stage] = frozenset(
-    (Stage.IDLE, Stage.CLOSED, Stage.PLATE, Stage.DOCUMENTS, Stage.PAYMENT, Stage.PHOTO, Stage.HANDOVER)
-)
+#: After a controller restart a lane resumes the stage it was in, whichever it was: each stage's work reads the
+#: world before acting (the loops' vehicle counts, the booms, the printer's card counter), so that re-running it
+#: never moves a boom twice, never waits for a vehicle that has already passed, and never prints a second card.
+RESUMABLE: frozenset[Stage] = frozenset(Stage)

@@ -24,6 +24,8 @@ class Action(StrEnum):
     CLEAR_PRINTER = "clear_printer"  # clear the printer's mechanical error state
     OPEN_GATE = "open_gate"  # by hand, in any state (needs gate=entry|exit and a reason); the lane does not move
     REPRINT = "reprint"  # at hand-over: the card is spoilt; print a new one, the old one is void (needs reason)
+    CARD_OUT = "card_out"  # the printer cannot say whether the job's card came out: out=yes records it, out=no voids
+    # the job and prints again
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Command:
 
 
 #: Keys that go into Command.data: the documents fields, and which gate to open by hand.
-DATA_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs", "gate")
+DATA_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs", "gate", "out")
 
 
 @dataclass(frozen=True)

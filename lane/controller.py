@@ -9,6 +9,7 @@ goes to fault. Device errors never escape a runner: they become a fault or an op
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -19,8 +20,9 @@ from typing import Any
 
 import cv2
 
-from devices.base import Gate, PrintJob
-from devices.errors import DeviceError, DeviceRefused
+from devices.base import CardOutcome, Gate, PrintJob, PrintTicket, VehicleLoop
+from devices.codecs.iomap import passed_since
+from devices.errors import DeviceError, DeviceRefused, DeviceTimeout
 from devices.registry import LaneDevices
 from flows.prompts import prompt
 from flows.renewal import Flow
@@ -85,7 +87,8 @@ class LaneController(LaneCore):
     # -- start, restart, stop ----------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Restore the lane from the store (resume or fault an open cycle; never open a second one) and run."""
+        """Restore the lane from the store and resume the stage it was in with its open cycle (never open a second
+        one); the stage's work reads the devices before acting."""
         snap = self.store.lane_snapshot(self.lane_id)
         self._close_strays(snap["cycle_id"] if snap else None)
         if snap is None:
@@ -101,10 +104,8 @@ class LaneController(LaneCore):
                 row = self.store.cycle(self.cycle_id)
                 self.durations = {k.removeprefix("dur_"): float(v or 0) for k, v in row.items() if k.startswith("dur_")}
             self.since = self.clock.monotonic()
-            now = was if was in RESUMABLE or was is Stage.FAULT else Stage.FAULT
-            cause = {} if now is was else {"cause": "restart", "interrupted": was.value}
-            self.build_machine(now)
-            self.record(was, now, "restart", "system", cause)
+            self.build_machine(was if was in RESUMABLE else Stage.FAULT)
+            self.record(was, self.stage, "restart", "system", {})
         self._start_reading()
         self._start_stage(self.stage)
 
@@ -227,11 +228,38 @@ class LaneController(LaneCore):
         await self.fire("vehicle_arrived", actor="entry_loop")
 
     async def _run_arrived(self) -> None:
+        """Open the entry boom, let the vehicle pass, close it. The safety loop's vehicle count is noted (durably)
+        before the boom opens, so a lane restarted after the vehicle drove through goes on instead of waiting."""
         d = self.devices
-        await d.entry_gate.open()
-        await d.entry_safety.wait_for(True)
+        mark = await self._mark("entry_mark", d.entry_safety)
+        if not await self._passed(d.entry_safety, mark):
+            await d.entry_gate.open()
+            await self._wait_passage(d.entry_safety, mark)
         await self._pass_and_close(d.entry_gate, d.entry_loop)
         await self.fire("admitted", actor="entry_loop")
+
+    async def _mark(self, key: str, loop: VehicleLoop) -> int | None:
+        """The loop's vehicle count when this stage first ran (noted before any boom moves), else None."""
+        if key not in self.ctx:
+            self.note(**{key: await loop.passes()})
+        mark = self.ctx[key]
+        return None if mark is None else int(mark)
+
+    async def _passed(self, loop: VehicleLoop, mark: int | None) -> bool:
+        """Whether a vehicle has reached `loop` since `mark` (occupied now, or counted by the I/O module)."""
+        if loop.occupied:
+            return True
+        if mark is None:
+            return False
+        now = await loop.passes()
+        return now is not None and passed_since(mark, now) > 0
+
+    async def _wait_passage(self, loop: VehicleLoop, mark: int | None) -> None:
+        """Wait for a vehicle on `loop`; the count is looked at every second, so a passage between two polls of
+        the loop (or during a controller restart) is never waited for again."""
+        while not await self._passed(loop, mark):
+            with contextlib.suppress(DeviceTimeout):
+                await loop.wait_for(True, timeout=1.0)
 
     async def _pass_and_close(self, gate: Gate, loop_after: Any) -> None:
         """Wait until the vehicle is clear of `loop_after` and the boom's safety loop, then close the boom."""
@@ -355,28 +383,61 @@ class LaneController(LaneCore):
         return name
 
     async def _run_printing(self) -> None:
+        """Print the cycle's card exactly once. A job is committed with the printer's card counter before it is
+        sent; a job found already sent (a crash, a lost answer, a fault) is first settled against the printer:
+        its card came out (recorded, not printed again), did not (sent again), or the printer cannot say (the
+        operator is asked, `card_out`)."""
         job = str(self.ctx["card_job"])
         holder = self.ctx.get("holder")
         if holder is None:
             raise Refused("no holder data for the card: the documents step did not record one")
+        sent = self.store.print_job(job)
+        if sent is not None and sent["state"] == "sent":
+            outcome = await self.devices.printer.settle(PrintTicket(job, sent["counter"]))
+            if outcome is CardOutcome.OUT:
+                await self.fire("printed", actor="printer", job=job)
+                return
+            if outcome is CardOutcome.UNKNOWN:
+                self.request("card_out", job=job)
+                return
+            self.store.print_job_settled(job, "not_out", self.stamp(), "printer")
+        elif sent is not None and sent["state"] == "out":  # recorded by the printed transition: cannot happen
+            raise Refused(f"card job {job} already came out")
         if self.photo is None and self.ctx.get("photo") and self.photo_dir is not None:  # after a restart
             self.photo = cv2.imread(str(self.photo_dir / str(self.ctx["photo"])))
             self.face = self.rules.assess(self.photo).face if self.photo is not None else None
         face = self.rules.card_face(holder, self.photo, self.face, self.flow.lane_class, self.clock.wall().date())
-        try:
-            await self.devices.printer.print_card(PrintJob(job, face))
-        except DeviceRefused as err:
-            if err.cause != "duplicate_job":
-                raise
+        ticket = await self.devices.printer.ticket(job)
+        self.store.print_job_sent(job, self.cycle_id, self.lane_id, ticket.counter, self.stamp())
+        await self.devices.printer.print_card(PrintJob(job, face), ticket)
         await self.fire("printed", actor="printer", job=job)
+
+    async def _card_out(self, answer: str, who: str) -> str:
+        """The operator's answer to "did a card come out?": yes records the card; no voids the job, and the card
+        is printed again under a new job id."""
+        job = str(self.pending.get("job", ""))
+        if self.stage is not Stage.PRINTING or self.pending.get("what") != "card_out":
+            raise Refused("no one asked whether a card came out")
+        if answer not in ("yes", "no"):
+            raise Refused("answer out=yes or out=no")
+        if answer == "yes":
+            await self.fire("printed", actor=who, job=job)
+            return f"card {job} recorded as printed"
+        self.store.print_job_settled(job, "void", self.stamp(), who)
+        await self.fire("retry", actor=who, void_job=job)
+        return f"job {job} void; printing again"
 
     async def _run_handover(self) -> None:
         self.request("handover")
 
     async def _run_exiting(self) -> None:
+        """Open the exit boom, wait for the vehicle to pass it, close it. As at the entry, the exit loop's count is
+        noted before the boom opens: a vehicle that left while the controller was down is not waited for."""
         d = self.devices
-        await d.exit_gate.open()
-        await d.exit_loop.wait_for(True)
+        mark = await self._mark("exit_mark", d.exit_loop)
+        if not await self._passed(d.exit_loop, mark):
+            await d.exit_gate.open()
+            await self._wait_passage(d.exit_loop, mark)
         await self._pass_and_close(d.exit_gate, d.exit_loop)
         await self.fire("vehicle_left", actor="exit_loop")
 
@@ -430,6 +491,8 @@ class LaneController(LaneCore):
         elif a is Action.REJECT:
             reason = cmd.reason.strip() or str(self.ctx.get("failure_text", ""))
             await self.fire("documents_rejected", actor=who, reason=reason)
+        elif a is Action.CARD_OUT:
+            return await self._card_out(cmd.data.get("out", "").strip().lower(), who)
         elif a is Action.REPRINT:
             await self.fire("reprint", actor=who, reason=cmd.reason)
         elif a is Action.ENTER_PLATE:

@@ -27,5 +27,6 @@ REQUESTS = {
     "payment": "confirm the payment with its receipt number",
     "photo": "accept the photo or retake it",
     "handover": "confirm the card was handed over",
+    "card_out": "the printer cannot say: did a card come out? answer card_out out=yes or out=no",
     "fault": "clear the fault, then resume or abort",
 }

@@ -186,14 +186,18 @@ class LaneCore:
         printed = voided = None
         if dst is Stage.PRINTING and "card_job" not in ctx:
             ctx["prints"] = 1
-            ctx["card_job"] = update["card_job"] = f"{self.lane_id}-{self.cycle_id or 0:06d}-1"
-        if trigger == "reprint":
-            voided = (str(ctx["card_job"]), str(data.get("reason", "")))
+            ctx["card_job"] = update["card_job"] = self._job_id(1)
+        if trigger == "reprint" or (trigger == "retry" and data.get("void_job")):
+            if trigger == "reprint":  # the card handed over is spoilt; a job voided unseen has no card row
+                voided = (str(ctx["card_job"]), str(data.get("reason", "")))
+                update["reprints"] = int(ctx.get("prints", 1))
             ctx["prints"] = int(ctx.get("prints", 1)) + 1
-            ctx["card_job"] = update["card_job"] = f"{self.lane_id}-{self.cycle_id or 0:06d}-{ctx['prints']}"
-            update["reprints"] = ctx["prints"] - 1
+            ctx["card_job"] = update["card_job"] = self._job_id(ctx["prints"])
+            ctx.pop("card", None)
         if trigger == "printed":
-            printed = str(data.get("job", ""))
+            printed = ctx["card"] = str(data.get("job", ""))
+        if trigger == "abort" and dst is Stage.REJECTED and ctx.get("card"):  # a card printed, never handed over
+            voided = (str(ctx.pop("card")), str(data.get("reason", "")))
         opening = src is Stage.IDLE and dst is Stage.ARRIVED
         closing = self.cycle_id is not None and dst in (Stage.IDLE, Stage.CLOSED)
         if opening:
@@ -252,6 +256,14 @@ class LaneCore:
             cycle=held or cycle,
             **_plain(data),
         )
+
+    def _job_id(self, attempt: int) -> str:
+        return f"{self.lane_id}-{self.cycle_id or 0:06d}-{attempt}"
+
+    def note(self, **facts: Any) -> None:
+        """Remember facts of the open cycle durably before acting on them (a loop's count before a boom opens)."""
+        self.ctx.update(facts)
+        self.store.lane_context(self.lane_id, self.ctx)
 
     # -- listeners --------------------------------------------------------------------------------------------
 

@@ -161,8 +161,27 @@ def _v5(db: sqlite_utils.Database) -> None:
     db.table("operator_actions").create_index(["at"])
 
 
+def _v6(db: sqlite_utils.Database) -> None:
+    """Every print job, committed before it is sent with the printer's card counter at that moment, so that after
+    a crash the lane settles it against the printer instead of printing a second card."""
+    db.table("print_jobs").create(
+        {
+            "job_id": str,
+            "cycle_id": int,
+            "lane": str,
+            "counter": int,
+            "state": str,
+            "sent_at": str,
+            "settled_at": str,
+            "settled_by": str,
+        },
+        pk="job_id",
+    )
+    db.table("print_jobs").create_index(["cycle_id"])
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -290,6 +309,10 @@ class Store:
                         "printed_at": rec.when.iso,
                     },
                 )
+                self.db.conn.execute(
+                    "UPDATE print_jobs SET state = 'out', settled_at = ?, settled_by = ? WHERE job_id = ?",
+                    [rec.when.iso, rec.actor, rec.card_printed],
+                )
             if rec.card_voided:
                 self.db.conn.execute(
                     "UPDATE cards SET status = 'void', voided_at = ?, void_reason = ? WHERE job_id = ?",
@@ -381,6 +404,32 @@ class Store:
                 "text": text,
             },
         )
+
+    def lane_context(self, lane: str, context: dict[str, Any]) -> None:
+        """Replace the lane's snapshot context (facts noted mid-stage), durably."""
+        with self.transaction():
+            self.db.conn.execute("UPDATE lane_state SET context = ? WHERE lane = ?", [_json(context), lane])
+
+    def print_job_sent(self, job_id: str, cycle_id: int | None, lane: str, counter: int | None, when: Stamp) -> None:
+        """Commit (durably) that a job is about to be sent, with the printer's card counter before it."""
+        with self.transaction():
+            self.db.conn.execute(
+                "INSERT OR REPLACE INTO print_jobs (job_id, cycle_id, lane, counter, state, sent_at) "
+                "VALUES (?, ?, ?, ?, 'sent', ?)",
+                [job_id, cycle_id, lane, counter, when.iso],
+            )
+
+    def print_job_settled(self, job_id: str, state: str, when: Stamp, by: str) -> None:
+        """A sent job found not to have made a card ('not_out'), or voided by an operator ('void')."""
+        with self.transaction():
+            self.db.conn.execute(
+                "UPDATE print_jobs SET state = ?, settled_at = ?, settled_by = ? WHERE job_id = ?",
+                [state, when.iso, by, job_id],
+            )
+
+    def print_job(self, job_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("select * from print_jobs where job_id = ?", [job_id]))
+        return rows[0] if rows else None
 
     def update_cycle(self, cycle_id: int, values: dict[str, Any]) -> None:
         with self.transaction():

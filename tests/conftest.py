@@ -56,7 +56,7 @@ class Rig:
             **population.certificates(random.Random(2), today, 180),
         }
         rules = RenewalRules(self.registry, {"A": 80000, "C": 75000, "C I": 75000, "C II": 75000}, "TEST")
-        self.lane = LaneController(
+        self._controller = lambda: LaneController(
             "L1",
             flow,
             devices,
@@ -67,7 +67,18 @@ class Rig:
             plate_wait=5.0,
             photo_dir=db.parent / "photos",
         )
+        self.lane = self._controller()
         self.vehicle = Vehicle("G 1234 AB", face_seed=3)
+
+    async def crash(self) -> None:
+        """The controller stops dead (its stage work cancelled, nothing more written); the world stays as it is."""
+        await self.lane.stop()
+        self.lane.listeners.clear()
+
+    def restart(self) -> None:
+        """A new controller on the same store and the same devices, as after a power cut."""
+        self.lane = self._controller()
+        self.lane.start()
 
     async def until(self, predicate: Callable[[], bool], limit: float = 3600.0, step: float = 0.25) -> None:
         deadline = self.clock.monotonic() + limit
