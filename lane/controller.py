@@ -20,7 +20,7 @@ from typing import Any
 
 import cv2
 
-from devices.base import CardOutcome, Gate, PrintJob, PrintTicket, VehicleLoop
+from devices.base import CardOutcome, Gate, GatePosition, PrintJob, PrintTicket, VehicleLoop
 from devices.codecs.iomap import passed_since
 from devices.errors import DeviceError, DeviceRefused, DeviceTimeout
 from devices.registry import LaneDevices
@@ -221,10 +221,15 @@ class LaneController(LaneCore):
             await runner()
 
     async def _run_idle(self) -> None:
+        d = self.devices
+        if d.exit_gate.position is not GatePosition.DOWN:  # up over nothing (a restart, a hand-opened boom)
+            await self._pass_and_close(d.exit_gate, d.exit_loop)
+        if d.entry_gate.position is not GatePosition.DOWN and not d.entry_loop.occupied:
+            await self._pass_and_close(d.entry_gate, d.entry_loop)
         if self.close_requested:
             await self.fire("close_lane")
             return
-        await self.devices.entry_loop.wait_for(True)
+        await d.entry_loop.wait_for(True)
         await self.fire("vehicle_arrived", actor="entry_loop")
 
     async def _run_arrived(self) -> None:

@@ -203,3 +203,15 @@ def test_an_abort_at_hand_over_voids_the_printed_card(rig_factory: Any) -> None:
         return rig.rows("select status, void_reason from cards")
 
     assert rig_factory(scenario, print_seconds=5.0) == [{"status": "void", "void_reason": "driver refuses the card"}]
+
+
+def test_a_boom_left_up_over_nothing_is_closed_when_the_lane_comes_back_idle(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> tuple[GatePosition, GatePosition]:
+        await rig.until(lambda: rig.lane.stage is Stage.IDLE)
+        assert (await rig.cmd(Action.OPEN_GATE, data={"gate": "exit"}, reason="ambulance")).ok
+        await rig.crash()
+        rig.restart()
+        await rig.until(lambda: rig.world.exit_gate.position is GatePosition.DOWN)
+        return rig.world.exit_gate.position, rig.world.entry_gate.position
+
+    assert rig_factory(scenario) == (GatePosition.DOWN, GatePosition.DOWN)
