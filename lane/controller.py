@@ -243,26 +243,30 @@ class LaneController(LaneCore):
         await self._pass_and_close(d.entry_gate, d.entry_loop)
         await self.fire("admitted", actor="entry_loop")
 
-    async def _mark(self, key: str, loop: VehicleLoop) -> int | None:
-        """The loop's vehicle count when this stage first ran (noted before any boom moves), else None."""
+    async def _mark(self, key: str, loop: VehicleLoop) -> str:
+        """Note the loop's vehicle count under `key` when this stage first runs (before any boom moves)."""
         if key not in self.ctx:
             self.note(**{key: await loop.passes()})
-        mark = self.ctx[key]
-        return None if mark is None else int(mark)
+        return key
 
-    async def _passed(self, loop: VehicleLoop, mark: int | None) -> bool:
-        """Whether a vehicle has reached `loop` since `mark` (occupied now, or counted by the I/O module)."""
+    async def _passed(self, loop: VehicleLoop, key: str) -> bool:
+        """Whether a vehicle has reached `loop` since its count was noted under `key`: occupied now, or counted by
+        the I/O module since. A count below the mark is a module that was replaced or power-cycled (a 16-bit
+        counter wraps once in 65,536 vehicles): the mark is taken again and only occupancy is believed."""
         if loop.occupied:
             return True
-        if mark is None:
+        mark, now = self.ctx.get(key), await loop.passes()
+        if mark is None or now is None:
             return False
-        now = await loop.passes()
-        return now is not None and passed_since(mark, now) > 0
+        if now < int(mark):
+            self.note(**{key: now})
+            return False
+        return passed_since(int(mark), now) > 0
 
-    async def _wait_passage(self, loop: VehicleLoop, mark: int | None) -> None:
+    async def _wait_passage(self, loop: VehicleLoop, key: str) -> None:
         """Wait for a vehicle on `loop`; the count is looked at every second, so a passage between two polls of
         the loop (or during a controller restart) is never waited for again."""
-        while not await self._passed(loop, mark):
+        while not await self._passed(loop, key):
             with contextlib.suppress(DeviceTimeout):
                 await loop.wait_for(True, timeout=1.0)
 

@@ -215,3 +215,20 @@ def test_a_boom_left_up_over_nothing_is_closed_when_the_lane_comes_back_idle(rig
         return rig.world.exit_gate.position, rig.world.entry_gate.position
 
     assert rig_factory(scenario) == (GatePosition.DOWN, GatePosition.DOWN)
+
+
+def test_a_loop_counter_that_went_back_is_not_taken_for_a_passage(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> list[str]:
+        rig.world.entry_safety.count = 5  # vehicles counted before today
+        await rig.drive_to(Stage.ARRIVED)
+        await rig.crash()
+        rig.world.entry_safety.count = 0  # the I/O module was replaced while the controller was down
+        rig.restart()
+        await rig.until(lambda: rig.world.entry_gate.position is GatePosition.UP)  # opened for the waiting car
+        assert rig.lane.stage is Stage.ARRIVED
+        rig.world.vehicle = None
+        await rig.world.drive_in(rig.vehicle)
+        await rig.at(Stage.PLATE)
+        return list(rig.world.entry_gate.commands)
+
+    assert rig_factory(scenario)[-1] == "close"
