@@ -30,6 +30,7 @@ from lane.commands import Action, Command, Outcome
 from lane.errors import Refused
 from lane.events import REQUESTS
 from lane.machine import LaneCore
+from lane.privacy import private_dir, private_file
 from lane.rules import RenewalRules, holder_dict
 from lane.store import Store
 from plates.grammar import PlateGrammarError, parse
@@ -276,9 +277,9 @@ class LaneController(LaneCore):
         """The best frame's plate crop, kept with the cycle: `var/plates/<lane>-<cycle>.png`."""
         name = f"{self.lane_id}-{self.cycle_id or 0:06d}.png"
         if self.photo_dir is not None and reading.crop is not None:
-            folder = self.photo_dir.parent / "plates"
-            folder.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(folder / name), reading.crop, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+            folder = private_dir(self.photo_dir.parent / "plates")
+            if cv2.imwrite(str(folder / name), reading.crop, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+                private_file(folder / name)
         return name
 
     async def _run_documents(self) -> None:
@@ -349,8 +350,9 @@ class LaneController(LaneCore):
         retries = self.ctx.get("retries", {}).get("photo", 0)
         name = f"{self.lane_id}-{self.cycle_id or 0:06d}-{retries}-{tag}.jpg"
         if self.photo_dir is not None and self.photo is not None:
-            self.photo_dir.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(self.photo_dir / name), self.photo, [cv2.IMWRITE_JPEG_QUALITY, 92])
+            private_dir(self.photo_dir)
+            if cv2.imwrite(str(self.photo_dir / name), self.photo, [cv2.IMWRITE_JPEG_QUALITY, 92]):
+                private_file(self.photo_dir / name)
         self.ctx["photo"] = name
         return name
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows.states import TIMED
+from lane.privacy import private_db
 
 if TYPE_CHECKING:  # loaded by Store itself: a report or the console, which only read, need not import it
     import sqlite_utils
@@ -214,7 +215,7 @@ class Store:
     def __init__(self, path: Path | str, durable: bool = True) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_db(self.path)  # owner-only, before SQLite makes it (its -wal and -shm take its mode)
         import sqlite_utils
 
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
