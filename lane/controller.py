@@ -30,7 +30,7 @@ from lane.commands import Action, Command, Outcome
 from lane.errors import Refused
 from lane.events import REQUESTS
 from lane.machine import LaneCore
-from lane.privacy import private_dir, private_file
+from lane.privacy import masked, names_in, private_dir, private_file, restored_context, scrub
 from lane.rules import RenewalRules, holder_dict
 from lane.store import Store
 from plates.grammar import PlateGrammarError, parse
@@ -95,7 +95,8 @@ class LaneController(LaneCore):
         else:
             was = Stage(snap["state"])
             self.cycle_id = snap["cycle_id"]
-            self.ctx = snap["context"]
+            self.ctx = restored_context(snap["context"], self.store.cycle(self.cycle_id) if self.cycle_id else None,
+                                        self.rules.registry)  # fmt: skip
             self.close_requested = bool(snap["close_requested"])
             self.faulted_from = Stage(snap["faulted_from"]) if snap["faulted_from"] else None
             if self.cycle_id is not None:
@@ -176,6 +177,7 @@ class LaneController(LaneCore):
     # -- notices -----------------------------------------------------------------------------------------------
 
     def alert(self, code: str, text: str) -> None:
+        text = scrub(text, names_in(self.ctx))
         self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "alert", code, text)
         self.emit("alert", code=code, text=text)
 
@@ -185,7 +187,8 @@ class LaneController(LaneCore):
         remaining = round(max(0.0, budget.soft - (self.clock.monotonic() - self.since))) if budget else ""
         indonesian, english = prompt(code, self.state, self.flow.lane_class.value, self.prompts, fee=fee,
                                      remaining=remaining, **values)  # fmt: skip
-        self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "prompt", code, indonesian)
+        stored = scrub(indonesian, names_in(self.ctx))
+        self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "prompt", code, stored)
         self.emit("prompt", code=code, id=indonesian, en=english)
         try:
             await self.devices.display.show(indonesian, english)
@@ -195,7 +198,7 @@ class LaneController(LaneCore):
     def request(self, what: str, **detail: Any) -> None:
         """Ask the operator for something; written to the store (the console shows it) and told to listeners."""
         self.pending = {"what": what, "text": REQUESTS.get(what, what), **detail}
-        text = json.dumps(self.pending, default=str, ensure_ascii=False)
+        text = json.dumps(masked(self.pending, names_in(self.ctx)), default=str, ensure_ascii=False)
         self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "request", what, text)
         self.emit("request", what=what, **detail)
 
@@ -391,6 +394,7 @@ class LaneController(LaneCore):
 
     async def execute(self, cmd: Command) -> Outcome:
         """Carry out an operator command; every command, done or refused, lands in the audit table."""
+        names = names_in(self.ctx)
         try:
             message = await self._do(cmd)
             outcome = Outcome(True, message)
@@ -402,9 +406,9 @@ class LaneController(LaneCore):
             self.stamp(),
             cmd.operator,
             cmd.action.value,
-            cmd.args(),
+            masked(cmd.args(), names + names_in(self.ctx)),
             "ok" if outcome.ok else "refused",
-            outcome.message,
+            scrub(outcome.message, names + names_in(self.ctx)),
         )
         self.emit("operator", action=cmd.action.value, operator=cmd.operator, ok=outcome.ok, message=outcome.message)
         return outcome

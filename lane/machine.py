@@ -20,6 +20,7 @@ from flows.states import TIMED, Stage
 from lane.clock import Clock
 from lane.errors import Refused
 from lane.events import LaneEvent, LaneListener
+from lane.privacy import masked, names_in, scrub, snapshot_context
 from lane.store import Stamp, Store, TransitionRecord
 from plates.grammar import is_valid
 
@@ -182,7 +183,7 @@ class LaneCore:
             update["retries"] = sum(retries.values())
         if dst is Stage.REJECTED:
             ctx["outcome"] = "rejected" if trigger == "documents_rejected" else "aborted"
-            update["reason"] = ctx["reason"] = str(data.get("reason", ""))
+            update["reason"] = ctx["reason"] = scrub(str(data.get("reason", "")), names_in(ctx))
         printed = voided = None
         if dst is Stage.PRINTING and "card_job" not in ctx:
             ctx["prints"] = 1
@@ -212,7 +213,7 @@ class LaneCore:
         snapshot = {
             "faulted_from": faulted_from.value if faulted_from else None,
             "close_requested": int(self.close_requested and dst is not Stage.CLOSED),
-            "context": ctx,
+            "context": snapshot_context(ctx),
         }
         cycle = self.cycle_id
         held = self.store.transition(
@@ -224,7 +225,7 @@ class LaneCore:
                 dest=dst.value,
                 trigger=trigger,
                 actor=actor,
-                detail=_plain(data),
+                detail=masked(_plain(data), names_in(ctx)),
                 cycle_id=self.cycle_id,
                 open_cycle=opening,
                 keeps_cycle=not closing,

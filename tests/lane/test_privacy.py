@@ -1,7 +1,10 @@
-"""Personal data, minimised: the files that hold it are owner-only."""
+"""Personal data, minimised: owner-only files, full NIKs and names only in the columns that need them, an idle lane
+that keeps nobody's data, and a restart that reads the holder again rather than keeping it in the snapshot."""
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 import stat
 from datetime import date
@@ -10,9 +13,15 @@ from typing import Any
 
 import numpy as np
 
+from devices import registry as device_registry
+from flows.nik import mask
 from flows.states import Stage
+from lane.cli import main
+from lane.controller import LaneController
+from lane.privacy import mask_name, masked, scrub
 from lane.registry import Registry
 from lane.report.cache import DayCache, path_for
+from lane.rules import holder_dict
 from lane.store import Store
 from plates.reading import PlateReading
 from tests.conftest import Rig
@@ -23,6 +32,23 @@ ALLOWED = {("cycles", "nik"), ("cycles", "holder_name"), ("cycles", "sim_number"
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_masks_keep_the_region_and_initials_and_scrub_free_text() -> None:
+    assert mask_name("TRI RAHMAWATI") == "T*** R***"
+    assert mask_name("T*** R***") == "T*** R***"
+    out = masked(
+        {"what": "documents", "prefill": {"prereg_id": 4, "nik": "3310046908608118", "sim": "2320792618423"},
+         "reason": "NIK 3310046908608118 belongs to TRI RAHMAWATI", "holder_name": "TRI RAHMAWATI"},
+        ["TRI RAHMAWATI"],
+    )  # fmt: skip
+    assert out == {
+        "what": "documents",
+        "prefill": {"prereg_id": 4, "nik": "331004********18", "sim": "232079*****23"},
+        "reason": "NIK 331004********18 belongs to T*** R***",
+        "holder_name": "T*** R***",
+    }
+    assert scrub("card 12345678901234567 and 1234") == "card 12345678901234567 and 1234", "only 16-digit runs"
 
 
 def test_the_store_the_registry_and_the_report_cache_are_owner_only(tmp_path: Path) -> None:
@@ -64,3 +90,58 @@ def test_photos_and_plate_crops_are_owner_only(rig_factory: Any) -> None:
     assert _mode(photos) == 0o700 and _mode(crop.parent) == 0o700
     files = [*photos.iterdir(), crop]
     assert len(files) >= 2 and all(_mode(f) == 0o600 for f in files), {f.name: oct(_mode(f)) for f in files}
+
+
+def test_the_snapshot_holds_no_holder_and_a_restart_reads_it_again(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> tuple[str, dict[str, Any], dict[str, Any], int]:
+        await rig.drive_to(Stage.PAYMENT)
+        context = rig.rows("select context from lane_state")[0]["context"]
+        await rig.lane.stop()
+        again = LaneController("L1", rig.lane.flow, device_registry.build("virtual", "L1", rig.clock), rig.store,
+                               rig.clock, rules=rig.lane.rules, reader=None)  # fmt: skip
+        again.start()
+        try:
+            return context, dict(again.ctx), holder_dict(rig.holder), again.fee
+        finally:
+            await again.stop()
+
+    context, ctx, holder, fee = rig_factory(scenario)
+    assert holder["nik"] not in context and holder["name"] not in context and holder["sim_number"] not in context
+    kept = {"name": mask_name(holder["name"]), "nik": mask(holder["nik"]), "sim_class": holder["sim_class"]}
+    assert json.loads(context)["holder"] == kept, "the console shows the driver masked; the fee needs the class"
+    assert ctx["holder"] == holder, "the card needs the whole record: read again from the registry"
+    assert (ctx["nik"], ctx["holder_name"], ctx["sim_number"]) == (holder["nik"], holder["name"], holder["sim_number"])
+    assert fee == 80000
+
+
+def _uppercase_runs(text: str) -> set[str]:
+    """Every run of 2 to 4 consecutive upper-case words: the synthetic population's names are such runs."""
+    out = set()
+    for run in re.findall(r"[A-Z][A-Z'.-]*(?: [A-Z][A-Z'.-]*)+", text):
+        words = run.split()
+        out |= {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, min(len(words), i + 4) + 1)}
+    return out
+
+
+def test_whole_renewals_leave_full_niks_and_names_only_where_allowed(tmp_path: Path) -> None:
+    db = tmp_path / "sim.db"
+    assert main(["simulate", "--hours", "3", "--lanes", "2", "--db", str(db), "--fast-store"]) == 0
+    people = sqlite3.connect(tmp_path / "registry.db")
+    niks = {n for (n,) in people.execute("select nik from holders")}
+    names = {n for (n,) in people.execute("select name from holders")}
+    people.close()
+    con = sqlite3.connect(db)
+    served = con.execute("select count(*) from cycles where nik is not null and nik not like '%*%'").fetchone()[0]
+    prefilled = con.execute("select count(*) from notices where text like '%prefill%nik%'").fetchone()[0]
+    assert served > 10 and prefilled > 0, "renewals with holders and pre-registrations went through"
+    found = []
+    tables = [t for (t,) in con.execute("select name from sqlite_master where type = 'table'")]
+    for table in tables:
+        for column in [r[1] for r in con.execute(f"pragma table_info([{table}])") if r[2] in ("TEXT", "")]:
+            if (table, column) in ALLOWED:
+                continue
+            for (value,) in con.execute(f"select [{column}] from [{table}] where typeof([{column}]) = 'text'"):
+                leaked = (set(re.findall(r"\d{16}", value)) & niks) | (_uppercase_runs(value) & names)
+                found += [(table, column, x) for x in leaked]
+    con.close()
+    assert not found, found[:10]
