@@ -147,6 +147,8 @@ class LaneController(LaneCore):
             if task is not current:
                 task.cancel()
         self.pending = {}
+        if stage in (Stage.IDLE, Stage.CLOSED):  # the last driver's photo goes with their cycle
+            self.photo = self.face = None
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._guarded(stage, self._run), name=f"{self.lane_id}:{stage}")]
         if stage in self.flow.budgets:

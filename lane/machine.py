@@ -213,7 +213,7 @@ class LaneCore:
         snapshot = {
             "faulted_from": faulted_from.value if faulted_from else None,
             "close_requested": int(self.close_requested and dst is not Stage.CLOSED),
-            "context": snapshot_context(ctx),
+            "context": {} if closing else snapshot_context(ctx),  # an idle lane keeps nobody's data
         }
         cycle = self.cycle_id
         held = self.store.transition(

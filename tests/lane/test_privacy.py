@@ -92,6 +92,21 @@ def test_photos_and_plate_crops_are_owner_only(rig_factory: Any) -> None:
     assert len(files) >= 2 and all(_mode(f) == 0o600 for f in files), {f.name: oct(_mode(f)) for f in files}
 
 
+def test_an_idle_lane_keeps_nothing_of_the_last_driver(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> tuple[list[dict[str, Any]], Any]:
+        await rig.drive_to(Stage.EXITING)
+        assert rig.lane.photo is not None and rig.lane.ctx.get("holder")
+        await rig.world.drive_out()
+        await rig.at(Stage.IDLE)
+        lane = rig.lane
+        return rig.rows("select state, cycle_id, context from lane_state"), (lane.ctx, lane.photo, lane.face,
+                                                                           lane.pending)  # fmt: skip
+
+    rows, memory = rig_factory(scenario)
+    assert rows == [{"state": "idle", "cycle_id": None, "context": "{}"}]
+    assert memory == ({}, None, None, {})
+
+
 def test_the_snapshot_holds_no_holder_and_a_restart_reads_it_again(rig_factory: Any) -> None:
     async def scenario(rig: Rig) -> tuple[str, dict[str, Any], dict[str, Any], int]:
         await rig.drive_to(Stage.PAYMENT)
