@@ -7,6 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -140,3 +145,27 @@ def test_the_daily_task_applies_the_policy_every_day(tmp_path: Path) -> None:
 
     audits = run_virtual(scenario)
     assert audits == ["0 photos and 0 plate crops removed, personal data of 1 cycles masked"] * 2
+
+
+@pytest.mark.slow
+def test_lane_run_applies_the_policy_as_it_starts(site: dict[str, Any]) -> None:
+    db = site["db"]
+    cmd = [sys.executable, "-m", "lane.cli", "--config", str(ROOT / "config/site.toml"), "run", "--db", str(db),
+           "--plain"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, audited = time.monotonic() + 60, []
+        while time.monotonic() < deadline and not audited:
+            time.sleep(0.2)
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+            audited = con.execute("select message from operator_actions where action = 'retention'").fetchall()
+            con.close()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    # Cycle 5, open on L2 with no lane holding it, is closed as abandoned at start-up: it goes too.
+    assert audited == [("5 photos and 4 plate crops removed, personal data of 3 cycles masked",)]
+    assert not site["files"]["photo1"].exists() and site["files"]["photo4"].exists()
