@@ -16,10 +16,12 @@ cache) are made readable by their owner only (`FILE_MODE`), in folders only the 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,6 +133,45 @@ def restored_context(
 
         ctx["holder"] = holder_dict(holder)
     return ctx
+
+
+#: Where the store had personal data in full before this module: table, key column, column, whether it is JSON.
+HISTORY = (
+    ("events", "id", "detail", True),
+    ("notices", "id", "text", None),  # a request is JSON, a prompt or an alert is text
+    ("operator_actions", "id", "args", True),
+    ("operator_actions", "id", "message", False),
+    ("cycles", "id", "reason", False),
+    ("lane_state", "lane", "context", True),
+)
+
+
+def history(con: sqlite3.Connection) -> Iterator[tuple[str, str, str, Any, str]]:
+    """(table, key column, column, key, new value) for each row of a store written before this module that holds
+    a NIK, name or SIM number in full outside the cycles' own columns: the store's migration applies them."""
+    names = dict(con.execute("SELECT id, holder_name FROM cycles WHERE holder_name IS NOT NULL").fetchall())
+    for table, key, column, is_json in HISTORY:
+        cycle = "cycle_id" if table != "cycles" else "id"
+        for rowid, value, cycle_id in con.execute(f"SELECT [{key}], [{column}], [{cycle}] FROM [{table}]").fetchall():
+            if not isinstance(value, str):
+                continue
+            snapshot = table == "lane_state"
+            new = _masked_text(value, (names.get(cycle_id),), is_json, snapshot, idle=snapshot and cycle_id is None)
+            if new != value:
+                yield table, key, column, rowid, new
+
+
+def _masked_text(value: str, names: tuple[str | None, ...], is_json: bool | None, snapshot: bool, idle: bool) -> str:
+    data = None
+    if is_json is not False:
+        with contextlib.suppress(ValueError):
+            data = json.loads(value)
+    if not isinstance(data, dict):
+        return scrub(value, names)
+    if idle:
+        return "{}"
+    new = snapshot_context(data) if snapshot else masked(data, names + names_in(data))
+    return value if new == data else json.dumps(new, default=str, ensure_ascii=False, sort_keys=True)
 
 
 # -- files --------------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows.states import TIMED
-from lane.privacy import private_db
+from lane.privacy import history, private_db
 
 if TYPE_CHECKING:  # loaded by Store itself: a report or the console, which only read, need not import it
     import sqlite_utils
@@ -162,8 +162,15 @@ def _v5(db: sqlite_utils.Database) -> None:
     db.table("operator_actions").create_index(["at"])
 
 
+def _v11(db: sqlite_utils.Database) -> None:
+    """Personal data minimised (lane/privacy.py): NIKs, names and SIM numbers written in full before it, in
+    events, notices, operator actions, reject reasons and lane snapshots, are masked (the cycles keep theirs)."""
+    for table, key, column, rowid, value in history(db.conn):
+        db.conn.execute(f"UPDATE [{table}] SET [{column}] = ? WHERE [{key}] = ?", [value, rowid])
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v11]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -160,3 +160,42 @@ def test_whole_renewals_leave_full_niks_and_names_only_where_allowed(tmp_path: P
                 found += [(table, column, x) for x in leaked]
     con.close()
     assert not found, found[:10]
+
+
+def test_a_store_written_before_gets_its_personal_data_masked_when_opened(tmp_path: Path) -> None:
+    nik, name, sim = "3310046908608118", "TRI RAHMAWATI", "2320792618423"
+    holder = {"name": name, "nik": nik, "sim_number": sim, "sim_class": "A", "address": "JL. MERDEKA 1"}
+    db = tmp_path / "old.db"
+    store = Store(db)
+    store.db.table("cycles").insert({"id": 1, "lane": "L1", "holder_name": name, "nik": nik, "sim_number": sim,
+                                     "reason": f"NIK {nik} belongs to someone else"})  # fmt: skip
+    rows = {
+        "events": {"id": 1, "cycle_id": 1, "detail": json.dumps({"holder_name": name, "nik": nik, "checked": True})},
+        "notices": {"id": 1, "cycle_id": 1, "kind": "request", "text": json.dumps(
+            {"what": "documents", "prefill": {"prereg_id": 3, "nik": nik, "sim": sim}})},
+        "operator_actions": {"id": 1, "cycle_id": 1, "args": "{}", "message": f"documents accepted: {name}, SIM A"},
+    }  # fmt: skip
+    for table, row in rows.items():
+        store.db.table(table).insert(row)
+    store.db.table("notices").insert({"id": 2, "cycle_id": 1, "kind": "prompt", "text": "Silakan bayar"})
+    store.db.table("lane_state").insert({"lane": "L1", "cycle_id": 1, "context": json.dumps({"holder": holder,
+                                         "nik": nik, "plate": "G 1 A"})})  # fmt: skip
+    store.db.table("lane_state").insert({"lane": "L2", "cycle_id": None, "context": json.dumps({"holder": holder})})
+    store.db.execute("PRAGMA user_version = 5")  # as the store was before its personal data was masked
+    store.close()
+    Store(db).close()
+    con = sqlite3.connect(db)
+    text = "\n".join(str(v) for t in ("events", "notices", "operator_actions", "lane_state")
+                     for row in con.execute(f"select * from {t}") for v in row)  # fmt: skip
+    assert nik not in text and name not in text and sim not in text and "MERDEKA" not in text
+    assert con.execute("select nik, holder_name, reason from cycles").fetchone() == (
+        nik,
+        name,
+        "NIK 331004********18 belongs to someone else",
+    )
+    assert json.loads(con.execute("select text from notices where id = 1").fetchone()[0])["prefill"] == {
+        "prereg_id": 3, "nik": mask(nik), "sim": mask(sim)}  # fmt: skip
+    assert con.execute("select text from notices where id = 2").fetchone()[0] == "Silakan bayar"
+    assert con.execute("select message from operator_actions").fetchone()[0] == "documents accepted: T*** R***, SIM A"
+    assert dict(con.execute("select lane, context from lane_state").fetchall())["L2"] == "{}"
+    con.close()
