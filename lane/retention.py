@@ -26,7 +26,7 @@ from pathlib import Path
 from lane.clock import Clock
 from lane.config import Retention
 from lane.privacy import PERSONAL_COLUMNS, is_masked, mask_value
-from lane.store import Stamp, Store
+from lane.store import Stamp, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -141,20 +141,33 @@ def lines(todo: Plan, policy: Retention, dry_run: bool, failed: Sequence[str] = 
     return out
 
 
-async def daily(clock: Clock, store: Store, policy: Retention, var: Path, every: float = DAY_S) -> None:
-    """`lane run`'s task: apply the policy now and every `every` seconds after. A failure is logged and the
-    lanes run on; the next day tries again."""
+async def daily(
+    clock: Clock, db: Path, policy: Retention, var: Path, durable: bool = True, every: float = DAY_S
+) -> None:
+    """`lane run`'s task: apply the policy now and every `every` seconds after, in a thread with a connection of
+    its own (looking at a year of photos takes seconds: the lanes' loop must not wait). A failure is logged and
+    the lanes run on; the next day tries again."""
     while True:
         try:
-            todo = plan(store, policy, var, clock.wall())
-            failed = apply(store, todo, clock.monotonic())
-            if not todo.empty:
-                log.info("retention: %s", summary(todo, dry_run=False))
-            for line in failed:
-                log.warning("retention: not removed: %s", line)
-        except (OSError, sqlite3.Error) as err:
+            await clock.run_blocking(once, db, policy, var, clock.wall(), clock.monotonic(), durable)
+        except (OSError, sqlite3.Error, StoreError) as err:
             log.error("retention did not run: %s", err)
         await clock.sleep(every)
+
+
+def once(db: Path, policy: Retention, var: Path, now: datetime, mono: float, durable: bool = True) -> Plan:
+    """Plan and apply the policy on the store at `db`, logging what it did."""
+    store = Store(db, durable)
+    try:
+        todo = plan(store, policy, var, now)
+        failed = apply(store, todo, mono)
+    finally:
+        store.close()
+    if not todo.empty:
+        log.info("retention: %s", summary(todo, dry_run=False))
+    for line in failed:
+        log.warning("retention: not removed: %s", line)
+    return todo
 
 
 def _utc(text: str) -> datetime:

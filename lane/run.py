@@ -148,7 +148,7 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
         try:  # a Ctrl-C or SIGTERM while starting stops what had started (its device threads would hold the exit)
             await site.start()
             await control.start()
-            retention = asyncio.create_task(daily(clock, store, config.retention, db.parent))  # and every day after
+            retention = asyncio.create_task(daily(clock, db, config.retention, db.parent, config.store.durable))
             await stop.wait()
         finally:
             if retention is not None:

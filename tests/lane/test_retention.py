@@ -132,7 +132,7 @@ def test_the_daily_task_applies_the_policy_every_day(tmp_path: Path) -> None:
         now = clock.wall()
         _cycle(store, 1, "L1", "completed", now - timedelta(days=400), now - timedelta(days=400))
         _cycle(store, 2, "L1", "completed", now - timedelta(days=365, hours=-12), now - timedelta(days=365, hours=-12))
-        task = asyncio.create_task(daily(clock, store, Retention(), tmp_path))
+        task = asyncio.create_task(daily(clock, tmp_path / "lane.db", Retention(), tmp_path, durable=False))
         await clock.sleep(DAY_S / 2)  # the first run masked cycle 1; cycle 2 is 365 days old 12 hours later
         first = [r["nik"] for r in store.db.query("select nik from cycles order by id")]
         await clock.sleep(DAY_S)
