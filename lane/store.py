@@ -390,18 +390,16 @@ class Store:
             },
         )
 
-    def retain(self, masked: dict[int, dict[str, str]], when: Stamp, args: dict[str, Any], message: str) -> int:
-        """The retention policy's write (lane/retention.py): closed cycles' personal columns replaced by their masks,
-        and its audit row (lane '*', operator 'system', action 'retention'), in one transaction. Returns how many
-        cycles changed (an open one never does)."""
-        changed = 0
+    def retain(self, masked: dict[int, dict[str, str]], when: Stamp, args: dict[str, Any], message: str) -> None:
+        """The retention policy's write (lane/retention.py): closed cycles' personal columns replaced by their masks
+        (an open cycle never changes), and its audit row (lane '*', operator 'system', action 'retention'), in one
+        transaction."""
         with self.transaction():
             for cycle_id, values in masked.items():
                 sets = ", ".join(f"[{k}] = ?" for k in values)
                 sql = f"UPDATE cycles SET {sets} WHERE id = ? AND outcome != 'open'"
-                changed += self.db.conn.execute(sql, [*values.values(), cycle_id]).rowcount
+                self.db.conn.execute(sql, [*values.values(), cycle_id])
             self.operator_action("*", None, when, "system", "retention", args, "ok", message)
-        return changed
 
     def update_cycle(self, cycle_id: int, values: dict[str, Any]) -> None:
         with self.transaction():

@@ -154,7 +154,7 @@ def test_lane_run_applies_the_policy_as_it_starts(site: dict[str, Any]) -> None:
            "--plain"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline, audited = time.monotonic() + 60, []
+        deadline, audited = time.monotonic() + 60, list[tuple[str]]()
         while time.monotonic() < deadline and not audited:
             time.sleep(0.2)
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
