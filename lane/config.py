@@ -204,6 +204,15 @@ class Photo(Section):
         )
 
 
+class Retention(Section):
+    """How long personal data is kept after its renewal ended (UU 27/2022: no longer than its purpose needs);
+    lane/retention.py applies it daily in `lane run` and by hand with `lane retention run`."""
+
+    photos_days: Annotated[int, Field(ge=1, le=36500)] = 30  # driver photos (var/photos)
+    plates_days: Annotated[int, Field(ge=1, le=36500)] = 90  # plate evidence crops (var/plates)
+    personal_days: Annotated[int, Field(ge=1, le=36500)] = 365  # cycles.nik, holder_name, sim_number, then masked
+
+
 class Distribution(Section):
     """A duration: lognormal by median and sigma, uniform between low and high, or fixed."""
 
@@ -276,6 +285,7 @@ class SiteConfig(Section):
     lanes: list[Lane] = Field(min_length=1, max_length=32)
     documents: Documents = Documents()
     photo: Photo = Photo()
+    retention: Retention = Retention()
     simulation: Simulation = Simulation()
     #: The driver prompts, from prompts.toml beside the site file (not a key of site.toml).
     prompt_texts: dict[str, tuple[str, str]] = Field(default_factory=lambda: dict(PROMPTS), exclude=True)

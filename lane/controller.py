@@ -32,6 +32,7 @@ from lane.commands import Action, Command, Outcome
 from lane.errors import Refused
 from lane.events import REQUESTS
 from lane.machine import LaneCore
+from lane.privacy import masked, names_in, private_dir, private_file, restored_context, scrub
 from lane.rules import RenewalRules, holder_dict
 from lane.store import Store
 from plates.grammar import PlateGrammarError, parse
@@ -97,7 +98,8 @@ class LaneController(LaneCore):
         else:
             was = Stage(snap["state"])
             self.cycle_id = snap["cycle_id"]
-            self.ctx = snap["context"]
+            self.ctx = restored_context(snap["context"], self.store.cycle(self.cycle_id) if self.cycle_id else None,
+                                        self.rules.registry)  # fmt: skip
             self.close_requested = bool(snap["close_requested"])
             self.faulted_from = Stage(snap["faulted_from"]) if snap["faulted_from"] else None
             if self.cycle_id is not None:
@@ -146,6 +148,8 @@ class LaneController(LaneCore):
             if task is not current:
                 task.cancel()
         self.pending = {}
+        if stage in (Stage.IDLE, Stage.CLOSED):  # the last driver's photo goes with their cycle
+            self.photo = self.face = None
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._guarded(stage, self._run), name=f"{self.lane_id}:{stage}")]
         if stage in self.flow.budgets:
@@ -176,6 +180,7 @@ class LaneController(LaneCore):
     # -- notices -----------------------------------------------------------------------------------------------
 
     def alert(self, code: str, text: str) -> None:
+        text = scrub(text, names_in(self.ctx))
         self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "alert", code, text)
         self.emit("alert", code=code, text=text)
 
@@ -185,7 +190,8 @@ class LaneController(LaneCore):
         remaining = round(max(0.0, budget.soft - (self.clock.monotonic() - self.since))) if budget else ""
         indonesian, english = prompt(code, self.state, self.flow.lane_class.value, self.prompts, fee=fee,
                                      remaining=remaining, **values)  # fmt: skip
-        self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "prompt", code, indonesian)
+        stored = scrub(indonesian, names_in(self.ctx))
+        self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "prompt", code, stored)
         self.emit("prompt", code=code, id=indonesian, en=english)
         try:
             await self.devices.display.show(indonesian, english)
@@ -195,7 +201,7 @@ class LaneController(LaneCore):
     def request(self, what: str, **detail: Any) -> None:
         """Ask the operator for something; written to the store (the console shows it) and told to listeners."""
         self.pending = {"what": what, "text": REQUESTS.get(what, what), **detail}
-        text = json.dumps(self.pending, default=str, ensure_ascii=False)
+        text = json.dumps(masked(self.pending, names_in(self.ctx)), default=str, ensure_ascii=False)
         self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "request", what, text)
         self.emit("request", what=what, **detail)
 
@@ -313,9 +319,9 @@ class LaneController(LaneCore):
         """The best frame's plate crop, kept with the cycle: `var/plates/<lane>-<cycle>.png`."""
         name = f"{self.lane_id}-{self.cycle_id or 0:06d}.png"
         if self.photo_dir is not None and reading.crop is not None:
-            folder = self.photo_dir.parent / "plates"
-            folder.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(folder / name), reading.crop, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+            folder = private_dir(self.photo_dir.parent / "plates")
+            if cv2.imwrite(str(folder / name), reading.crop, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+                private_file(folder / name)
         return name
 
     async def _run_documents(self) -> None:
@@ -386,8 +392,9 @@ class LaneController(LaneCore):
         retries = self.ctx.get("retries", {}).get("photo", 0)
         name = f"{self.lane_id}-{self.cycle_id or 0:06d}-{retries}-{tag}.jpg"
         if self.photo_dir is not None and self.photo is not None:
-            self.photo_dir.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(self.photo_dir / name), self.photo, [cv2.IMWRITE_JPEG_QUALITY, 92])
+            private_dir(self.photo_dir)
+            if cv2.imwrite(str(self.photo_dir / name), self.photo, [cv2.IMWRITE_JPEG_QUALITY, 92]):
+                private_file(self.photo_dir / name)
         self.ctx["photo"] = name
         return name
 
@@ -459,6 +466,7 @@ class LaneController(LaneCore):
 
     async def execute(self, cmd: Command) -> Outcome:
         """Carry out an operator command; every command, done or refused, lands in the audit table."""
+        names = names_in(self.ctx)
         try:
             message = await self._do(cmd)
             outcome = Outcome(True, message)
@@ -470,9 +478,9 @@ class LaneController(LaneCore):
             self.stamp(),
             cmd.operator,
             cmd.action.value,
-            cmd.args(),
+            masked(cmd.args(), names + names_in(self.ctx)),
             "ok" if outcome.ok else "refused",
-            outcome.message,
+            scrub(outcome.message, names + names_in(self.ctx)),
         )
         self.emit("operator", action=cmd.action.value, operator=cmd.operator, ok=outcome.ok, message=outcome.message)
         return outcome

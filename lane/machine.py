@@ -20,6 +20,7 @@ from flows.states import TIMED, Stage
 from lane.clock import Clock
 from lane.errors import Refused
 from lane.events import LaneEvent, LaneListener
+from lane.privacy import masked, names_in, scrub, snapshot_context
 from lane.store import Stamp, Store, TransitionRecord
 from plates.grammar import is_valid
 
@@ -182,7 +183,7 @@ class LaneCore:
             update["retries"] = sum(retries.values())
         if dst is Stage.REJECTED:
             ctx["outcome"] = "rejected" if trigger == "documents_rejected" else "aborted"
-            update["reason"] = ctx["reason"] = str(data.get("reason", ""))
+            update["reason"] = ctx["reason"] = scrub(str(data.get("reason", "")), names_in(ctx))
         printed = voided = None
         if dst is Stage.PRINTING and "card_job" not in ctx:
             ctx["prints"] = 1
@@ -216,7 +217,7 @@ class LaneCore:
         snapshot = {
             "faulted_from": faulted_from.value if faulted_from else None,
             "close_requested": int(self.close_requested and dst is not Stage.CLOSED),
-            "context": ctx,
+            "context": {} if closing else snapshot_context(ctx),  # an idle lane keeps nobody's data
         }
         cycle = self.cycle_id
         held = self.store.transition(
@@ -228,7 +229,7 @@ class LaneCore:
                 dest=dst.value,
                 trigger=trigger,
                 actor=actor,
-                detail=_plain(data),
+                detail=masked(_plain(data), names_in(ctx)),
                 cycle_id=self.cycle_id,
                 open_cycle=opening,
                 keeps_cycle=not closing,
@@ -263,7 +264,7 @@ class LaneCore:
     def note(self, **facts: Any) -> None:
         """Remember facts of the open cycle durably before acting on them (a loop's count before a boom opens)."""
         self.ctx.update(facts)
-        self.store.lane_context(self.lane_id, self.ctx)
+        self.store.lane_context(self.lane_id, snapshot_context(self.ctx))
 
     # -- listeners --------------------------------------------------------------------------------------------
 

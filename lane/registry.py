@@ -17,6 +17,7 @@ import sqlite_utils
 from flows import nik as niks
 from flows import population
 from flows.documents import Holder, normalise_sim
+from lane.privacy import private_db
 
 COLUMNS = [f.name for f in fields(Holder)]
 
@@ -44,7 +45,7 @@ def _holder(row: dict[str, Any]) -> Holder:
 class Registry:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_db(self.path)  # owner-only: holders' NIKs, names and addresses
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA journal_mode=WAL")
         holders = self.db.table("holders")

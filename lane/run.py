@@ -19,6 +19,7 @@ from lane.control import ControlServer, socket_path
 from lane.people import Arrival, LanePeople, Sampler, make_arrivals
 from lane.progress import Progress
 from lane.registry import Registry
+from lane.retention import daily
 from lane.site import Site
 from lane.store import Store
 from lane.summary import Summary, summarise
@@ -142,12 +143,16 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # a service manager's stop
     control = ControlServer(socket_path(db), site.execute, clock.wall)
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, show)
+    retention: asyncio.Task[None] | None = None
     with progress:
         try:  # a Ctrl-C or SIGTERM while starting stops what had started (its device threads would hold the exit)
             await site.start()
             await control.start()
+            retention = asyncio.create_task(daily(clock, db, config.retention, db.parent, config.store.durable))
             await stop.wait()
         finally:
+            if retention is not None:
+                retention.cancel()
             await control.stop()
             await site.stop()
             store.close()

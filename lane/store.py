@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows.states import TIMED
+from lane.privacy import history, private_db
 
 if TYPE_CHECKING:  # loaded by Store itself: a report or the console, which only read, need not import it
     import sqlite_utils
@@ -180,8 +181,15 @@ def _v6(db: sqlite_utils.Database) -> None:
     db.table("print_jobs").create_index(["cycle_id"])
 
 
+def _v7(db: sqlite_utils.Database) -> None:
+    """Personal data minimised (lane/privacy.py): NIKs, names and SIM numbers written in full before it, in
+    events, notices, operator actions, reject reasons and lane snapshots, are masked (the cycles keep theirs)."""
+    for table, key, column, rowid, value in history(db.conn):
+        db.conn.execute(f"UPDATE [{table}] SET [{column}] = ? WHERE [{key}] = ?", [value, rowid])
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -233,7 +241,7 @@ class Store:
     def __init__(self, path: Path | str, durable: bool = True) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_db(self.path)  # owner-only, before SQLite makes it (its -wal and -shm take its mode)
         import sqlite_utils
 
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -430,6 +438,17 @@ class Store:
     def print_job(self, job_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("select * from print_jobs where job_id = ?", [job_id]))
         return rows[0] if rows else None
+
+    def retain(self, masked: dict[int, dict[str, str]], when: Stamp, args: dict[str, Any], message: str) -> None:
+        """The retention policy's write (lane/retention.py): closed cycles' personal columns replaced by their masks
+        (an open cycle never changes), and its audit row (lane '*', operator 'system', action 'retention'), in one
+        transaction."""
+        with self.transaction():
+            for cycle_id, values in masked.items():
+                sets = ", ".join(f"[{k}] = ?" for k in values)
+                sql = f"UPDATE cycles SET {sets} WHERE id = ? AND outcome != 'open'"
+                self.db.conn.execute(sql, [*values.values(), cycle_id])
+            self.operator_action("*", None, when, "system", "retention", args, "ok", message)
 
     def update_cycle(self, cycle_id: int, values: dict[str, Any]) -> None:
         with self.transaction():

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from lane.privacy import private_db
 from lane.report.blocks import COLUMNS, Block
 from lane.store import SCHEMA_VERSION
 
@@ -51,6 +52,8 @@ class DayCache:
         (a folder the report may not write to, a lock held too long)."""
         for attempt in range(2):
             con = None
+            with contextlib.suppress(OSError):  # a folder the report may not write to: sqlite3 says so below
+                private_db(path)  # owner-only, like the store it is made from
             try:
                 con = sqlite3.connect(path, timeout=WAIT_S, isolation_level=None)
                 con.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # a year's blocks read without a copy a page
