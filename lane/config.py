@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,6 +20,7 @@ from flows.photo_rules import PhotoRules
 from flows.prompts import PLACEHOLDERS, PROMPTS
 from flows.renewal import CLASSES_SERVED, Flow, LaneClass, make_flow
 from flows.states import Stage
+from lane import toml_file
 
 DEFAULT_PATH = Path("config/site.toml")
 StageName = Literal["arrived", "plate", "documents", "payment", "photo", "printing", "handover", "exiting", "rejected"]
@@ -336,17 +336,21 @@ def load_prompts(path: Path) -> dict[str, tuple[str, str]]:
     """The driver prompts: the defaults in flows/prompts.py with the site's `[prompts]` from `path` over them
     (a missing file means the defaults). Each entry is `code = ["Bahasa Indonesia", "English"]`."""
     texts = dict(PROMPTS)
-    if not path.exists():
-        return texts
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read: {err}") from err
+        data = toml_file.read(path)
+    except FileNotFoundError:
+        return texts
+    except toml_file.BadFile as err:
+        raise ConfigError(str(err)) from err
     problems = []
     for key in data:
         if key != "prompts":
             problems.append(f"{path}: {key}: unknown key (expected a [prompts] table)")
-    for code, value in (data.get("prompts") or {}).items():
+    table = data.get("prompts") or {}
+    if not isinstance(table, dict):
+        problems.append(f"{path}: prompts: expected a [prompts] table")
+        table = {}
+    for code, value in table.items():
         where = f"{path}: prompts.{code}"
         if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and 0 < len(v) <= 120
                                                                      for v in value)):  # fmt: skip
@@ -368,14 +372,10 @@ def load(path: Path | str = DEFAULT_PATH) -> SiteConfig:
     """Read and check a site file. Raises ConfigError naming the file, the key and what was expected."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = toml_file.read(path)
     except FileNotFoundError as err:
         raise ConfigError(f"{path}: file not found") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read: {err}") from err
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    except toml_file.BadFile as err:
+        raise ConfigError(str(err)) from err
     config = parse(data, str(path))
     return config.model_copy(update={"prompt_texts": load_prompts(path.parent / "prompts.toml")})
