@@ -8,7 +8,6 @@ Precedence: command-line arguments override the file; the file overrides the def
 from __future__ import annotations
 
 import re
-import string
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flows.documents import DocumentRules
 from flows.photo_rules import PhotoRules
-from flows.prompts import PLACEHOLDERS, PROMPTS
+from flows.prompts import PROMPTS
+from flows.prompts import check as check_prompt
 from flows.renewal import CLASSES_SERVED, Flow, LaneClass, make_flow
 from flows.states import Stage
 from lane import toml_file
@@ -334,7 +334,8 @@ def parse(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
 
 def load_prompts(path: Path) -> dict[str, tuple[str, str]]:
     """The driver prompts: the defaults in flows/prompts.py with the site's `[prompts]` from `path` over them
-    (a missing file means the defaults). Each entry is `code = ["Bahasa Indonesia", "English"]`."""
+    (a missing file means the defaults). Each entry is `code = ["Bahasa Indonesia", "English"]`, each text a
+    template `flows.prompts.check` accepts for that code."""
     texts = dict(PROMPTS)
     try:
         data = toml_file.read(path)
@@ -356,11 +357,9 @@ def load_prompts(path: Path) -> dict[str, tuple[str, str]]:
                                                                      for v in value)):  # fmt: skip
             problems.append(f'{where}: expected ["Bahasa Indonesia", "English"], each 1 to 120 characters')
             continue
-        names = {n for v in value for _, n, _, _ in string.Formatter().parse(v) if n is not None}
-        unknown = names - PLACEHOLDERS
-        if unknown:
-            problems.append(f"{where}: unknown placeholder {', '.join(sorted(unknown))} "
-                            f"(known: {', '.join(sorted(PLACEHOLDERS))})")  # fmt: skip
+        bad = [f"{where}[{i}]: {problem}" for i, text in enumerate(value) if (problem := check_prompt(code, text))]
+        if bad:
+            problems.extend(bad)
             continue
         texts[code] = (value[0], value[1])
     if problems:
