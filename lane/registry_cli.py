@@ -7,6 +7,7 @@ it prints comes from a file or the registry, so it goes through lane.sanitize fi
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +38,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace, config: SiteConfig) -> int:
     from lane.registry import Registry, RegistryError, WouldChange  # sqlite-utils: loaded by the command that uses it
 
-    registry = Registry(args.path or config.documents.registry)
+    path = args.path or config.documents.registry
+    try:
+        registry = Registry(path)
+    except (sqlite3.Error, OSError) as err:
+        print(line(f"lane registry: {path}: cannot open the registry: {err}"))
+        return 2
     today = datetime.now(ZoneInfo(config.site.timezone)).date()
     try:
         if args.verb == "seed":

@@ -122,3 +122,12 @@ def test_lookup_prints_no_escape_codes(registry: Registry, tmp_path: Path, capsy
     assert _cli(tmp_path, "lookup", "123456789012") == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "SITI HANDAYANI" in out
+
+
+def test_a_registry_file_that_is_not_a_database_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "import.db").write_text("not a database")
+    assert _cli(tmp_path, "lookup", "123456789012") == 2
+    assert (
+        capsys.readouterr().out
+        == f"lane registry: {tmp_path / 'import.db'}: cannot open the registry: file is not a database\n"
+    )
