@@ -103,4 +103,3 @@ def test_a_malformed_prompts_file_stops_the_start(tmp_path: Path, capsys: Any, t
     assert main(["--config", str(site), "check-config"]) == 2
     err = capsys.readouterr().err
     assert "prompts.toml" in err and expected in err
-
