@@ -1,4 +1,4 @@
-"""The hostile corpus of benchmarks/hostile.py, on Hypothesis's inputs: every target (config files, prompt
+"""The hostile corpus (benchmarks/hostile_corpus.py), on Hypothesis's inputs: every target (config files, prompt
 templates, registry import, image files, the CSV and terminal writers) ends each input as accepted or as a clear
 refusal, never as a traceback, and its output keeps its rule. The issue's own cases each run by name too; the
 benchmark runs the same in worker processes with time and memory limits and prints the figures."""
@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("hostile", ROOT / "benchmarks" / "hostile.py")
+    spec = importlib.util.spec_from_file_location("hostile_corpus", ROOT / "benchmarks" / "hostile_corpus.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
