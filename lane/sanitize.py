@@ -18,11 +18,12 @@ import logging
 import re
 from typing import Any
 
-#: An escape sequence: CSI (ESC [ or the C1 byte 0x9b) with its parameters; OSC, DCS, SOS, PM and APC strings up
-#: to their terminator (BEL or ST) or the end of the text; any other two-byte escape.
+#: An escape sequence: CSI (ESC [ or the C1 byte 0x9b) with its parameters; OSC, DCS, SOS, PM and APC strings
+#: (ESC ], P, X, ^, _) up to their terminator (BEL or ST) or the end of the text; any other two-byte escape. The
+#: C1 string starters alone are dropped as single characters (below), not with the text after them.
 _ESCAPES = re.compile(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[ -~]?"
 )
 #: Control characters a terminal acts on (C0 but tab and newline, DEL, C1), and the bidi embeddings, overrides

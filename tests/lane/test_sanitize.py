@@ -27,6 +27,7 @@ from lane.sanitize import CONTROL, TerminalFormatter, csv_cell, guard_log, json_
         ("nik \u202e7002", "nik 7002"),
         ("two\nlines\ttab", "two\nlines\ttab"),
         ("unterminated \x1b]52;c;ZXZpbA==", "unterminated "),
+        ("c1 string starter \x90 alone keeps the rest", "c1 string starter  alone keeps the rest"),
     ],
 )
 def test_terminal_removes_escapes_and_controls(text: str, shown: str) -> None:
