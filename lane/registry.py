@@ -58,9 +58,10 @@ class Imported:
 class WouldChange(RegistryError):
     """An import that would change holders already here, refused as a whole (`--update` allows it)."""
 
-    def __init__(self, path: Path, changes: list[Change]) -> None:
+    def __init__(self, path: Path, changes: list[Change], errors: list[str]) -> None:
         super().__init__(f"{path}: would change {len(changes)} holders already in the registry (--update to allow)")
         self.changes = changes
+        self.errors = errors  # the rows refused besides
 
 
 def _decode(raw: bytes, path: Path, line: int) -> str:
@@ -75,8 +76,9 @@ def _column(header: Sequence[str] | None, text: str) -> str:
     for tail in ("", '"'):
         with contextlib.suppress(csv.Error):
             cells = next(csv.reader([text + tail]), [""])
-            names = header or []
-            return names[len(cells) - 1] if len(cells) <= len(names) else f"{len(cells)} (beyond the header)"
+            if header is None:  # the header line itself
+                return str(len(cells))
+            return header[len(cells) - 1] if len(cells) <= len(header) else f"{len(cells)} (beyond the header)"
     return "(unknown)"
 
 
@@ -223,7 +225,7 @@ class Registry:
         holders = [h for _, h in good.values()]
         changes, unchanged = self._changes(holders)
         if changes and not update:
-            raise WouldChange(path, changes)
+            raise WouldChange(path, changes, errors)
         self.add(holders)
         return Imported(len(holders), changes, unchanged, errors)
 

@@ -57,6 +57,8 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
             try:
                 done = registry.import_csv(args.file, today, args.update)
             except WouldChange as err:
+                for error in err.errors:
+                    print(line(error))
                 print(line(f"lane registry import: {err}; nothing imported"))
                 _list(err.changes)
                 return 2

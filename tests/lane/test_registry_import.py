@@ -39,6 +39,13 @@ def test_a_field_over_128_kib_is_refused_naming_line_and_column(registry: Regist
     assert registry.count() == 0
 
 
+def test_a_header_line_over_the_bound_is_refused(registry: Registry, tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_bytes(b"sim_number,nik," + b"n" * 5000 + b"\n")
+    with pytest.raises(RegistryError, match=r"header.csv:1: column 3: a record of more than 4096"):
+        registry.import_csv(path, TODAY)
+
+
 def test_a_quoted_field_over_many_lines_is_bounded_too(registry: Registry, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "lines.csv", [csv_row(make_holder(1, "123456789012"), address="x\n" * 70_000)])
     with pytest.raises(RegistryError, match=r"lines.csv:2: column address: a record of more than"):
@@ -92,6 +99,7 @@ def test_changing_a_holder_needs_update(registry: Registry, tmp_path: Path) -> N
     with pytest.raises(WouldChange) as refused:
         registry.import_csv(path, TODAY)
     assert [(c.sim_number, c.fields) for c in refused.value.changes] == [("123456789012", ["nik", "name"])]
+    assert refused.value.errors == []
     assert registry.lookup(holder.sim_number) == holder and registry.count() == 1  # nothing written
     done = registry.import_csv(path, TODAY, update=True)
     assert (done.holders, done.unchanged, len(done.changes)) == (2, 0, 1)
