@@ -187,7 +187,7 @@ def _decodable(path: Path) -> bool:
     """Whether an image file's header (read by Pillow, which decodes nothing on open) says a size OpenCV may
     decode: at most MAX_FRAME_PIXELS."""
     try:
-        with PIL.Image.open(path) as image:
+        with PIL.Image.open(path, formats=("JPEG", "PNG", "BMP")) as image:
             width, height = image.size
     except (OSError, ValueError, SyntaxError, EOFError, PIL.Image.DecompressionBombError):
         return False

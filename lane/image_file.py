@@ -22,6 +22,8 @@ from PIL import Image, UnidentifiedImageError
 MAX_PIXELS = 50_000_000
 #: The largest file read at all.
 MAX_FILE_BYTES = 200 * 1024 * 1024
+#: The formats Pillow may parse a header of (what OpenCV decodes); no other parser sees a file from outside.
+FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WEBP", "PPM", "GIF")
 
 
 def check(data: bytes, max_pixels: int = MAX_PIXELS) -> str:
@@ -30,7 +32,7 @@ def check(data: bytes, max_pixels: int = MAX_PIXELS) -> str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
+            with Image.open(io.BytesIO(data), formats=FORMATS) as image:
                 width, height = image.size
     except Image.DecompressionBombError:
         return f"image too large (over {max_pixels / 1e6:g} megapixels by its header), not decoded"
