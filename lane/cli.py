@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from lane import plates_cli, registry_cli, retention_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.report import cli as report_cli
+from lane.sanitize import guard_log
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +91,7 @@ def _start_of_day(config: SiteConfig) -> datetime:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    guard_log()  # log lines carry no escape codes from reasons, plates or file names
     if args.command == "plates":  # reads image files; needs no site
         return plates_cli.run(args)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract: one thread a read; reads run side by side

@@ -8,8 +8,6 @@ Precedence: command-line arguments override the file; the file overrides the def
 from __future__ import annotations
 
 import re
-import string
-import tomllib
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,9 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flows.documents import DocumentRules
 from flows.photo_rules import PhotoRules
-from flows.prompts import PLACEHOLDERS, PROMPTS
+from flows.prompts import PROMPTS
+from flows.prompts import check as check_prompt
 from flows.renewal import CLASSES_SERVED, Flow, LaneClass, make_flow
 from flows.states import Stage
+from lane import toml_file
 
 DEFAULT_PATH = Path("config/site.toml")
 StageName = Literal["arrived", "plate", "documents", "payment", "photo", "printing", "handover", "exiting", "rejected"]
@@ -344,29 +344,32 @@ def parse(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
 
 def load_prompts(path: Path) -> dict[str, tuple[str, str]]:
     """The driver prompts: the defaults in flows/prompts.py with the site's `[prompts]` from `path` over them
-    (a missing file means the defaults). Each entry is `code = ["Bahasa Indonesia", "English"]`."""
+    (a missing file means the defaults). Each entry is `code = ["Bahasa Indonesia", "English"]`, each text a
+    template `flows.prompts.check` accepts for that code."""
     texts = dict(PROMPTS)
-    if not path.exists():
-        return texts
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read: {err}") from err
+        data = toml_file.read(path)
+    except FileNotFoundError:
+        return texts
+    except toml_file.BadFile as err:
+        raise ConfigError(str(err)) from err
     problems = []
     for key in data:
         if key != "prompts":
             problems.append(f"{path}: {key}: unknown key (expected a [prompts] table)")
-    for code, value in (data.get("prompts") or {}).items():
+    table = data.get("prompts") or {}
+    if not isinstance(table, dict):
+        problems.append(f"{path}: prompts: expected a [prompts] table")
+        table = {}
+    for code, value in table.items():
         where = f"{path}: prompts.{code}"
         if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and 0 < len(v) <= 120
                                                                      for v in value)):  # fmt: skip
             problems.append(f'{where}: expected ["Bahasa Indonesia", "English"], each 1 to 120 characters')
             continue
-        names = {n for v in value for _, n, _, _ in string.Formatter().parse(v) if n is not None}
-        unknown = names - PLACEHOLDERS
-        if unknown:
-            problems.append(f"{where}: unknown placeholder {', '.join(sorted(unknown))} "
-                            f"(known: {', '.join(sorted(PLACEHOLDERS))})")  # fmt: skip
+        bad = [f"{where}[{i}]: {problem}" for i, text in enumerate(value) if (problem := check_prompt(code, text))]
+        if bad:
+            problems.extend(bad)
             continue
         texts[code] = (value[0], value[1])
     if problems:
@@ -378,14 +381,10 @@ def load(path: Path | str = DEFAULT_PATH) -> SiteConfig:
     """Read and check a site file. Raises ConfigError naming the file, the key and what was expected."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = toml_file.read(path)
     except FileNotFoundError as err:
         raise ConfigError(f"{path}: file not found") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read: {err}") from err
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    except toml_file.BadFile as err:
+        raise ConfigError(str(err)) from err
     config = parse(data, str(path))
     return config.model_copy(update={"prompt_texts": load_prompts(path.parent / "prompts.toml")})

@@ -1,7 +1,9 @@
 """`lane plates read IMAGE...`: read the number plate in image files and print, for each, the plate found (or why
 none), its confidence and the time taken; `--json` prints one JSON object a line (file, plate, confidence, ms,
 reason, plus region, expiry and box). Files that cannot be opened or decoded are reported as "no plate" with the
-reason. Exit code 0 when every file was an image, 1 when some were not (missing, unreadable, not an image)."""
+reason; an image larger than lane.image_file allows by its header is refused before it is decoded. File names
+and readings are printed through lane.sanitize. Exit code 0 when every file was an image, 1 when some were not
+(missing, unreadable, too large, not an image)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lane.sanitize import json_line, line
+
 if TYPE_CHECKING:  # OpenCV and the reader are loaded when the command runs, not when `lane` starts
     from plates.reading import Image, NoPlate, PlateReading
-
-MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -33,25 +35,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def load_image(path: Path) -> tuple[Image | None, str]:
-    """The image in a file, or None and the reason (missing, empty, too big, not an image)."""
-    import cv2
-    import numpy as np
-
+    """The image in a file, or None and the reason (missing, empty, too big by its header, not an image)."""
+    from lane import image_file
     from plates.reading import u8
 
-    try:
-        size = path.stat().st_size
-        if size == 0:
-            return None, "empty file"
-        if size > MAX_FILE_BYTES:
-            return None, f"file too large ({size} bytes)"
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError as err:
-        return None, f"cannot open: {err.strerror or err}"
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if image is None:
-        return None, "not an image file"
-    return u8(image), ""
+    image, why = image_file.load(path)
+    return (None, why) if image is None else (u8(image), "")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,11 +74,12 @@ def run(args: argparse.Namespace) -> int:
             row.update(plate=result.text, confidence=result.confidence, region=result.region,
                        expiry=result.expiry or None, box=list(result.box) if result.box else None)  # fmt: skip
         if args.json:
-            print(json.dumps(row, ensure_ascii=False))
+            print(json_line(json.dumps(row, ensure_ascii=False)))
         elif row["plate"] is None:
-            print(f"{path}: no plate ({row['reason']})  {ms:.0f} ms")
+            print(line(f"{path}: no plate ({row['reason']})  {ms:.0f} ms"))
         else:
             expiry = f", expires {row['expiry']}" if row.get("expiry") else ""
-            print(f"{path}: {row['plate']}  confidence {row['confidence']:.2f}  {ms:.0f} ms  ({row['region']}{expiry})")
+            print(line(f"{path}: {row['plate']}  confidence {row['confidence']:.2f}  {ms:.0f} ms  "
+                       f"({row['region']}{expiry})"))  # fmt: skip
         sys.stdout.flush()
     return 1 if failed else 0

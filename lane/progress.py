@@ -1,5 +1,7 @@
 """Live progress of a running site on the terminal: a rich table of the lanes with the latest events below it
-when stdout is a terminal, plain lines otherwise. A listener of lane events; it never writes the store."""
+when stdout is a terminal, plain lines otherwise. A listener of lane events; it never writes the store. Reasons,
+plates and prompts come from people and files: every line and cell goes through lane.sanitize.line, and the
+table's data cells are rich Text (shown as written, not read as markup)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from zoneinfo import ZoneInfo
 from rich.console import Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
+from lane import sanitize
 from lane.controller import LaneController
 from lane.events import LaneEvent
 
@@ -58,9 +62,9 @@ class Progress:
         else:
             return
         if self.live is None:
-            print(line, file=self.out, flush=True)
+            print(sanitize.line(line), file=self.out, flush=True)
         else:
-            self.recent.append(line)
+            self.recent.append(sanitize.line(line))
 
     def _render(self) -> Group:
         first = next(iter(self.lanes.values()))
@@ -85,13 +89,13 @@ class Progress:
                 lane.lane_id,
                 lane.flow.lane_class.value,
                 lane.state,
-                str(lane.ctx.get("plate", "")),
+                Text(sanitize.line(lane.ctx.get("plate", ""))),
                 f"[{style}]{in_stage:4.0f} s[/]",
                 "-" if budget is None else f"{budget.soft:g} s",
                 f"{cycle / 60:4.1f} min" if lane.cycle_id else "-",
-                prompt,
+                Text(sanitize.line(prompt)),
             )
-        return Group(table, *self.recent)
+        return Group(table, *(Text(line) for line in self.recent))
 
 
 def site_time(at: datetime, tz: str) -> str:

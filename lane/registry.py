@@ -1,16 +1,21 @@
 """The holder registry: the site's local SQLite copy of licence holders, and the pre-registrations booked for
 the site. Filled by `lane registry seed` (a reproducible synthetic population) or `lane registry import FILE.csv`;
-read by the documents stage through `lookup`, and by the arrival of a vehicle through `preregistration`."""
+read by the documents stage through `lookup`, and by the arrival of a vehicle through `preregistration`.
+
+An import reads its file with bounds (a record of at most RECORD_CHARS, each column at most FIELD_CHARS, UTF-8):
+a file past them is refused naming the line and the column. It never changes a holder already here silently:
+such an import is refused as a whole (`WouldChange`, listing the changes) unless asked to update."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import random
-from collections.abc import Iterable
-from dataclasses import asdict, fields
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlite_utils
 
@@ -18,12 +23,110 @@ from flows import nik as niks
 from flows import population
 from flows.documents import Holder, normalise_sim
 from lane.privacy import private_db
+from lane.sanitize import CONTROL
 
 COLUMNS = [f.name for f in fields(Holder)]
 
 
 class RegistryError(Exception):
     pass
+
+
+#: The longest text each column may hold (others: 32 characters), and the longest record of a CSV file: a holder
+#: row is some 200 characters; the csv module alone would take a 128 KiB field and then fail with a traceback.
+FIELD_CHARS = {"name": 100, "birth_place": 60, "address": 200, "occupation": 60}
+RECORD_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class Change:
+    """An import's change to a holder already in the registry: the fields it changes, the NIK before and after."""
+
+    sim_number: str
+    fields: list[str]
+    old_nik: str
+    new_nik: str
+
+
+@dataclass(frozen=True)
+class Imported:
+    holders: int  # written: new, changed and unchanged
+    changes: list[Change]
+    unchanged: int
+    errors: list[str]  # the rows refused, "<file>:<line>: <why>"
+
+
+class WouldChange(RegistryError):
+    """An import that would change holders already here, refused as a whole (`--update` allows it)."""
+
+    def __init__(self, path: Path, changes: list[Change], errors: list[str]) -> None:
+        super().__init__(f"{path}: would change {len(changes)} holders already in the registry (--update to allow)")
+        self.changes = changes
+        self.errors = errors  # the rows refused besides
+
+
+def _decode(raw: bytes, path: Path, line: int) -> str:
+    try:
+        return raw.decode("utf-8-sig" if line == 1 else "utf-8")
+    except UnicodeDecodeError as err:
+        raise RegistryError(f"{path}:{line}: not UTF-8 text ({err.reason} at byte {err.start + 1})") from err
+
+
+def _column(header: Sequence[str] | None, text: str) -> str:
+    """The column a record cut short ends in: the cells before it, counted by the csv module itself."""
+    for tail in ("", '"'):
+        with contextlib.suppress(csv.Error):
+            cells = next(csv.reader([text + tail]), [""])
+            if header is None:  # the header line itself
+                return str(len(cells))
+            return header[len(cells) - 1] if len(cells) <= len(header) else f"{len(cells)} (beyond the header)"
+    return "(unknown)"
+
+
+@dataclass
+class _Cursor:
+    """Where the reading of a CSV file is: the record being read starts on `start`; `text` holds its first
+    RECORD_CHARS characters."""
+
+    start: int = 1
+    lines: int = 0
+    chars: int = 0
+    text: str = ""
+
+    def next_record(self) -> None:
+        self.start, self.chars, self.text = self.lines + 1, 0, ""
+
+
+def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """The records of a holder CSV with the line each starts on, read line by line with bounds: a record longer
+    than RECORD_CHARS, text that is not UTF-8 or a malformed line is a RegistryError naming line and column."""
+    at = _Cursor()
+
+    def lines(f: BinaryIO) -> Iterator[str]:
+        while raw := f.readline(RECORD_CHARS + 1):
+            at.lines += 1
+            text = _decode(raw, path, at.lines)
+            if text not in ("\n", "\r\n"):  # the csv module skips blank lines
+                at.chars += len(text)
+                at.text += text[: RECORD_CHARS + 1 - len(at.text)]
+            if at.chars > RECORD_CHARS:
+                column = _column(reader.fieldnames if at.start > 1 else None, at.text)
+                raise RegistryError(f"{path}:{at.start}: column {column}: a record of more than {RECORD_CHARS} "
+                                    "characters (a holder row is some 200)")  # fmt: skip
+            yield text
+
+    with path.open("rb") as f:
+        reader = csv.DictReader(lines(f))
+        try:
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise RegistryError(f"{path}: missing columns: {', '.join(missing)}")
+            at.next_record()
+            for row in reader:
+                yield at.start, row
+                at.next_record()
+        except csv.Error as err:
+            raise RegistryError(f"{path}:{at.start}: not a CSV record: {err}") from err
 
 
 def _row(holder: Holder) -> dict[str, Any]:
@@ -92,32 +195,57 @@ class Registry:
             self.db.execute("delete from preregistrations")
         return self.add(population.holders(count, seed, today))
 
-    def import_csv(self, path: Path, today: date) -> tuple[int, list[str]]:
-        """Add the rows of a CSV with the Holder columns; rows that break a rule are listed, not imported."""
-        good: list[Holder] = []
+    def import_csv(self, path: Path, today: date, update: bool = False) -> Imported:
+        """Add the rows of a CSV with the Holder columns; rows that break a rule are listed, not imported. A file
+        that would change a holder already here raises `WouldChange` (nothing written) unless `update`."""
+        good: dict[str, tuple[int, Holder]] = {}
         errors: list[str] = []
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise RegistryError(f"{path}: missing columns: {', '.join(missing)}")
-            for line, row in enumerate(reader, start=2):
-                try:
-                    if any(row.get(c) is None for c in COLUMNS):
-                        raise ValueError("the row has fewer fields than the header")
-                    values = {
-                        **row,
-                        "sim_number": normalise_sim(row["sim_number"]),
-                        "bpjs_active": row["bpjs_active"].strip().lower() in ("1", "true", "yes"),
-                    }
-                    holder = _holder(values)
-                    niks.parse(holder.nik, today)
-                    if not holder.sim_number.isascii() or not holder.sim_number.isdigit():
-                        raise ValueError("sim_number is not digits")
-                    good.append(holder)
-                except (ValueError, KeyError, TypeError, AttributeError) as err:
-                    errors.append(f"{path}:{line}: {err}")
-        return self.add(good), errors
+        for line, row in _records(path):
+            try:
+                if any(row.get(c) is None for c in COLUMNS):
+                    raise ValueError("the row has fewer fields than the header")
+                for column in COLUMNS:
+                    if len(row[column]) > (limit := FIELD_CHARS.get(column, 32)):
+                        raise ValueError(f"column {column}: {len(row[column])} characters (at most {limit})")
+                    if bad := CONTROL.search(row[column]):
+                        raise ValueError(f"column {column}: holds the control character U+{ord(bad.group()):04X}")
+                values = {
+                    **row,
+                    "sim_number": normalise_sim(row["sim_number"]),
+                    "bpjs_active": row["bpjs_active"].strip().lower() in ("1", "true", "yes"),
+                }
+                holder = _holder(values)
+                niks.parse(holder.nik, today)
+                if not holder.sim_number.isascii() or not holder.sim_number.isdigit():
+                    raise ValueError("sim_number is not digits")
+                if holder.sim_number in good:
+                    raise ValueError(f"sim_number {holder.sim_number} is on line {good[holder.sim_number][0]} too")
+                good[holder.sim_number] = (line, holder)
+            except (ValueError, KeyError, TypeError, AttributeError) as err:
+                errors.append(f"{path}:{line}: {err}")
+        holders = [h for _, h in good.values()]
+        changes, unchanged = self._changes(holders)
+        if changes and not update:
+            raise WouldChange(path, changes, errors)
+        self.add(holders)
+        return Imported(len(holders), changes, unchanged, errors)
+
+    def _changes(self, holders: list[Holder]) -> tuple[list[Change], int]:
+        """What `holders` would change of the holders already here, and how many of them are here unchanged."""
+        out: list[Change] = []
+        same = 0
+        for start in range(0, len(holders), 500):
+            batch = {h.sim_number: h for h in holders[start : start + 500]}
+            marks = ",".join("?" for _ in batch)
+            for row in self.db.query(f"select * from holders where sim_number in ({marks})", list(batch)):
+                old = _holder(row)
+                new = batch[old.sim_number]
+                fields = [c for c in COLUMNS if getattr(old, c) != getattr(new, c)]
+                if fields:
+                    out.append(Change(old.sim_number, fields, old.nik, new.nik))
+                else:
+                    same += 1
+        return out, same
 
     def sample(self, rng: random.Random, classes: tuple[str, ...], today: date, valid: bool = True) -> Holder:
         """A holder of one of `classes` whose SIM is (valid) or is not (not valid) still in force."""

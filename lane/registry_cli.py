@@ -1,14 +1,24 @@
-"""`lane registry seed | import | lookup`: fill and read the site's copy of the holder registry."""
+"""`lane registry seed | import | lookup`: fill and read the site's copy of the holder registry.
+
+An import that would change holders already in the registry lists them and writes nothing (exit 2) unless
+`--update`, which writes them and lists them the same way: SIM number, the fields changed, the NIK masked. What
+it prints comes from a file or the registry, so it goes through lane.sanitize first."""
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flows.nik import mask
 from lane.config import SiteConfig
+from lane.sanitize import line
+
+if TYPE_CHECKING:
+    from lane.registry import Change
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,14 +30,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     seed.add_argument("--seed", type=int, default=None, help="default: simulation.seed from the config")
     imp = verbs.add_parser("import", help="add holders from a CSV file (columns as `lane registry lookup` shows)")
     imp.add_argument("file", type=Path)
+    imp.add_argument("--update", action="store_true", help="allow the file to change holders already there")
     look = verbs.add_parser("lookup", help="show the holder of a SIM number (NIK masked)")
     look.add_argument("sim_number")
 
 
 def run(args: argparse.Namespace, config: SiteConfig) -> int:
-    from lane.registry import Registry, RegistryError  # sqlite-utils: loaded by the command that uses it
+    from lane.registry import Registry, RegistryError, WouldChange  # sqlite-utils: loaded by the command that uses it
 
-    registry = Registry(args.path or config.documents.registry)
+    path = args.path or config.documents.registry
+    try:
+        registry = Registry(path)
+    except (sqlite3.Error, OSError) as err:
+        print(line(f"lane registry: {path}: cannot open the registry: {err}"))
+        return 2
     today = datetime.now(ZoneInfo(config.site.timezone)).date()
     try:
         if args.verb == "seed":
@@ -39,21 +55,38 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
             print(f"{registry.path}: {n} holders (seed {seed})")
         elif args.verb == "import":
             try:
-                n, errors = registry.import_csv(args.file, today)
-            except (OSError, UnicodeDecodeError, RegistryError) as err:
-                print(f"lane registry import: {err}")
+                done = registry.import_csv(args.file, today, args.update)
+            except WouldChange as err:
+                for error in err.errors:
+                    print(line(error))
+                print(line(f"lane registry import: {err}; nothing imported"))
+                _list(err.changes)
                 return 2
-            for line in errors:
-                print(line)
-            print(f"{registry.path}: {n} holders imported, {len(errors)} rows refused")
-            return 1 if errors else 0
+            except (OSError, RegistryError) as err:
+                print(line(f"lane registry import: {err}"))
+                return 2
+            for error in done.errors:
+                print(line(error))
+            _list(done.changes)
+            new = done.holders - len(done.changes) - done.unchanged
+            print(line(f"{registry.path}: {done.holders} holders imported ({new} new, {len(done.changes)} changed, "
+                       f"{done.unchanged} unchanged), {len(done.errors)} rows refused"))  # fmt: skip
+            return 1 if done.errors else 0
         else:
             holder = registry.lookup(args.sim_number)
             if holder is None:
-                print(f"no holder with SIM number {args.sim_number}")
+                print(line(f"no holder with SIM number {args.sim_number}"))
                 return 1
             for key, value in vars(holder).items():
-                print(f"{key:12} {mask(value) if key == 'nik' else value}")
+                print(line(f"{key:12} {mask(value) if key == 'nik' else value}"))
     finally:
         registry.close()
     return 0
+
+
+def _list(changes: list[Change]) -> None:
+    """One line a changed holder: the SIM number (masked when it is a NIK), the NIK masked, the fields changed."""
+    for c in changes:
+        number = mask(c.sim_number) if len(c.sim_number) == 16 else c.sim_number
+        nik = mask(c.old_nik) if c.old_nik == c.new_nik else f"{mask(c.old_nik)} -> {mask(c.new_nik)}"
+        print(line(f"  changed {number} (NIK {nik}): {', '.join(c.fields)}"))

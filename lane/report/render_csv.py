@@ -3,7 +3,9 @@
 Each table starts with a header row whose first cell is `table`; each of its rows starts with the table's
 name (report, figures, stages, slowest, reasons, faults, overrides); an empty row separates tables. Times are in
 seconds (3 decimals), shares between 0 and 1, dates and hours in site time. A spreadsheet shows the tables as
-blocks; a program keeps the rows whose first cell is the table it wants.
+blocks; a program keeps the rows whose first cell is the table it wants. A text cell a spreadsheet would run
+as a formula (it begins with = + - @) is written behind an apostrophe, and control characters are dropped
+(lane.sanitize).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from lane.report.model import Figures, Report, timeline
+from lane.sanitize import csv_row
 
 Row = Sequence[object]
 
@@ -57,12 +60,13 @@ def tables(report: Report) -> list[tuple[str, Row, Iterable[Row]]]:
 
 
 def write(report: Report, out: IO[str]) -> None:
+    """Every cell through lane.sanitize.csv_cell: an abort reason "=HYPERLINK(...)" is text, not a formula."""
     writer = csv.writer(out, lineterminator="\n")
     for index, (name, header, rows) in enumerate(tables(report)):
         if index:
             writer.writerow([])
         writer.writerow(["table", *header])
-        writer.writerows([name, *row] for row in rows)
+        writer.writerows(csv_row([name, *row]) for row in rows)
 
 
 def save(report: Report, path: Path) -> None:

@@ -1,4 +1,6 @@
-"""A report as rich tables on the terminal (plain text when the output is not a terminal)."""
+"""A report as rich tables on the terminal (plain text when the output is not a terminal). Text from the store
+(reasons, plates, names, causes, operator ids) goes through lane.sanitize.line: no escape codes reach the
+terminal."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lane.report.model import STAGES, Figures, Report, mmss, share, timeline, title
+from lane.sanitize import line
 
 #: Longer periods are shown by month on the terminal (a year of days is 365 rows; rich takes half a second).
 DAYS_ON_TERMINAL = 31
@@ -22,7 +25,7 @@ def _figures_table(name: str, rows: Iterable[Figures], target_min: float, total:
 
     def add(f: Figures, style: str = "") -> None:
         other = f.abandoned + f.open
-        table.add_row(f.key, str(f.completed), str(f.rejected), str(f.aborted), str(other) if other else "",
+        table.add_row(line(f.key), str(f.completed), str(f.rejected), str(f.aborted), str(other) if other else "",
                       mmss(f.median_s), mmss(f.p90_s), mmss(f.max_s), share(f.under_target), style=style)  # fmt: skip
 
     for f in rows:
@@ -57,8 +60,8 @@ def _slow_table(report: Report) -> Table:
     for col in ("cycle", "lane", "started", "time", "outcome", "plate", "holder", "NIK", "stages"):
         table.add_column(col, justify="right" if col in ("cycle", "time") else "left", overflow="fold")
     for c in report.slowest:
-        table.add_row(str(c.id), c.lane, c.started, mmss(c.duration_s), c.outcome, c.plate, c.holder or "-",
-                      c.nik or "-", timeline(c))  # fmt: skip
+        table.add_row(*map(line, (c.id, c.lane, c.started, mmss(c.duration_s), c.outcome, c.plate, c.holder or "-",
+                                  c.nik or "-", timeline(c))))  # fmt: skip
     return table
 
 
@@ -67,7 +70,7 @@ def _simple(name: str, header: tuple[str, ...], rows: Iterable[tuple[object, ...
     for col in header:
         table.add_column(col, justify="right" if col in ("count", "operators") else "left")
     for row in rows:
-        table.add_row(*(str(v) for v in row))
+        table.add_row(*(line(v) for v in row))
     return table
 
 
@@ -75,7 +78,7 @@ def render(report: Report, out: IO[str] | None = None, width: int | None = None)
     console = Console(file=out, width=width, highlight=False, markup=False, emoji=False)  # data, not markup
     if not console.is_terminal and width is None:
         console.width = 160
-    console.print(title(report), style="bold")
+    console.print(line(title(report)), style="bold")
     target_min = report.target_s / 60
     console.print(_figures_table("By lane", report.by_lane, target_min, report.total))
     if len(report.by_day) <= DAYS_ON_TERMINAL:

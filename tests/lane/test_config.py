@@ -172,6 +172,38 @@ CASES = [
         "valid boolean",
         id="durable-integer",
     ),
+    # Hostile files: each gave a traceback (or took the whole memory) before the file's bounds were checked.
+    pytest.param(
+        lambda t: t + "deep = " + "[" * 5000 + "]" * 5000 + "\n", None, "nested deeper than 8", id="nested-5000"
+    ),
+    pytest.param(
+        lambda t: t + "deep = " + "{ a = " * 2000 + "1" + " }" * 2000 + "\n", None, "nested deeper", id="inline-2000"
+    ),
+    pytest.param(
+        sub(
+            'backend = "virtual"\nplate_reader = "ocr"\ncard_stock',
+            'io_map = { a = [[[[[[[1]]]]]]] }\nbackend = "virtual"\nplate_reader = "ocr"\ncard_stock',
+        ),
+        "lanes[0].devices.io_map.a[0][0][0][0]",
+        "nested deeper than 8 levels",
+        id="nested-10-under-a-lane",
+    ),
+    pytest.param(sub("seed = 20261128", "seed = " + "9" * 5000), None, "not valid TOML", id="integer-5000-digits"),
+    pytest.param(lambda t: t + "# " + "x" * 300_000 + "\n", None, "larger than 256 KiB", id="file-300-KiB"),
+    pytest.param(
+        sub('name = "MPP Batang"', f'name = "{"x" * 5000}"'),
+        "site.name",
+        "a string of 5000 characters",
+        id="long-string",
+    ),
+    pytest.param(
+        sub('name = "MPP Batang"', 'name = "MPP \\u001b[2J\\u001b]8;;http://x\\u0007Batang"'),
+        "site.name",
+        "control character U+001B",
+        id="escape-in-name",
+    ),
+    pytest.param(lambda t: t + "many = [" + "1," * 30_000 + "]\n", None, "more than 20000 values", id="30000-values"),
+    pytest.param(lambda t: t.encode("utf-16"), None, "not utf-8", id="utf-16"),
 ]
 
 

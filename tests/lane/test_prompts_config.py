@@ -46,12 +46,57 @@ def test_an_edited_prompt_reaches_the_sign(tmp_path: Path, capsys: Any) -> None:
     [
         ('[prompts]\nidle = "Selamat datang"\n', 'prompts.idle: expected ["Bahasa Indonesia", "English"]'),
         ('[prompts]\nidle = ["only one"]\n', "prompts.idle: expected"),
-        ('[prompts]\npayment = ["Bayar {amount}", "Pay {amount}"]\n', "prompts.payment: unknown placeholder amount"),
+        (
+            '[prompts]\npayment = ["Bayar {amount}", "Pay {amount}"]\n',
+            "prompts.payment[0]: unknown placeholder {amount}",
+        ),
         ('[prompt]\nidle = ["a", "b"]\n', "prompt: unknown key"),
-        ("[prompts\n", "cannot read"),
+        ("[prompts\n", "not valid TOML"),
         ('[prompts]\nidle = ["", "Welcome"]\n', "prompts.idle: expected"),
+        # The three: each passed check-config and then faulted every renewal, filled the database, or
+        # crashed check-config itself.
+        (
+            '[prompts]\npayment = ["Bayar {fee:d}", "Pay {fee}"]\n',
+            "prompts.payment[0]: placeholder {fee} with a format",
+        ),
+        (
+            '[prompts]\npayment = ["Bayar {fee:>99999999}", "Pay"]\n',
+            "prompts.payment[0]: placeholder {fee} with a format",
+        ),
+        ('[prompts]\npayment = ["Bayar {fee", "Pay {fee}"]\n', "prompts.payment[0]: unbalanced braces"),
+        (
+            '[prompts]\npayment = ["Bayar {fee}", "Pay {fee!r}"]\n',
+            "prompts.payment[1]: placeholder {fee} with a format",
+        ),
+        ('[prompts]\npayment = ["Bayar }", "Pay"]\n', "prompts.payment[0]: unbalanced braces"),
+        ('[prompts]\npayment = ["Bayar {}", "Pay {0}"]\n', "prompts.payment[0]: unknown placeholder {}"),
+        ('[prompts]\npayment = ["Bayar {fee.real}", "Pay"]\n', "prompts.payment[0]: unknown placeholder {fee.real}"),
+        ('[prompts]\nidle = ["Halo {reason}", "Hello"]\n', "prompts.idle[0]: placeholder {reason} is not given"),
+        ('[prompts]\nidle = ["Halo\\u001b[31m", "Hello"]\n', "prompts.idle[0]: a string holds the control character"),
+        ("prompts = 3\n", "prompts: expected a [prompts] table"),
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "prompts.toml: nested deeper than 8 levels"),
+        ("# " + "x" * 300_000 + "\n", "prompts.toml: larger than 256 KiB"),
     ],
-    ids=["not-a-pair", "one-language", "unknown-placeholder", "typo-table", "bad-toml", "empty-text"],
+    ids=[
+        "not-a-pair",
+        "one-language",
+        "unknown-placeholder",
+        "typo-table",
+        "bad-toml",
+        "empty-text",
+        "format-spec-d",
+        "format-spec-width",
+        "open-brace",
+        "conversion",
+        "lone-close-brace",
+        "positional",
+        "attribute",
+        "reason-outside-rejected",
+        "escape-code",
+        "not-a-table",
+        "nested-5000",
+        "huge-file",
+    ],
 )
 def test_a_malformed_prompts_file_stops_the_start(tmp_path: Path, capsys: Any, text: str, expected: str) -> None:
     site = _site(tmp_path, text)

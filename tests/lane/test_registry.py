@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import random
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, astuple
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from flows import nik as niks
 from flows.card import five_years_on
 from flows.documents import Holder
 from flows.population import NIK_BASED_SINCE
-from lane.registry import COLUMNS, Registry, RegistryError
+from lane.registry import COLUMNS, Imported, Registry, RegistryError
 
 TODAY = date(2026, 11, 28)
 COUNT = 500
@@ -192,11 +192,11 @@ def empty(tmp_path: Path) -> Iterator[Registry]:
 def test_a_good_file_imports(empty: Registry, tmp_path: Path) -> None:
     good = [make_holder(1, "123456789012"), make_holder(2, "1234567890123", "C"), make_holder(3, None)]
     path = write_csv(tmp_path / "good.csv", [csv_row(h) for h in good])
-    assert empty.import_csv(path, TODAY) == (3, [])
+    assert empty.import_csv(path, TODAY) == Imported(3, [], 0, [])
     assert empty.count() == 3
     for h in good:
         assert empty.lookup(h.sim_number) == h
-    assert empty.import_csv(path, TODAY) == (3, [])  # importing again updates, it does not duplicate
+    assert empty.import_csv(path, TODAY) == Imported(3, [], 3, [])  # importing again changes nothing
     assert empty.count() == 3
 
 
@@ -215,7 +215,7 @@ def test_bad_rows_are_listed_with_their_line_and_not_imported(empty: Registry, t
             csv_row(make_holder(5, "523456789012"), birth_date="1979-02-30"),
         ],
     )
-    imported, errors = empty.import_csv(path, TODAY)
+    imported, _, _, errors = astuple(empty.import_csv(path, TODAY))
     assert imported == 1 and empty.count() == 1
     assert [e.split(": ", 1)[0] for e in errors] == [f"{path}:{n}" for n in (3, 4, 5, 6)]
     assert "province" in errors[0]
@@ -237,14 +237,14 @@ def test_a_short_row_is_listed_not_fatal(empty: Registry, tmp_path: Path) -> Non
     write_csv(path, [csv_row(make_holder(1, "123456789012"))])
     with path.open("a", encoding="utf-8") as f:
         f.write("223456789012,3313054508790002\n")
-    imported, errors = empty.import_csv(path, TODAY)
+    imported, _, _, errors = astuple(empty.import_csv(path, TODAY))
     assert imported == 1 and len(errors) == 1 and errors[0].startswith(f"{path}:3:")
 
 
 def test_a_number_written_with_dashes_can_be_found_after_import(empty: Registry, tmp_path: Path) -> None:
     holder = make_holder(1, "123456789012")
     path = write_csv(tmp_path / "dashes.csv", [csv_row(holder, sim_number="1234-5678-9012")])
-    assert empty.import_csv(path, TODAY) == (1, [])
+    assert empty.import_csv(path, TODAY) == Imported(1, [], 0, [])
     assert empty.lookup("123456789012") == holder
 
 
