@@ -176,10 +176,11 @@ class PrinterSim(Simulator):
             return
         self.card_inside = False
         self.counter += 1
-        self.cards_dir.mkdir(parents=True, exist_ok=True)
+        self.cards_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.counter_file.write_text(json.dumps({"counter": self.counter}))
         path = self.cards_dir / f"{self.options.lane}-{self.counter:06d}.png"
         cv2.imwrite(str(path), evolis.panels_image(panels))
+        path.chmod(0o600)  # a licence card's face: the holder's name, NIK and photo
         self.cards = [*self.cards[-99:], str(path)]
         self.emit("card", counter=self.counter, file=str(path), stock=self.stock, ribbon=self.ribbon)
 
