@@ -1,19 +1,20 @@
-"""The `lane` command: demo, simulate, run, console, check-config, registry, plates, report, sim-devices. Exit code 2
-for a bad configuration, nothing started. Each command imports what it runs when it runs (the lane engine, OpenCV,
-Textual), so that a quick command such as `lane report` or `lane check-config` starts quickly."""
+"""The `lane` command: demo, simulate, run, console, check-config, registry, officer, plates, report, sim-devices.
+Exit code 2 for a bad configuration, nothing started. Each command imports what it runs when it runs (the lane
+engine, OpenCV, Textual), so that a quick command such as `lane report` or `lane check-config` starts quickly."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import os
+import secrets
 import sys
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lane import plates_cli, registry_cli
+from lane import officer_cli, plates_cli, registry_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.report import cli as report_cli
 
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--link", choices=["tcp", "pty"], default="tcp", help="loopback sockets or pseudo-terminals")
     sim.add_argument("--speed", type=float, default=1.0, help="the lane clock's speed, x real time (default 1)")
     registry_cli.add_parser(sub)
+    officer_cli.add_parser(sub)
     plates_cli.add_parser(sub)
     report_cli.add_parser(sub)
     return p
@@ -105,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     live = sys.stdout.isatty() and not getattr(args, "plain", False)
     if args.command == "registry":
         return registry_cli.run(args, config)
+    if args.command == "officer":
+        return officer_cli.run(args, config)
     if args.command == "report":
         return report_cli.run(args, config)
     if args.command == "check-config":
@@ -154,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
             if live:
                 from lane.console.attach import in_front_of
 
-                summary = in_front_of(demo, args.db, config, "demo")
+                pin = secrets.token_urlsafe(12)  # the console logs in with it; nobody else knows it
+                officer_cli.demo_officer(args.db, pin)
+                summary = in_front_of(demo, args.db, config, officer_cli.DEMO_OFFICER, pin)
             else:
                 summary = demo()
         elif args.command == "simulate":
