@@ -43,8 +43,9 @@ class Controlled(Protocol):
     def audit(self, lane: str, operator: str, action: str, args: dict[str, Any], result: str, message: str) -> None: ...
 
 
-class ControlError(Exception):
-    """The socket cannot be made as configured (a group this process may not give it): one line, why."""
+class ControlError(SystemExit):
+    """The socket cannot be made as configured (a group this process may not give it): the program stops with one
+    line saying why (a SystemExit: no traceback, exit code 1), after stopping what had started."""
 
 
 def socket_path(db: Path) -> Path:
@@ -93,7 +94,7 @@ class ControlServer:
             os.replace(os.path.join(private, "s"), self.path)  # over a socket left by a controller that died
         except OSError as err:
             sock.close()
-            raise ControlError(f"control socket {self.path}: cannot give it to group {self.group or gid}: "
+            raise ControlError(f"lane: control socket {self.path}: cannot give it to group {self.group or gid}: "
                                f"{err.strerror}") from err  # fmt: skip
         finally:
             shutil.rmtree(private, ignore_errors=True)

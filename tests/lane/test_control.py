@@ -186,3 +186,16 @@ def test_an_audit_row_is_bounded_for_callers_in_this_process_too() -> None:
     cmd = Command("L1", Action.ABORT, "op", reason="r" * 60_000, data={"gate": "g" * 60_000})
     args = cmd.args()
     assert len(args["reason"]) == 500 and len(args["data"]["gate"]) == 500
+
+
+def test_a_group_the_socket_cannot_be_given_to_stops_with_one_line(tmp_path: Path, monkeypatch: Any) -> None:
+    def refuse(*args: Any) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "chown", refuse)
+    server = ControlServer(tmp_path / "lane.sock", FakeSite.__new__(FakeSite), "daemon")
+    with pytest.raises(control.ControlError) as stopped:
+        asyncio.run(server.start())
+    assert str(stopped.value.code) == (f"lane: control socket {tmp_path / 'lane.sock'}: cannot give it to group "
+                                       "daemon: Operation not permitted")  # fmt: skip
+    assert list(tmp_path.iterdir()) == [], "neither the socket nor its private directory is left"
