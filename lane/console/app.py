@@ -16,12 +16,11 @@ from zoneinfo import ZoneInfo
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.css.query import NoMatches
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from lane.commands import Command, Outcome, parse
+from lane.console.login import LoginScreen
 from lane.console.state import LaneView, Snapshot, StoreReader
 
 Clock = Callable[[], datetime | None]
@@ -67,50 +66,6 @@ def confirm_template(view: LaneView) -> str:
     if view.state == "documents":
         return "confirm health_no= health_date= psych_no= psych_date="
     return "confirm"
-
-
-class LoginScreen(ModalScreen[str]):
-    """Asked when the console starts: who is at the keyboard, and their PIN. The controller checks them; the
-    console goes on only with a session (every action is audited with the officer's id)."""
-
-    def __init__(self, officer: str | None = None, message: str = "") -> None:
-        super().__init__()
-        self.officer, self.message = officer or "", message
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="login"):
-            yield Label("Officer id (NRP) and PIN:")
-            yield Input(value=self.officer, placeholder="officer id, e.g. 87010123", id="officer")
-            yield Input(placeholder="PIN", password=True, id="pin")
-            yield Label(self.message, id="login-message")
-
-    def on_mount(self) -> None:
-        self.query_one("#pin" if self.officer else "#officer", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        officer = self.query_one("#officer", Input).value.strip()
-        pin = self.query_one("#pin", Input).value
-        if event.input.id == "officer" or not pin:
-            self.query_one("#pin", Input).focus()
-        elif officer:
-            self.query_one("#login-message", Label).update("checking ...")
-            self._login(officer, pin)
-
-    @work(thread=True, exclusive=True)
-    def _login(self, officer: str, pin: str) -> None:
-        app = self.app
-        assert isinstance(app, Console)
-        outcome = app.link.login(officer, pin)
-        self.app.call_from_thread(self._answer, officer, outcome)
-
-    def _answer(self, officer: str, outcome: Outcome) -> None:
-        if outcome.ok:
-            self.dismiss(officer)
-            return
-        self.query_one("#login-message", Label).update(f"refused: {outcome.message}")
-        box = self.query_one("#pin", Input)
-        box.value = ""
-        box.focus()
 
 
 class Console(App[None]):
@@ -170,8 +125,11 @@ class Console(App[None]):
         if officer and pin:
             self._auto_login(officer, pin)
         else:
-            self.push_screen(LoginScreen(officer), self._logged_in)
+            self._ask_login(officer)
         self.query_one("#lanes", DataTable).focus()
+
+    def _ask_login(self, officer: str | None, message: str = "") -> None:
+        self.push_screen(LoginScreen(self.link.login, officer, message), self._logged_in)
 
     @work(thread=True)
     def _auto_login(self, officer: str, pin: str) -> None:
@@ -179,8 +137,7 @@ class Console(App[None]):
         if outcome.ok:
             self.call_from_thread(self._logged_in, officer)
         else:
-            self.call_from_thread(self.push_screen, LoginScreen(officer, f"refused: {outcome.message}"),
-                                  self._logged_in)  # fmt: skip
+            self.call_from_thread(self._ask_login, officer, f"refused: {outcome.message}")
 
     def _logged_in(self, operator: str | None) -> None:
         self.operator = operator

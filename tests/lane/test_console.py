@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -144,7 +145,8 @@ class Harness:
         assert self.world.payment.pay(f"L1-{self.lane.cycle_id:06d}")
 
 
-def run(tmp_path: Path, scenario: Callable[[Harness], Awaitable[None]], operator: str | None = OPERATOR) -> None:
+def run(tmp_path: Path, scenario: Callable[[Harness], Awaitable[None]], operator: str | None = OPERATOR,
+        pin: str | None = PIN) -> None:  # fmt: skip
     async def main() -> None:
         config = fast_config()
         clock = Clock(asyncio.get_running_loop())
@@ -156,7 +158,7 @@ def run(tmp_path: Path, scenario: Callable[[Harness], Awaitable[None]], operator
         site.officers.ensure(SUPERVISOR, Role.SUPERVISOR)
         await site.start()
         link = InProcess(site, asyncio.get_running_loop())
-        app = open_console(tmp_path / "lane.db", config, link, lambda: None, operator, PIN if operator else None)
+        app = open_console(tmp_path / "lane.db", config, link, lambda: None, operator, pin if operator else None)
         try:
             async with app.run_test(size=(160, 50)) as pilot:
                 await scenario(Harness(site, app, pilot, registry))
@@ -290,6 +292,22 @@ def test_the_officer_logs_in_when_the_console_starts(tmp_path: Path) -> None:
         await h.audited("close_lane")
 
     run(tmp_path, scenario, operator=None)
+
+
+def test_a_refused_automatic_login_asks_for_the_pin(tmp_path: Path) -> None:
+    async def scenario(h: Harness) -> None:
+        def said() -> str:
+            try:
+                return str(h.app.screen.query_one("#login-message").render())
+            except NoMatches:  # the login screen is not up yet
+                return ""
+
+        await h.until(lambda: "wrong PIN" in said(), "the refusal shown on the login screen")
+        assert h.app.operator is None
+        await h.pilot.press(*PIN, "enter")
+        await h.until(lambda: h.app.operator == OPERATOR, "logged in")
+
+    run(tmp_path, scenario, pin="not-the-pin")
 
 
 @pytest.mark.parametrize("lanes", [2])
