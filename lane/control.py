@@ -29,7 +29,7 @@ from lane import limits
 from lane.clock import Clock
 from lane.commands import Action, Command, Outcome
 from lane.errors import Refused
-from lane.officers import Officers, check_pin
+from lane.officers import SESSION_LAPSED, Officers, check_pin
 
 
 class Controlled(Protocol):
@@ -168,7 +168,7 @@ class ControlServer:
         except (ValueError, TypeError, RecursionError) as err:
             return {"ok": False, "message": f"bad request: {err}"}
         if officer is None:
-            why = "unknown or expired session: log in again" if token else "no session: log in first"
+            why = SESSION_LAPSED if token else "no session: log in first"
             self.site.audit(cmd.lane or "*", "", cmd.action.value, {"peer": conn.peer}, "refused", why)
             return {"ok": False, "message": why}
         conn.officer = officer.id

@@ -46,6 +46,8 @@ ROLES: dict[Action, frozenset[Role]] = {
 #: Stricter once the cycle's fee is paid: the driver's money is in it.
 AFTER_PAYMENT: dict[Action, frozenset[Role]] = {Action.ABORT: frozenset({Role.SUPERVISOR})}
 
+#: The answer to a command whose session token is unknown or has lapsed (a console then asks for the PIN again).
+SESSION_LAPSED = "unknown or expired session: log in again"
 ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # 16 MiB and some 50 ms a check: cheap for a login, dear for a guesser
 

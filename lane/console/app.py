@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from lane.commands import Command, Outcome, parse
 from lane.console.login import LoginScreen
 from lane.console.state import LaneView, Snapshot, StoreReader
+from lane.officers import SESSION_LAPSED
 
 Clock = Callable[[], datetime | None]
 
@@ -275,6 +276,9 @@ class Console(App[None]):
         self.call_from_thread(self._show, outcome)
 
     def _show(self, outcome: Outcome) -> None:
+        if not outcome.ok and outcome.message == SESSION_LAPSED and self.operator is not None:
+            officer, self.operator = self.operator, None  # the session lapsed: the PIN again
+            self._ask_login(officer, f"refused: {outcome.message}")
         self.last_outcome = outcome
         self.query_one("#message", Static).update(("" if outcome.ok else "refused: ") + outcome.message)
         self.refresh_view()

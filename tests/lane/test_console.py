@@ -23,7 +23,7 @@ from lane.commands import Action, Command, Outcome
 from lane.config import SiteConfig, load
 from lane.console.app import Console, open_console
 from lane.errors import Refused
-from lane.officers import Role
+from lane.officers import SESSION_LAPSED, Role
 from lane.registry import Registry
 from lane.site import Site
 from lane.store import Store
@@ -39,12 +39,12 @@ class InProcess:
     then commands sent as the officer logged in (whatever the command line said)."""
 
     def __init__(self, site: Site, loop: asyncio.AbstractEventLoop) -> None:
-        self.site, self.loop, self.officer = site, loop, ""
+        self.site, self.loop, self.token = site, loop, ""
 
     def login(self, officer: str, pin: str) -> Outcome:
         async def check() -> Outcome:
             try:
-                self.officer = self.site.officers.login(officer, pin)[0].id
+                self.token = self.site.officers.login(officer, pin)[1]
             except Refused as err:
                 return Outcome(False, str(err))
             return Outcome(True, "logged in")
@@ -52,8 +52,13 @@ class InProcess:
         return asyncio.run_coroutine_threadsafe(check(), self.loop).result(10)
 
     def send(self, cmd: Command) -> Outcome:
-        cmd = dataclasses.replace(cmd, operator=self.officer)
-        return asyncio.run_coroutine_threadsafe(self.site.execute(cmd), self.loop).result(10)
+        async def execute() -> Outcome:
+            officer = self.site.officers.session(self.token)
+            if officer is None:
+                return Outcome(False, SESSION_LAPSED)
+            return await self.site.execute(dataclasses.replace(cmd, operator=officer.id))
+
+        return asyncio.run_coroutine_threadsafe(execute(), self.loop).result(10)
 
 
 def fast_config() -> SiteConfig:
@@ -161,7 +166,10 @@ def run(tmp_path: Path, scenario: Callable[[Harness], Awaitable[None]], operator
         app = open_console(tmp_path / "lane.db", config, link, lambda: None, operator, pin if operator else None)
         try:
             async with app.run_test(size=(160, 50)) as pilot:
-                await scenario(Harness(site, app, pilot, registry))
+                h = Harness(site, app, pilot, registry)
+                if operator and pin == PIN:  # it logs in by itself (a thread): before the first key
+                    await h.until(lambda: app.operator == operator, "logged in")
+                await scenario(h)
         finally:
             await site.stop()
             app.reader.close()
@@ -292,6 +300,22 @@ def test_the_officer_logs_in_when_the_console_starts(tmp_path: Path) -> None:
         await h.audited("close_lane")
 
     run(tmp_path, scenario, operator=None)
+
+
+def test_a_lapsed_session_asks_for_the_pin_again(tmp_path: Path) -> None:
+    async def scenario(h: Harness) -> None:
+        await h.until(lambda: h.app.operator == OPERATOR, "logged in")
+        link = h.app.link
+        assert isinstance(link, InProcess)
+        h.site.officers.logout(link.token)  # as if the session had lapsed
+        await h.key("k", "lunch")
+        await h.until(lambda: h.app.operator is None, "the console knows it is logged out")
+        await h.pilot.press(*PIN, "enter")
+        await h.until(lambda: h.app.operator == OPERATOR, "logged in again")
+        await h.key("k", "lunch")
+        await h.at("closed")
+
+    run(tmp_path, scenario)
 
 
 def test_a_refused_automatic_login_asks_for_the_pin(tmp_path: Path) -> None:
