@@ -310,6 +310,7 @@ def test_a_lapsed_session_asks_for_the_pin_again(tmp_path: Path) -> None:
         h.site.officers.logout(link.token)  # as if the session had lapsed
         await h.key("k", "lunch")
         await h.until(lambda: h.app.operator is None, "the console knows it is logged out")
+        await h.until(lambda: getattr(h.app.screen.focused, "id", "") == "pin", "the PIN box ready")
         await h.pilot.press(*PIN, "enter")
         await h.until(lambda: h.app.operator == OPERATOR, "logged in again")
         await h.key("k", "lunch")
@@ -326,7 +327,11 @@ def test_a_refused_automatic_login_asks_for_the_pin(tmp_path: Path) -> None:
             except NoMatches:  # the login screen is not up yet
                 return ""
 
-        await h.until(lambda: "wrong PIN" in said(), "the refusal shown on the login screen")
+        def ready() -> bool:
+            focused = h.app.screen.focused
+            return "wrong PIN" in said() and focused is not None and focused.id == "pin"
+
+        await h.until(ready, "the refusal shown on the login screen, the PIN box ready")
         assert h.app.operator is None
         await h.pilot.press(*PIN, "enter")
         await h.until(lambda: h.app.operator == OPERATOR, "logged in")
