@@ -18,9 +18,11 @@ import pytest
 from lane import control, limits
 from lane.clock import Clock
 from lane.commands import Action, Command, Outcome
+from lane.config import ConfigError, load
 from lane.control import Client, ControlServer
 from lane.officers import Officers, Role
 from lane.store import Stamp, Store
+from tests.conftest import ROOT
 
 
 class FakeSite:
@@ -199,3 +201,16 @@ def test_a_group_the_socket_cannot_be_given_to_stops_with_one_line(tmp_path: Pat
     assert str(stopped.value.code) == (f"lane: control socket {tmp_path / 'lane.sock'}: cannot give it to group "
                                        "daemon: Operation not permitted")  # fmt: skip
     assert list(tmp_path.iterdir()) == [], "neither the socket nor its private directory is left"
+
+
+def test_a_group_that_does_not_exist_is_a_configuration_error(tmp_path: Path) -> None:
+    site = tmp_path / "site.toml"
+    text = (ROOT / "config" / "site.toml").read_text()
+    site.write_text(text + '\n[control]\ngroup = "no-such-group-x"\n')
+    (tmp_path / "prompts.toml").write_text("")
+    with pytest.raises(ConfigError) as err:
+        load(site)
+    assert str(err.value) == (f"{site}: control.group: no such group 'no-such-group-x' on this machine (create it, "
+                              "or leave group unset: the controller's own group)")  # fmt: skip
+    site.write_text(text + '\n[control]\ngroup = "daemon"\nmax_failures = 3\n')
+    assert load(site).control.group == "daemon" and load(site).control.max_failures == 3
