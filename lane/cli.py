@@ -65,11 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the site in real time with its configured devices, until Ctrl-C")
     run.add_argument("--db", type=Path, default=None, help="database (default: store.path from the config)")
     run.add_argument("--plain", action="store_true", help="plain lines, not the console, even on a terminal")
-    run.add_argument("--operator", default=None, help="operator id for the console (asked when not given)")
+    run.add_argument("--operator", default=None, help="officer id for the console's login (the PIN is asked)")
 
     con = sub.add_parser("console", help="the operator console, attached to a running controller")
     con.add_argument("--db", type=Path, default=None, help="the controller's database (default: store.path)")
-    con.add_argument("--operator", default=None, help="operator id (asked when not given)")
+    con.add_argument("--operator", default=None, help="officer id for the login (the PIN is asked)")
 
     sub.add_parser("check-config", help="check the site file and print what it configures")
     sim = sub.add_parser(
