@@ -17,9 +17,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lane.commands import Outcome  # noqa: E402
+from lane.commands import Command, Outcome  # noqa: E402
 from lane.config import load  # noqa: E402
 from lane.console.app import open_console  # noqa: E402
+
+
+class ReadOnly:
+    """A console link that logs anyone in and sends nothing: only reading and drawing are measured."""
+
+    def login(self, officer: str, pin: str) -> Outcome:
+        return Outcome(True, "logged in")
+
+    def send(self, cmd: Command) -> Outcome:
+        return Outcome(False, "read-only benchmark")
 
 
 def main() -> None:
@@ -30,7 +40,7 @@ def main() -> None:
                         "--fast-store"], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         print(f"made a simulated 8-lane day in {time.perf_counter() - t0:.1f} s")
         config = load(ROOT / "config" / "site.toml")
-        app = open_console(db, config, lambda cmd: Outcome(False, "read-only benchmark"), lambda: None, "bench")
+        app = open_console(db, config, ReadOnly(), lambda: None, "bench", "no-pin")
 
         async def measure() -> tuple[list[float], list[float]]:
             reads, refreshes = [], []

@@ -1,19 +1,20 @@
-"""The `lane` command: demo, simulate, run, console, check-config, registry, plates, report, sim-devices. Exit code 2
-for a bad configuration, nothing started. Each command imports what it runs when it runs (the lane engine, OpenCV,
-Textual), so that a quick command such as `lane report` or `lane check-config` starts quickly."""
+"""The `lane` command: demo, simulate, run, console, check-config, registry, officer, plates, report, sim-devices.
+Exit code 2 for a bad configuration, nothing started. Each command imports what it runs when it runs (the lane
+engine, OpenCV, Textual), so that a quick command such as `lane report` or `lane check-config` starts quickly."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import os
+import secrets
 import sys
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lane import plates_cli, registry_cli, retention_cli
+from lane import officer_cli, plates_cli, registry_cli, retention_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.report import cli as report_cli
 from lane.sanitize import guard_log
@@ -65,11 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the site in real time with its configured devices, until Ctrl-C")
     run.add_argument("--db", type=Path, default=None, help="database (default: store.path from the config)")
     run.add_argument("--plain", action="store_true", help="plain lines, not the console, even on a terminal")
-    run.add_argument("--operator", default=None, help="operator id for the console (asked when not given)")
+    run.add_argument("--operator", default=None, help="officer id for the console's login (the PIN is asked)")
 
     con = sub.add_parser("console", help="the operator console, attached to a running controller")
     con.add_argument("--db", type=Path, default=None, help="the controller's database (default: store.path)")
-    con.add_argument("--operator", default=None, help="operator id (asked when not given)")
+    con.add_argument("--operator", default=None, help="officer id for the login (the PIN is asked)")
 
     sub.add_parser("check-config", help="check the site file and print what it configures")
     sim = sub.add_parser(
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--link", choices=["tcp", "pty"], default="tcp", help="loopback sockets or pseudo-terminals")
     sim.add_argument("--speed", type=float, default=1.0, help="the lane clock's speed, x real time (default 1)")
     registry_cli.add_parser(sub)
+    officer_cli.add_parser(sub)
     plates_cli.add_parser(sub)
     report_cli.add_parser(sub)
     retention_cli.add_parser(sub)
@@ -108,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     live = sys.stdout.isatty() and not getattr(args, "plain", False)
     if args.command == "registry":
         return registry_cli.run(args, config)
+    if args.command == "officer":
+        return officer_cli.run(args, config)
     if args.command == "report":
         return report_cli.run(args, config)
     if args.command == "retention":
@@ -159,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
             if live:
                 from lane.console.attach import in_front_of
 
-                summary = in_front_of(demo, args.db, config, "demo")
+                pin = secrets.token_urlsafe(12)  # the console logs in with it; nobody else knows it
+                officer_cli.demo_officer(args.db, pin)
+                summary = in_front_of(demo, args.db, config, officer_cli.DEMO_OFFICER, pin)
             else:
                 summary = demo()
         elif args.command == "simulate":

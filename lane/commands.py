@@ -26,6 +26,16 @@ class Action(StrEnum):
     REPRINT = "reprint"  # at hand-over: the card is spoilt; print a new one, the old one is void (needs reason)
     CARD_OUT = "card_out"  # the printer cannot say whether the job's card came out: out=yes records it, out=no voids
     # the job and prints again
+    APPROVE = "approve"  # a supervisor approves the manual receipt another officer entered (lane/receipts.py)
+
+
+#: Characters of a reason, plate, receipt or documents' field, at most, in a request and in an audit row.
+MAX_FIELD = 500
+
+
+def clip(text: str, limit: int = MAX_FIELD) -> str:
+    """`text` cut to `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -39,9 +49,11 @@ class Command:
     data: dict[str, str] = field(default_factory=dict)  # the documents' fields, for Action.DOCUMENTS
 
     def args(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k in ("reason", "plate", "receipt") and v}
+        """The command's fields for its audit row: each one bounded, NIK and SIM number masked."""
+        out: dict[str, Any] = {k: clip(v) for k, v in asdict(self).items() if k in ("reason", "plate", "receipt") and v}
         if self.data:
-            out["data"] = {k: (mask(v) if k in ("nik", "sim") else v) for k, v in self.data.items()}
+            out["data"] = {clip(k, 20): clip(mask(v) if k in ("nik", "sim") else v) for k, v in
+                           list(self.data.items())[: len(DATA_FIELDS)]}  # fmt: skip
         return out
 
 

@@ -7,6 +7,7 @@ Precedence: command-line arguments override the file; the file overrides the def
 
 from __future__ import annotations
 
+import grp
 import re
 import zoneinfo
 from pathlib import Path
@@ -57,6 +58,26 @@ class Site(Section):
 class Store(Section):
     path: Annotated[str, Field(min_length=1)] = "var/lane.db"
     durable: bool = True  # fsync every commit (synchronous=FULL): nothing acknowledged is lost on power failure
+
+
+class Control(Section):
+    """The controller's command socket and the officers' logins (lane/control.py, lane/officers.py)."""
+
+    group: Annotated[str, Field(min_length=1, max_length=64)] | None = None  # owns the socket; None: our own group
+    max_failures: Annotated[int, Field(ge=1, le=100)] = 5  # failed logins in a row that lock an account
+    lockout_minutes: Annotated[float, Field(gt=0, le=24 * 60)] = 15.0
+    session_minutes: Annotated[float, Field(gt=0, le=24 * 60)] = 480.0  # a session lapses this long unused
+
+    @field_validator("group")
+    @classmethod
+    def _known_group(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                grp.getgrnam(value)
+            except KeyError:
+                raise ValueError(f"no such group {value!r} on this machine (create it, or leave group unset: "
+                                 "the controller's own group)") from None  # fmt: skip
+        return value
 
 
 URL = Annotated[str, Field(min_length=1, max_length=500)]
@@ -278,6 +299,7 @@ class Simulation(Section):
 class SiteConfig(Section):
     site: Site
     store: Store = Store()
+    control: Control = Control()
     rules: Rules = Rules()
     tariffs: dict[str, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(
         default_factory=lambda: {"A": 80_000, "C": 75_000, "C I": 75_000, "C II": 75_000}

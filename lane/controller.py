@@ -27,11 +27,13 @@ from devices.registry import LaneDevices
 from flows.prompts import prompt
 from flows.renewal import Flow
 from flows.states import RESUMABLE, Stage
+from lane import receipts
 from lane.clock import Clock
 from lane.commands import Action, Command, Outcome
 from lane.errors import Refused
 from lane.events import REQUESTS
 from lane.machine import LaneCore
+from lane.officers import authorise
 from lane.privacy import masked, names_in, private_dir, private_file, restored_context, scrub
 from lane.rules import RenewalRules, holder_dict
 from lane.store import Store
@@ -488,13 +490,16 @@ class LaneController(LaneCore):
     async def _do(self, cmd: Command) -> str:
         if not cmd.operator.strip():
             raise Refused("an operator id is required")
+        authorise(self.store, cmd.operator, cmd.action, paid=bool(self.ctx.get("receipt")))  # account and role
         who = f"operator:{cmd.operator}"
         stage, a = self.stage, cmd.action
         if a is Action.DOCUMENTS or (a is Action.CONFIRM and stage is Stage.DOCUMENTS):
             return await self._submit_documents(dict(cmd.data), who)
+        if a is Action.APPROVE:
+            return await receipts.approve(self, cmd, who)
         if a is Action.CONFIRM:
             if stage is Stage.PAYMENT:
-                await self.fire("paid", actor=who, receipt=cmd.receipt.strip(), fee=self.fee)
+                return await receipts.confirm(self, cmd, who)
             elif stage is Stage.PHOTO:
                 if self.photo is None or self.pending.get("what") != "photo":
                     raise Refused("no photo is waiting for a decision")

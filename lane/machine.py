@@ -38,6 +38,8 @@ CYCLE_FIELDS = (
     "sim_class",
     "photo_file",
     "prereg_id",
+    "receipt_manual",
+    "approved_by",
 )
 
 

@@ -2,7 +2,9 @@
 lane's requests through the command interface, each step taking a time drawn from the configured distributions,
 with a share of mishaps (documents rejected, photo retaken, plate unreadable, printer out of cards).
 
-Drivers act only on the virtual lane (loops, payment point); the operator acts only through `Command`s.
+Drivers act only on the virtual lane (loops, payment point); the operator acts only through `Command`s, under an
+officer's account like anyone's (`seed_officers`: `sim-<lane>`, an operator, for each lane, and `sim-supervisor`,
+who aborts a renewal a fault keeps stopping), so that the same role checks apply.
 """
 
 from __future__ import annotations
@@ -22,7 +24,19 @@ from flows import population
 from lane.commands import Action, Command, Outcome
 from lane.config import Distribution, Simulation
 from lane.events import LaneEvent
+from lane.officers import Officers, Role
 from lane.registry import Registry
+
+#: The simulated supervisor's account.
+SUPERVISOR = "sim-supervisor"
+
+
+def seed_officers(officers: Officers, lanes: list[str]) -> None:
+    """The simulated officers' accounts, made when missing, with no PIN: they act in this process, never log in."""
+    for lane in lanes:
+        officers.ensure(f"sim-{lane}", Role.OPERATOR, "simulated")
+    officers.ensure(SUPERVISOR, Role.SUPERVISOR, "simulated")
+
 
 #: The ways a renewal is rejected at the window, as the simulation plays them.
 REJECTIONS = ("expired", "stale_certificate", "nik_typo", "wrong_class")
@@ -222,8 +236,9 @@ class LanePeople:
     async def _leave(self) -> None:
         await self.world.drive_out(pass_seconds=self.step("drive_out"))
 
-    async def _do(self, action: Action, data: dict[str, str] | None = None, **args: str) -> Outcome:
-        outcome = await self.execute(Command(self.lane_id, action, self.operator, data=data or {}, **args))
+    async def _do(self, action: Action, data: dict[str, str] | None = None, by: str = "", **args: str) -> Outcome:
+        cmd = Command(self.lane_id, action, by or self.operator, data=data or {}, **args)
+        outcome = await self.execute(cmd)
         if not outcome.ok:
             self.refused.append(outcome)
         return outcome
@@ -270,8 +285,8 @@ class LanePeople:
             self.world.printer.cover_open = False
             await self._do(Action.CLEAR_PRINTER)
         if self._resumes > 3:
-            await self._do(Action.ABORT, reason="fault keeps coming back")
+            await self._do(Action.ABORT, by=SUPERVISOR, reason="fault keeps coming back")
             return
         outcome = await self._do(Action.RESUME)
         if not outcome.ok:
-            await self._do(Action.ABORT, reason=f"cannot resume: {outcome.message}")
+            await self._do(Action.ABORT, by=SUPERVISOR, reason=f"cannot resume: {outcome.message}")

@@ -16,7 +16,7 @@ from flows.states import Stage
 from lane.clock import Clock
 from lane.config import Lane, SiteConfig
 from lane.control import ControlServer, socket_path
-from lane.people import Arrival, LanePeople, Sampler, make_arrivals
+from lane.people import Arrival, LanePeople, Sampler, make_arrivals, seed_officers
 from lane.progress import Progress
 from lane.registry import Registry
 from lane.retention import daily
@@ -95,7 +95,8 @@ async def _simulate(
         )
         lane.listeners.append(people[lane_id].on_event)
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, plan.show)
-    control = ControlServer(socket_path(db), site.execute, clock.wall)
+    seed_officers(site.officers, list(site.lanes))  # the simulated operators act under accounts of their own
+    control = ControlServer(socket_path(db), site, config.control.group)
     with progress:
         try:  # an interrupt or a failure stops what had started (its device threads would hold the exit)
             await site.start()
@@ -141,7 +142,7 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
     stop = asyncio.Event()
     with contextlib.suppress(ValueError, RuntimeError):  # only the main thread takes signals
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # a service manager's stop
-    control = ControlServer(socket_path(db), site.execute, clock.wall)
+    control = ControlServer(socket_path(db), site, config.control.group)
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, show)
     retention: asyncio.Task[None] | None = None
     with progress:

@@ -1,6 +1,8 @@
 """A site: the store, one controller per configured lane with its devices, and the command router.
 
-`Site.execute` is the single entry point for operator commands (console, simulated operator, tests).
+`Site.execute` is the single entry point for operator commands (console, simulated operator, tests); the lane
+checks the officer's account and role for each (lane/officers.py). `Site.officers` holds the accounts and the
+sessions of the command socket (lane/control.py), `Site.audit` writes the rows the socket adds to the audit table.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from lane.clock import Clock
 from lane.commands import Command, Outcome
 from lane.config import Lane, SiteConfig
 from lane.controller import LaneController
+from lane.officers import Officers
 from lane.registry import Registry
 from lane.rules import RenewalRules
 from lane.store import Stamp, Store
@@ -50,6 +53,7 @@ class Site:
         self.store = store
         self.clock = clock
         self.registry = registry
+        self.officers = Officers(store, config.control)
         rules = RenewalRules(
             registry, dict(config.tariffs), config.site.name, config.documents.rules(), config.photo.rules()
         )
@@ -100,16 +104,11 @@ class Site:
         lane = self.lanes.get(cmd.lane)
         if lane is None:
             outcome = Outcome(False, f"no lane {cmd.lane!r}; lanes: {', '.join(self.lanes)}")
-            now = self.clock.wall()
-            self.store.operator_action(
-                cmd.lane,
-                None,
-                Stamp(now, self.clock.monotonic()),
-                cmd.operator,
-                cmd.action.value,
-                cmd.args(),
-                "refused",
-                outcome.message,
-            )
+            self.audit(cmd.lane, cmd.operator, cmd.action.value, cmd.args(), "refused", outcome.message)
             return outcome
         return await lane.execute(cmd)
+
+    def audit(self, lane: str, operator: str, action: str, args: dict[str, Any], result: str, message: str) -> None:
+        """An audit row for what happened outside a lane (a login, a command without a session, a flood)."""
+        stamp = Stamp(self.clock.wall(), self.clock.monotonic())
+        self.store.operator_action(lane, None, stamp, operator, action, args, result, message)

@@ -188,8 +188,21 @@ def _v7(db: sqlite_utils.Database) -> None:
         db.conn.execute(f"UPDATE [{table}] SET [{column}] = ? WHERE [{key}] = ?", [value, rowid])
 
 
+def _v8(db: sqlite_utils.Database) -> None:
+    """Officers' accounts (lane/officers.py: hashed PIN, role, failed logins, lockout), and on each cycle whether
+    its receipt was entered by hand and which supervisor approved it."""
+    db.table("officers").create(
+        {"id": str, "name": str, "role": str, "pin_hash": str, "disabled": int, "failures": int,
+         "locked_until": str, "created_at": str, "changed_at": str},
+        pk="id",
+        defaults={"disabled": 0, "failures": 0},
+    )  # fmt: skip
+    db.table("cycles").add_column("receipt_manual", int)
+    db.table("cycles").add_column("approved_by", str)
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -449,6 +462,15 @@ class Store:
                 sql = f"UPDATE cycles SET {sets} WHERE id = ? AND outcome != 'open'"
                 self.db.conn.execute(sql, [*values.values(), cycle_id])
             self.operator_action("*", None, when, "system", "retention", args, "ok", message)
+
+    def add_officer(self, row: dict[str, Any]) -> None:
+        """A new account (lane/officers.py makes the row); an id already taken raises sqlite3.IntegrityError."""
+        with self.transaction():
+            self._insert("officers", row)
+
+    def update_officer(self, officer_id: str, values: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db.table("officers").update(officer_id, values)
 
     def update_cycle(self, cycle_id: int, values: dict[str, Any]) -> None:
         with self.transaction():

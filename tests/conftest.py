@@ -19,6 +19,7 @@ from flows.states import Stage
 from lane.clock import Clock, TimeWarpLoop
 from lane.commands import Action, Command, Outcome
 from lane.controller import LaneController
+from lane.officers import Officers, Role
 from lane.registry import Registry
 from lane.rules import RenewalRules
 from lane.store import Store
@@ -42,6 +43,7 @@ class Rig:
     ) -> None:
         self.clock = clock
         self.store = Store(db, durable=False)
+        Officers(self.store).ensure("op-test", Role.SUPERVISOR)  # the officer `cmd` acts as
         devices = registry.build("virtual", "L1", clock, print_seconds=print_seconds)
         self.world: VirtualLane = devices.world
         self.registry = Registry(db.parent / "registry.db")

@@ -1,30 +1,38 @@
 """The operator console (Textual): a table of every lane, the selected lane's detail (prompt, request waiting,
 alerts, devices), the last cycles, and one command line. Keys put the selected lane's command on the line with
 what it needs (a reason, a receipt, the documents' fields); Enter sends it through the controller's command
-channel, so it lands in the audit table with the operator's id. The console only reads the store and never
-holds the lanes up: closing and reopening it changes nothing for them."""
+channel, so it lands in the audit table with the officer's id. The officer logs in first (id and PIN, checked by
+the controller, which then knows every command's sender by the session: lane/control.py). The console only reads
+the store and never holds the lanes up: closing and reopening it changes nothing for them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.css.query import NoMatches
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from lane.commands import Command, Outcome, parse
+from lane.console.login import LoginScreen
 from lane.console.state import LaneView, Snapshot, StoreReader
+from lane.officers import SESSION_LAPSED
 
-Sender = Callable[[Command], Outcome]
 Clock = Callable[[], datetime | None]
+
+
+class Link(Protocol):
+    """The console's way to the controller (lane.control.Client): a login, then commands under its session."""
+
+    def login(self, officer: str, pin: str) -> Outcome: ...
+
+    def send(self, cmd: Command) -> Outcome: ...
 
 
 LANE_COLUMNS = ("lane", "SIM", "state", "plate", "driver", "in stage", "budget", "cycle", "devices")
@@ -46,6 +54,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "o": ("open_lane", ""),
     "k": ("close_lane", "reason="),
     "g": ("open_gate", "gate=exit reason="),
+    "v": ("approve", ""),
 }
 
 
@@ -58,22 +67,6 @@ def confirm_template(view: LaneView) -> str:
     if view.state == "documents":
         return "confirm health_no= health_date= psych_no= psych_date="
     return "confirm"
-
-
-class OperatorScreen(ModalScreen[str]):
-    """Asked once when the console starts: who is at the keyboard (every action is audited with it)."""
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="login"):
-            yield Label("Operator id (NRP):")
-            yield Input(placeholder="e.g. 87010123", id="operator")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
-        if value and value.isprintable() and len(value) <= 32:
-            self.dismiss(value)
-        else:
-            self.query_one(Label).update("Operator id (NRP): 1 to 32 printable characters")
 
 
 class Console(App[None]):
@@ -94,15 +87,18 @@ class Console(App[None]):
         Binding("q", "quit", "quit"),
     ]
 
-    def __init__(self, reader: StoreReader, send: Sender, site_clock: Clock, tz: str, site: str,
-                 operator: str | None = None, refresh_s: float = 0.5) -> None:  # fmt: skip
+    def __init__(self, reader: StoreReader, link: Link, site_clock: Clock, tz: str, site: str,
+                 operator: str | None = None, pin: str | None = None, refresh_s: float = 0.5) -> None:  # fmt: skip
+        """With `operator` and `pin` (the demo's own officer) the console logs in by itself; with `operator` only,
+        it asks for the PIN."""
         super().__init__()
         self.reader = reader
-        self.send = send
+        self.link = link
+        self.operator: str | None = None  # set once logged in
+        self._login_as = (operator, pin)
         self.site_clock = site_clock
         self.tz = ZoneInfo(tz)
         self.site = site
-        self.operator = operator
         self.refresh_s = refresh_s
         self.snap: Snapshot | None = None
         self.last_outcome: Outcome | None = None
@@ -126,11 +122,23 @@ class Console(App[None]):
         recent.add_columns("cycle", "lane", "plate", "outcome", "time", "reason")
         self.refresh_view()
         self.set_interval(self.refresh_s, self.refresh_view)
-        if not self.operator:
-            self.push_screen(OperatorScreen(), self._logged_in)
+        officer, pin = self._login_as
+        if officer and pin:
+            self._auto_login(officer, pin)
         else:
-            self.sub_title = f"{self.site} - operator {self.operator}"
+            self._ask_login(officer)
         self.query_one("#lanes", DataTable).focus()
+
+    def _ask_login(self, officer: str | None, message: str = "") -> None:
+        self.push_screen(LoginScreen(self.link.login, officer, message), self._logged_in)
+
+    @work(thread=True)
+    def _auto_login(self, officer: str, pin: str) -> None:
+        outcome = self.link.login(officer, pin)
+        if outcome.ok:
+            self.call_from_thread(self._logged_in, officer)
+        else:
+            self.call_from_thread(self._ask_login, officer, f"refused: {outcome.message}")
 
     def _logged_in(self, operator: str | None) -> None:
         self.operator = operator
@@ -249,6 +257,9 @@ class Console(App[None]):
             self._send_line(v.lane, text)
 
     def _send_line(self, lane: str, text: str) -> None:
+        if self.operator is None:
+            self._show(Outcome(False, "not logged in yet"))
+            return
         words = text.split()
         named = bool(words) and self.snap is not None and words[0] in {v.lane for v in self.snap.lanes}
         line = text if named else f"{lane} {text}"  # the operator may name the lane
@@ -261,15 +272,19 @@ class Console(App[None]):
 
     @work(thread=True, exclusive=False)
     def _dispatch(self, cmd: Command) -> None:
-        outcome = self.send(cmd)
+        outcome = self.link.send(cmd)
         self.call_from_thread(self._show, outcome)
 
     def _show(self, outcome: Outcome) -> None:
+        if not outcome.ok and outcome.message == SESSION_LAPSED and self.operator is not None:
+            officer, self.operator = self.operator, None  # the session lapsed: the PIN again
+            self._ask_login(officer, f"refused: {outcome.message}")
         self.last_outcome = outcome
         self.query_one("#message", Static).update(("" if outcome.ok else "refused: ") + outcome.message)
         self.refresh_view()
 
 
-def open_console(db: Path, config: Any, send: Sender, site_clock: Clock, operator: str | None) -> Console:
+def open_console(db: Path, config: Any, link: Link, site_clock: Clock, operator: str | None,
+                 pin: str | None = None) -> Console:  # fmt: skip
     reader = StoreReader(db, config)
-    return Console(reader, send, site_clock, config.site.timezone, config.site.name, operator)
+    return Console(reader, link, site_clock, config.site.timezone, config.site.name, operator, pin)

@@ -30,20 +30,25 @@ def site_clock(sock: Path) -> Callable[[], datetime | None]:
 
 
 def run_console(db: Path, config: SiteConfig, operator: str | None) -> int:
-    """`lane console`: attach to the controller of `db`; quitting leaves the lanes running."""
+    """`lane console`: attach to the controller of `db` (the officer logs in); quitting leaves the lanes running."""
     if not db.exists():
         print(f"lane console: no site database at {db}: start the controller first (lane run)")
         return 1
     sock = control.socket_path(db)
-    app = open_console(db, config, lambda cmd: control.send(sock, cmd), site_clock(sock), operator)
+    link = control.Client(sock)
+    app = open_console(db, config, link, site_clock(sock), operator)
     app.run()
     app.reader.close()
+    link.logout()
     return 0
 
 
-def in_front_of(work: Callable[[], Any], db: Path, config: SiteConfig, operator: str | None) -> Any:
+def in_front_of(
+    work: Callable[[], Any], db: Path, config: SiteConfig, operator: str | None, pin: str | None = None
+) -> Any:
     """Run `work` (a controller) in a thread and the console in front of it until the work ends (the console
-    closes itself) or the operator quits the console (the work goes on; this waits for it). Returns its result."""
+    closes itself) or the operator quits the console (the work goes on; this waits for it). Returns its result.
+    With `pin` the console logs in as `operator` by itself (the demo's officer)."""
     result: dict[str, Any] = {}
 
     def target() -> None:
@@ -59,7 +64,8 @@ def in_front_of(work: Callable[[], Any], db: Path, config: SiteConfig, operator:
         time.sleep(0.05)
     if thread.is_alive():
         sock = control.socket_path(db)
-        app = open_console(db, config, lambda cmd: control.send(sock, cmd), site_clock(sock), operator)
+        link = control.Client(sock)
+        app = open_console(db, config, link, site_clock(sock), operator, pin)
 
         def close_when_done() -> None:
             thread.join()
@@ -69,6 +75,7 @@ def in_front_of(work: Callable[[], Any], db: Path, config: SiteConfig, operator:
         app.run()
         app.reader.close()
         if thread.is_alive():
+            link.logout()
             print("console closed; the controller goes on (Ctrl-C stops it, `lane console` shows it again)")
     thread.join()
     if "error" in result:

@@ -155,6 +155,18 @@ class OverrideCount:
 
 
 @dataclass(frozen=True)
+class ManualReceipt:
+    """A cycle taken as paid on a receipt the payment point never recorded, approved by a supervisor."""
+
+    cycle: int
+    lane: str
+    started: str  # site time
+    receipt: str
+    approved_by: str
+    outcome: str
+
+
+@dataclass(frozen=True)
 class Histogram:
     bin_s: float
     counts: tuple[int, ...]  # HISTOGRAM_BINS bins from 0, then the overflow bin (>= HISTOGRAM_BINS * bin_s)
@@ -180,9 +192,17 @@ class Report:
     reasons: tuple[ReasonCount, ...]
     faults: tuple[FaultCount, ...]
     overrides: tuple[OverrideCount, ...]
+    manual_receipts: tuple[ManualReceipt, ...] = ()
 
 
 _DATE = re.compile(r"\b(\d{1,2}[-./]\d{1,2}[-./]\d{4}|\d{4}-\d{2}-\d{2})\b")
+
+
+MANUAL_HEADER = ("cycle", "lane", "started", "receipt", "approved by", "outcome")
+
+
+def manual_row(m: ManualReceipt) -> tuple[object, ...]:
+    return (m.cycle, m.lane, m.started, m.receipt, m.approved_by, m.outcome)
 
 
 def reason_group(reason: str) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 from flows.renewal import make_flow
 from flows.states import Stage
 from lane.config import SiteConfig
-from lane.report import blocks, model, stats
+from lane.report import blocks, manual, model, stats
 from lane.report.cache import DayCache
 from lane.report.model import OUTCOMES, Period, Report
 from lane.store import SCHEMA_VERSION
@@ -73,6 +73,7 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
         cycles = merged.cycles
         classes = [_lane_class(con, lane) for lane in cycles.lanes]
         slow = _slowest(con, period, merged, personal, slowest)
+        receipts = manual.read(con, period, lanes)
         if kept:
             kept.save(made)
             saved = True
@@ -101,7 +102,7 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
         stages=tuple(f for group in staged[: len(cycles.lanes)] for f in group),
         stage_classes=tuple(f for group in staged[len(cycles.lanes) :] for f in group),
         histogram=stats.histogram(cycles, target), slowest=tuple(slow), reasons=tuple(merged.reasons),
-        faults=tuple(merged.faults), overrides=tuple(merged.overrides),
+        faults=tuple(merged.faults), overrides=tuple(merged.overrides), manual_receipts=tuple(receipts),
     )  # fmt: skip
 
 

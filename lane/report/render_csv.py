@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
-from lane.report.model import Figures, Report, timeline
+from lane.report.model import Figures, Report, manual_row, timeline
 from lane.sanitize import csv_row
 
 Row = Sequence[object]
@@ -56,6 +56,8 @@ def tables(report: Report) -> list[tuple[str, Row, Iterable[Row]]]:
          [(f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in report.faults]),
         ("overrides", ("action", "result", "count", "operators", "lanes"),
          [(o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides]),
+        ("manual_receipts", ("cycle", "lane", "started", "receipt", "approved_by", "outcome"),
+         [manual_row(m) for m in report.manual_receipts]),
     ]  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from html import escape
 from pathlib import Path
 
 from lane.report import svg
-from lane.report.model import STAGES, Figures, Report, mmss, share, timeline, title
+from lane.report.model import MANUAL_HEADER, STAGES, Figures, Report, manual_row, mmss, share, timeline, title
 
 CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1a202c; max-width: 1200px; }
@@ -117,6 +117,9 @@ def render(report: Report) -> str:
         _table(("action", "result", "count", "operators", "lanes"),
                [(o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides],
                left=("result", "lanes")),
+        f"<h2>Manual receipts, approved by a supervisor: {len(report.manual_receipts)}</h2>",
+        _table(MANUAL_HEADER, map(manual_row, report.manual_receipts),
+               left=("lane", "started", "receipt", "approved by", "outcome")),
         "<h2>By hour of the day (site time)</h2>", _figures(report.by_hour, target_min),
         *(["<h2>By month (site time)</h2>", _figures(report.by_month, target_min)] if len(report.by_month) > 1 else []),
         "<h2>By day (site time)</h2>", _figures(report.by_day, target_min),

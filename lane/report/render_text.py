@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from lane.report.model import STAGES, Figures, Report, mmss, share, timeline, title
+from lane.report.model import MANUAL_HEADER, STAGES, Figures, Report, manual_row, mmss, share, timeline, title
 from lane.sanitize import line
 
 #: Longer periods are shown by month on the terminal (a year of days is 365 rows; rich takes half a second).
@@ -96,3 +96,5 @@ def render(report: Report, out: IO[str] | None = None, width: int | None = None)
     console.print(_simple("Operator overrides (every action but confirm)",
                           ("action", "result", "count", "operators", "lanes"),
                           ((o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides)))  # fmt: skip
+    console.print(_simple(f"Manual receipts, approved by a supervisor: {len(report.manual_receipts)}",
+                          MANUAL_HEADER, map(manual_row, report.manual_receipts)))  # fmt: skip

@@ -1,31 +1,64 @@
 """The operator console, headless (Textual's run_test and Pilot) in front of a real site on virtual devices:
-every operator action is reached from the keyboard, changes the lane, and lands in the audit table with the
-operator's id."""
+the officer logs in; every operator action is reached from the keyboard, changes the lane, and lands in the audit
+table with the officer's id."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from devices.virtual import Vehicle, VirtualLane
 from flows import population
 from lane.clock import Clock
-from lane.commands import Command, Outcome
+from lane.commands import Action, Command, Outcome
 from lane.config import SiteConfig, load
 from lane.console.app import Console, open_console
+from lane.errors import Refused
+from lane.officers import SESSION_LAPSED, Role
 from lane.registry import Registry
 from lane.site import Site
 from lane.store import Store
 from tests.conftest import ROOT
 
 OPERATOR = "op-77"
+PIN = "pin-7777"
+SUPERVISOR = "sup-2"  # approves a manual receipt the console's officer entered
+
+
+class InProcess:
+    """What `lane.control.Client` does over the socket, in this process: a login checked by the site's officers,
+    then commands sent as the officer logged in (whatever the command line said)."""
+
+    def __init__(self, site: Site, loop: asyncio.AbstractEventLoop) -> None:
+        self.site, self.loop, self.token = site, loop, ""
+
+    def login(self, officer: str, pin: str) -> Outcome:
+        async def check() -> Outcome:
+            try:
+                self.token = self.site.officers.login(officer, pin)[1]
+            except Refused as err:
+                return Outcome(False, str(err))
+            return Outcome(True, "logged in")
+
+        return asyncio.run_coroutine_threadsafe(check(), self.loop).result(10)
+
+    def send(self, cmd: Command) -> Outcome:
+        async def execute() -> Outcome:
+            officer = self.site.officers.session(self.token)
+            if officer is None:
+                return Outcome(False, SESSION_LAPSED)
+            return await self.site.execute(dataclasses.replace(cmd, operator=officer.id))
+
+        return asyncio.run_coroutine_threadsafe(execute(), self.loop).result(10)
 
 
 def fast_config() -> SiteConfig:
@@ -111,8 +144,14 @@ class Harness:
         await self.typed(f"documents {fields}")
         await self.at("payment")
 
+    async def pay(self) -> None:
+        """The driver pays at the payment point."""
+        await self.until(lambda: bool(self.world.payment.pending), "the payment point asks for the fee")
+        assert self.world.payment.pay(f"L1-{self.lane.cycle_id:06d}")
 
-def run(tmp_path: Path, scenario: Callable[[Harness], Awaitable[None]], operator: str | None = OPERATOR) -> None:
+
+def run(tmp_path: Path, scenario: Callable[[Harness], Awaitable[None]], operator: str | None = OPERATOR,
+        pin: str | None = PIN) -> None:  # fmt: skip
     async def main() -> None:
         config = fast_config()
         clock = Clock(asyncio.get_running_loop())
@@ -120,16 +159,17 @@ def run(tmp_path: Path, scenario: Callable[[Harness], Awaitable[None]], operator
         registry = Registry(tmp_path / "registry.db")
         registry.seed(300, 5, clock.wall().date())
         site = Site(config, store, clock, registry=registry, var=tmp_path)
+        site.officers.add(OPERATOR, Role.SUPERVISOR, PIN)
+        site.officers.ensure(SUPERVISOR, Role.SUPERVISOR)
         await site.start()
-        loop = asyncio.get_running_loop()
-
-        def send(cmd: Command) -> Outcome:
-            return asyncio.run_coroutine_threadsafe(site.execute(cmd), loop).result(10)
-
-        app = open_console(tmp_path / "lane.db", config, send, lambda: None, operator)
+        link = InProcess(site, asyncio.get_running_loop())
+        app = open_console(tmp_path / "lane.db", config, link, lambda: None, operator, pin if operator else None)
         try:
             async with app.run_test(size=(160, 50)) as pilot:
-                await scenario(Harness(site, app, pilot, registry))
+                h = Harness(site, app, pilot, registry)
+                if operator and pin == PIN:  # it logs in by itself (a thread): before the first key
+                    await h.until(lambda: app.operator == operator, "logged in")
+                await scenario(h)
         finally:
             await site.stop()
             app.reader.close()
@@ -152,9 +192,14 @@ def test_plate_documents_payment_and_handover_from_the_keyboard(tmp_path: Path) 
         row = await h.audited("documents")
         assert h.holder.nik not in row["args"], "the NIK is masked in the audit"
         assert await h.key("c", "KWT-0042") == "confirm receipt=KWT-0042"
+        row = await h.audited("confirm")  # no payment point recorded it: a manual receipt, waiting for approval
+        assert "manual receipt" in row["message"] and h.lane.state == "payment"
+        await h.until(lambda: "receipt KWT-0042" in str(h.app.query_one("#detail").render()), "approval asked")
+        approved = await h.site.execute(Command("L1", Action.APPROVE, SUPERVISOR))
+        assert approved.ok, approved.message
         await h.at("printing")  # the photo passed the gate by itself
         await h.at("handover")
-        assert h.lane.ctx["receipt"] == "KWT-0042"
+        assert h.lane.ctx["receipt"] == "KWT-0042" and h.lane.ctx["approved_by"] == SUPERVISOR
         await h.key("c")  # hand-over needs nothing more: sent at once
         await h.at("exiting")
         assert len([r for r in h.audit("confirm") if r["result"] == "ok"]) == 2
@@ -170,7 +215,7 @@ def test_retake_then_accept_a_photo_with_a_reason(tmp_path: Path) -> None:
         await h.at("payment")
         assert h.world.vehicle is not None
         h.world.vehicle.extras["photo_issue"] = "helmet"
-        await h.key("c", "R-1")
+        await h.pay()
         await h.until(lambda: h.lane.pending.get("what") == "photo", "photo waiting for the operator")
         await h.key("r")
         await h.audited("retry")
@@ -187,7 +232,7 @@ def test_printer_fault_cleared_then_resumed_and_a_reprint(tmp_path: Path) -> Non
     async def scenario(h: Harness) -> None:
         h.world.printer.stock = 0
         await h.to_payment()
-        await h.key("c", "R-2")
+        await h.pay()
         await h.at("fault")
         h.world.printer.cover_open = False
         await h.key("f")
@@ -243,15 +288,55 @@ def test_a_refused_command_is_shown_and_audited(tmp_path: Path) -> None:
     run(tmp_path, scenario)
 
 
-def test_the_operator_id_is_asked_when_the_console_starts(tmp_path: Path) -> None:
+def test_the_officer_logs_in_when_the_console_starts(tmp_path: Path) -> None:
     async def scenario(h: Harness) -> None:
-        await h.pilot.press(*OPERATOR, "enter")
-        await h.until(lambda: h.app.operator == OPERATOR, "operator id taken")
+        await h.pilot.press(*OPERATOR, "enter", *"wrong-pin", "enter")
+        await h.until(lambda: "wrong PIN" in str(h.app.screen.query_one("#login-message").render()), "refusal shown")
+        assert h.app.operator is None
+        await h.pilot.press(*PIN, "enter")
+        await h.until(lambda: h.app.operator == OPERATOR, "logged in")
         await h.key("k", "lunch")
         await h.at("closed")
         await h.audited("close_lane")
 
     run(tmp_path, scenario, operator=None)
+
+
+def test_a_lapsed_session_asks_for_the_pin_again(tmp_path: Path) -> None:
+    async def scenario(h: Harness) -> None:
+        await h.until(lambda: h.app.operator == OPERATOR, "logged in")
+        link = h.app.link
+        assert isinstance(link, InProcess)
+        h.site.officers.logout(link.token)  # as if the session had lapsed
+        await h.key("k", "lunch")
+        await h.until(lambda: h.app.operator is None, "the console knows it is logged out")
+        await h.until(lambda: getattr(h.app.screen.focused, "id", "") == "pin", "the PIN box ready")
+        await h.pilot.press(*PIN, "enter")
+        await h.until(lambda: h.app.operator == OPERATOR, "logged in again")
+        await h.key("k", "lunch")
+        await h.at("closed")
+
+    run(tmp_path, scenario)
+
+
+def test_a_refused_automatic_login_asks_for_the_pin(tmp_path: Path) -> None:
+    async def scenario(h: Harness) -> None:
+        def said() -> str:
+            try:
+                return str(h.app.screen.query_one("#login-message").render())
+            except NoMatches:  # the login screen is not up yet
+                return ""
+
+        def ready() -> bool:
+            focused = h.app.screen.focused
+            return "wrong PIN" in said() and focused is not None and focused.id == "pin"
+
+        await h.until(ready, "the refusal shown on the login screen, the PIN box ready")
+        assert h.app.operator is None
+        await h.pilot.press(*PIN, "enter")
+        await h.until(lambda: h.app.operator == OPERATOR, "logged in")
+
+    run(tmp_path, scenario, pin="not-the-pin")
 
 
 @pytest.mark.parametrize("lanes", [2])
