@@ -2,9 +2,14 @@
 
 `serial.serial_for_url` opens `/dev/ttyUSB0`, a simulator's pseudo-terminal, `socket://127.0.0.1:PORT` or
 `loop://` alike. Blocking pyserial (or pymodbus) calls run in the worker with timeouts in real seconds (a line's
-speed does not follow a demo's clock). The worker retries idempotent jobs only, reopens a lost port with backoff,
-and publishes the link's health: ok after an answer, degraded after a failed attempt, down when the port is gone or
-`down_after` attempts in a row failed. Jobs raise only errors of the device error tree.
+speed does not follow a demo's clock). The worker retries idempotent jobs only and publishes the link's health: ok
+after an answer, degraded after a failed attempt, down when the port is gone or `down_after` attempts in a row
+failed. A port that is lost, or that stopped answering (`down_after` failures in a row and no answer for
+`reopen_after` seconds), is closed and reopened with backoff (doubling up to `backoff_max`, back to the first delay
+after an answer). Before each request the input
+is drained by reading until the line has been quiet (`drain`): pyserial's `in_waiting` is 0 or 1 on `socket://`
+and `reset_input_buffer` drops only what the OS holds at that instant, so neither clears a backlog of line noise.
+Jobs raise only errors of the device error tree.
 """
 
 from __future__ import annotations
@@ -40,9 +45,10 @@ class LinkSettings:
     baudrate: int = 9600
     timeout: float = 0.5  # seconds to wait for an answer
     retries: int = 2  # further attempts of an idempotent job
-    backoff: float = 0.2  # first delay before reopening a lost port; doubles up to backoff_max
-    backoff_max: float = 5.0
+    backoff: float = 0.2  # first delay before reopening a lost or silent port; doubles up to backoff_max
+    backoff_max: float = 2.0  # kept short: a link must answer again within seconds of the line clearing
     down_after: int = 3
+    reopen_after: float = 2.0  # seconds a connection may go unanswered (once down) before it is closed and reopened
 
     def __post_init__(self) -> None:
         if not self.url:
@@ -53,10 +59,25 @@ class LinkSettings:
             raise ValueError("timeout must be 0.001-60 s and retries 0-10")
         if not 0 < self.backoff <= self.backoff_max <= 600 or self.down_after < 1:
             raise ValueError("need 0 < backoff <= backoff_max <= 600 and down_after >= 1")
+        if not 0 <= self.reopen_after <= 600:
+            raise ValueError("reopen_after must be 0-600 s")
 
     def wire_seconds(self, nbytes: int) -> float:
         """Time `nbytes` take on the line at 8N1 (10 bits a byte)."""
         return nbytes * 10 / self.baudrate
+
+    @property
+    def quiet(self) -> float:
+        """How long no byte may come for the line to count as quiet."""
+        return quiet_time(self.baudrate)
+
+
+def quiet_time(baudrate: int) -> float:
+    """Four characters' time on the line, and never under QUIET_MIN (a socket's packets come in bursts)."""
+    return max(QUIET_MIN, 40 / baudrate)
+
+
+QUIET_MIN = 0.02
 
 
 class Backoff:
@@ -82,6 +103,34 @@ def open_serial(settings: LinkSettings) -> Any:
     return port
 
 
+def drain(port: Any, name: str, most: float, quiet: float | None = None, wait: bool = True) -> int:
+    """Read and drop input until none has come for `quiet` seconds (default: four characters' time at the port's
+    baud rate); the number of bytes dropped. With `wait=False` a line with nothing waiting right now counts as
+    quiet at once (`in_waiting` asked only whether anything is there, never how much); with bytes waiting, or with
+    `wait`, the reading goes on until the line has been quiet, however much was queued. DeviceTimeout (cause
+    `line_noise`) when it is still not quiet after `most` seconds."""
+    if not wait:
+        with contextlib.suppress(OSError, AttributeError, NotImplementedError, ValueError):
+            if not port.in_waiting:
+                return 0
+    if quiet is None:
+        quiet = quiet_time(int(getattr(port, "baudrate", 9600) or 9600))
+    saved = port.timeout
+    dropped = 0
+    deadline = time.monotonic() + most
+    port.timeout = quiet
+    try:
+        while chunk := port.read(65536):
+            dropped += len(chunk)
+            if time.monotonic() > deadline:
+                raise DeviceTimeout(name, f"line not quiet after {most:g} s ({dropped} bytes of noise)", "line_noise")
+    finally:
+        port.timeout = saved
+    if dropped:
+        log.debug("link %s: dropped %d stale bytes", name, dropped)
+    return dropped
+
+
 class Decoder(Protocol[E]):
     def feed(self, data: bytes) -> list[E]: ...
 
@@ -89,9 +138,10 @@ class Decoder(Protocol[E]):
 def exchange(port: Any, request: bytes, decoder: Decoder[E], accept: Callable[[E], T | None], timeout: float,
              name: str) -> T:  # fmt: skip
     """Write `request` and read until `accept` takes an event from `decoder`; DeviceTimeout when nothing came,
-    ProtocolError when only bytes that `accept` refused came. Stale input is dropped before the request."""
-    with contextlib.suppress(OSError, AttributeError, NotImplementedError):
-        port.reset_input_buffer()
+    ProtocolError when only bytes that `accept` refused came. Before the request the line is drained until it
+    has been quiet for four characters' time (20 ms at least): stale answers and noise still on their way are
+    read and dropped, not taken for the answer."""
+    drain(port, name, timeout)
     if request:
         port.write(request)
     deadline = time.monotonic() + timeout
@@ -128,6 +178,7 @@ class LinkWorker(Generic[C]):
         self._backoff = Backoff(settings.backoff, settings.backoff_max)
         self._reopen_at = 0.0
         self._failures = 0
+        self._answered_at = 0.0  # when the connection last answered (or was opened)
         self.health = Health.OK
         self.opens = 0  # how often the port was opened (a reopen after a loss counts)
 
@@ -219,6 +270,8 @@ class LinkWorker(Generic[C]):
                     raise DeviceUnavailable(self.name, f"connection lost: {err}", "connection_lost") from err
             else:
                 self._failures = 0
+                self._answered_at = time.monotonic()
+                self._backoff.reset()
                 self._publish(Health.OK, "answering")
                 return result
         return None
@@ -246,13 +299,21 @@ class LinkWorker(Generic[C]):
             raise DeviceUnavailable(self.name, f"cannot open {self.settings.url}: {err}", "port_unavailable") from err
         self._conn = conn
         self.opens += 1
-        self._backoff.reset()
+        self._answered_at = time.monotonic()
         return conn
 
     def _failed(self, why: str) -> None:
         self._failures += 1
-        down = self._failures >= self.settings.down_after
-        self._publish(Health.DOWN if down else Health.DEGRADED, why)
+        if self._failures < self.settings.down_after:
+            self._publish(Health.DEGRADED, why)
+            return
+        silent = time.monotonic() - self._answered_at
+        if silent < self.settings.reopen_after:
+            self._publish(Health.DOWN, why)
+            return
+        # Not answering: a fresh connection is what clears what the port may hold (a converter's buffer full of
+        # noise, a half-open socket), so close it and reopen with backoff.
+        self._lost(f"{why}; no answer for {silent:.1f} s, reopening")
 
     def _lost(self, why: str) -> None:
         self._drop()
