@@ -2,12 +2,16 @@
 lane's requests through the command interface, each step taking a time drawn from the configured distributions,
 with a share of mishaps (documents rejected, photo retaken, plate unreadable, printer out of cards).
 
-Drivers act only on the virtual lane (loops, payment point); the operator acts only through `Command`s.
+Drivers act only on the virtual lane (loops, payment point); the operator acts only through `Command`s. A driver
+whose wait fails (gives up on a boom that does not open, loses the simulators) backs out and is logged; the lane's
+next driver still comes, and the other lanes never notice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import math
 import random
 from collections.abc import Awaitable, Callable
@@ -23,6 +27,8 @@ from lane.commands import Action, Command, Outcome
 from lane.config import Distribution, Simulation
 from lane.events import LaneEvent
 from lane.registry import Registry
+
+log = logging.getLogger(__name__)
 
 #: The ways a renewal is rejected at the window, as the simulation plays them.
 REJECTIONS = ("expired", "stale_certificate", "nik_typo", "wrong_class")
@@ -130,6 +136,7 @@ class LanePeople:
         self.current: Arrival | None = None
         self.served = 0
         self.refused: list[Outcome] = []
+        self.gave_up: list[str] = []  # why drivers left without being served, one line each
         self._tasks: set[asyncio.Task[Any]] = set()
         self._resumes = 0
         self._photo_retries = 0
@@ -155,7 +162,13 @@ class LanePeople:
     def spawn(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        """A person's step that failed is logged in one line (not left for the loop to print at exit)."""
+        self._tasks.discard(task)
+        if not task.cancelled() and (err := task.exception()) is not None:
+            log.warning("lane %s: a simulated person's step failed: %s: %s", self.lane_id, type(err).__name__, err)
 
     def step(self, name: str) -> float:
         steps = self.sim.steps
@@ -171,10 +184,26 @@ class LanePeople:
             self.prepare(arrival)
             if "plate_unread" in arrival.mishaps:
                 arrival.vehicle.dirty_plate = True
-            await self.world.drive_in(arrival.vehicle, pass_seconds=self.step("drive_in"))
+            try:
+                await self.world.drive_in(arrival.vehicle, pass_seconds=self.step("drive_in"))
+            except Exception as err:  # this driver's failure is theirs: the lane's next driver still comes
+                self._give_up(arrival, err)
+                continue
             while self.world.vehicle is arrival.vehicle:
                 await self.sleep(5.0)
             self.served += 1
+
+    def _give_up(self, arrival: Arrival, err: Exception) -> None:
+        """The driver backs off the entry loop and leaves the lane."""
+        why = f"{arrival.vehicle.plate} gave up at the entry: {type(err).__name__}: {err}".rstrip(": ")
+        self.gave_up.append(why)
+        log.warning("lane %s: %s", self.lane_id, why)
+        with contextlib.suppress(Exception):  # the world may be what failed
+            self.world.entry_safety.set(False)
+            self.world.entry_loop.set(False)
+        with contextlib.suppress(Exception):
+            if self.world.vehicle is arrival.vehicle:
+                self.world.vehicle = None
 
     def prepare(self, arrival: Arrival) -> None:
         """Who is driving and what they bring: a holder from the registry, their certificates, perhaps a
