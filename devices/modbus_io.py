@@ -4,7 +4,7 @@
 seconds, pulses the command coils for `pulse` seconds, refuses a close while the boom's safety loop is occupied
 (read afresh in the same job, so no stale state lets a boom down on a car), and sends a closing boom back up on
 the first poll that sees its safety loop occupied. Coils go back off on every (re)connect. Before each request the
-client's port is drained (`devices.transport.drain`): pymodbus drops only what `in_waiting` reports, one byte on
+client's port is drained (`devices.drain`): pymodbus drops only what `in_waiting` reports, one byte on
 a `socket://` link, and reads a backlog one byte a poll. Bytes waiting are read until the line is quiet; while the
 link is not healthy every request first waits for a quiet line (a clean line costs a poll nothing). `ModbusLoop` and
 `ModbusGate` are the lane's devices on top of it; the `Gate` base class checks the limit switch within its
@@ -26,8 +26,9 @@ from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOEx
 
 from devices.base import Gate, GatePosition, Health, Timebase, VehicleLoop
 from devices.codecs.iomap import GATES, LOOPS, SAFETY, IOMap, gate_position
+from devices.drain import drain
 from devices.errors import DeviceFault, DeviceRefused, DeviceTimeout, DeviceUnavailable, ProtocolError
-from devices.transport import LinkSettings, LinkWorker, drain
+from devices.transport import LinkSettings, LinkWorker
 
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # its errors come back to us as exceptions, translated
 

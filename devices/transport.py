@@ -6,9 +6,7 @@ speed does not follow a demo's clock). The worker retries idempotent jobs only a
 after an answer, degraded after a failed attempt, down when the port is gone or `down_after` attempts in a row
 failed. A port that is lost, or that stopped answering (`down_after` failures in a row and no answer for
 `reopen_after` seconds), is closed and reopened with backoff (doubling up to `backoff_max`, back to the first delay
-after an answer). Before each request the input
-is drained by reading until the line has been quiet (`drain`): pyserial's `in_waiting` is 0 or 1 on `socket://`
-and `reset_input_buffer` drops only what the OS holds at that instant, so neither clears a backlog of line noise.
+after an answer). `exchange` drains the input until the line has been quiet (`devices.drain`) before each request.
 Jobs raise only errors of the device error tree.
 """
 
@@ -28,6 +26,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import serial
 
 from devices.base import Health
+from devices.drain import drain, quiet_time
 from devices.errors import DeviceError, DeviceTimeout, DeviceUnavailable, ProtocolError
 
 log = logging.getLogger(__name__)
@@ -72,14 +71,6 @@ class LinkSettings:
         return quiet_time(self.baudrate)
 
 
-def quiet_time(baudrate: int) -> float:
-    """Four characters' time on the line, and never under QUIET_MIN (a socket's packets come in bursts)."""
-    return max(QUIET_MIN, 40 / baudrate)
-
-
-QUIET_MIN = 0.02
-
-
 class Backoff:
     def __init__(self, first: float, most: float) -> None:
         self.first, self.most = first, most
@@ -101,34 +92,6 @@ def open_serial(settings: LinkSettings) -> Any:
     except (OSError, ValueError) as err:
         raise DeviceUnavailable(settings.url, f"cannot open: {err}", "port_unavailable") from err
     return port
-
-
-def drain(port: Any, name: str, most: float, quiet: float | None = None, wait: bool = True) -> int:
-    """Read and drop input until none has come for `quiet` seconds (default: four characters' time at the port's
-    baud rate); the number of bytes dropped. With `wait=False` a line with nothing waiting right now counts as
-    quiet at once (`in_waiting` asked only whether anything is there, never how much); with bytes waiting, or with
-    `wait`, the reading goes on until the line has been quiet, however much was queued. DeviceTimeout (cause
-    `line_noise`) when it is still not quiet after `most` seconds."""
-    if not wait:
-        with contextlib.suppress(OSError, AttributeError, NotImplementedError, ValueError):
-            if not port.in_waiting:
-                return 0
-    if quiet is None:
-        quiet = quiet_time(int(getattr(port, "baudrate", 9600) or 9600))
-    saved = port.timeout
-    dropped = 0
-    deadline = time.monotonic() + most
-    port.timeout = quiet
-    try:
-        while chunk := port.read(65536):
-            dropped += len(chunk)
-            if time.monotonic() > deadline:
-                raise DeviceTimeout(name, f"line not quiet after {most:g} s ({dropped} bytes of noise)", "line_noise")
-    finally:
-        port.timeout = saved
-    if dropped:
-        log.debug("link %s: dropped %d stale bytes", name, dropped)
-    return dropped
 
 
 class Decoder(Protocol[E]):

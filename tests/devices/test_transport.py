@@ -13,6 +13,7 @@ import pytest
 
 from devices.base import Health
 from devices.codecs import evolis
+from devices.drain import drain
 from devices.errors import DeviceTimeout, DeviceUnavailable, ProtocolError
 from devices.printer_evolis import EvolisPrinter
 from devices.transport import LinkSettings, LinkWorker, exchange, open_serial
@@ -179,6 +180,31 @@ def test_a_backlog_of_stale_answers_is_drained_until_the_line_is_quiet() -> None
             query = partial(exchange, port, b"\x1bRst\r", evolis.ReplyDecoder(), _reply, 2.0, "test")
             assert await asyncio.to_thread(query) == "READY"
             assert peer.requests == [b"\x1bRst\r"]
+        finally:
+            port.close()
+            await peer.hang_up()
+
+    asyncio.run(main())
+
+
+def test_drain_reads_what_waits_and_gives_up_on_a_line_that_never_goes_quiet() -> None:
+    port = open_serial(LinkSettings("loop://", 9600))
+    try:
+        assert drain(port, "t", 1.0, wait=False) == 0  # nothing waiting: no wait at all
+        port.write(bytes(range(200)) * 20)
+        assert drain(port, "t", 1.0, wait=False) == 4000 and port.in_waiting == 0
+        assert port.timeout == 0.02  # the port's own timeout is given back
+    finally:
+        port.close()
+
+    async def main() -> None:
+        peer = Peer(lambda n: b"READY\r", backlog=[b"\x55\xaa" * 50] * 500, gap=0.002)  # a second of noise
+        url = await peer.start()
+        port = await asyncio.to_thread(open_serial, LinkSettings(url, 9600))
+        try:
+            with pytest.raises(DeviceTimeout) as err:
+                await asyncio.to_thread(drain, port, "t", 0.3, 0.2)
+            assert err.value.cause == "line_noise"
         finally:
             port.close()
             await peer.hang_up()
