@@ -6,7 +6,8 @@ speed does not follow a demo's clock). The worker retries idempotent jobs only a
 after an answer, degraded after a failed attempt, down when the port is gone or `down_after` attempts in a row
 failed. A port that is lost, or that stopped answering (`down_after` failures in a row and no answer for
 `reopen_after` seconds), is closed and reopened with backoff (doubling up to `backoff_max`, back to the first delay
-after an answer). `exchange` drains the input until the line has been quiet (`devices.drain`) before each request.
+after an answer). `exchange` drains the input until the line has been quiet (`devices.drain`) before each request;
+on a link that is not healthy it waits for a quiet line even when nothing waits yet.
 Jobs raise only errors of the device error tree.
 """
 
@@ -36,6 +37,7 @@ E = TypeVar("E")
 HealthSink = Callable[[Health, str], None]
 _Job = tuple[Callable[[C], Any], bool, concurrent.futures.Future[Any]]
 _IDLE = object()
+_line = threading.local()  # `suspect`: the worker running this thread's job has a link that is not healthy
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,11 @@ class Decoder(Protocol[E]):
 def exchange(port: Any, request: bytes, decoder: Decoder[E], accept: Callable[[E], T | None], timeout: float,
              name: str) -> T:  # fmt: skip
     """Write `request` and read until `accept` takes an event from `decoder`; DeviceTimeout when nothing came,
-    ProtocolError when only bytes that `accept` refused came. Before the request the line is drained until it
-    has been quiet for four characters' time (20 ms at least): stale answers and noise still on their way are
-    read and dropped, not taken for the answer."""
-    drain(port, name, timeout)
+    ProtocolError when only bytes that `accept` refused came. Before the request the line is drained: bytes
+    waiting are read until the line has been quiet for four characters' time (20 ms at least), and when the line
+    is suspect (in a link worker whose link is not healthy, or outside a worker) it waits for that quiet even if
+    nothing waits yet, so stale answers and noise still on their way are dropped, not taken for the answer."""
+    drain(port, name, timeout, wait=getattr(_line, "suspect", True))
     if request:
         port.write(request)
     deadline = time.monotonic() + timeout
@@ -207,6 +210,7 @@ class LinkWorker(Generic[C]):
             if conn is None:
                 return None
             try:
+                _line.suspect = self.health is not Health.OK
                 result = job(conn)
             except (DeviceTimeout, ProtocolError) as err:
                 self._failed(str(err))
@@ -248,6 +252,7 @@ class LinkWorker(Generic[C]):
         try:
             conn = self._opener()
             if self._on_open is not None:
+                _line.suspect = True  # what a fresh connection holds is not known
                 self._on_open(conn)
         except (DeviceError, OSError, serial.SerialException) as err:
             if conn is not None:
