@@ -94,12 +94,12 @@ class Site:
                     await device.start()
                 except Exception as err:
                     broken.append((f"starting {device.name}", err))
+            self._running.append(lane)  # stopped on the way out even if its start failed half-way
             try:
                 lane.start()
             except Exception as err:
                 failed(lane_id, "starting the lane", err)
                 continue
-            self._running.append(lane)
             for what, error in broken:
                 failed(lane_id, what, error, lane.alert)
 
