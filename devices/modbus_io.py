@@ -3,7 +3,10 @@
 `ModbusIOModule` owns the client in one link worker (`devices.transport`): it reads every input each `poll`
 seconds, pulses the command coils for `pulse` seconds, refuses a close while the boom's safety loop is occupied
 (read afresh in the same job, so no stale state lets a boom down on a car), and sends a closing boom back up on
-the first poll that sees its safety loop occupied. Coils go back off on every (re)connect. `ModbusLoop` and
+the first poll that sees its safety loop occupied. Coils go back off on every (re)connect. Before each request the
+client's port is drained (`devices.drain`): pymodbus drops only what `in_waiting` reports, one byte on
+a `socket://` link, and reads a backlog one byte a poll. Bytes waiting are read until the line is quiet; while the
+link is not healthy every request first waits for a quiet line (a clean line costs a poll nothing). `ModbusLoop` and
 `ModbusGate` are the lane's devices on top of it; the `Gate` base class checks the limit switch within its
 `move_timeout`. Wiring lives in `devices.codecs.iomap.IOMap`.
 """
@@ -23,6 +26,7 @@ from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOEx
 
 from devices.base import Gate, GatePosition, Health, Timebase, VehicleLoop
 from devices.codecs.iomap import GATES, LOOPS, SAFETY, IOMap, gate_position
+from devices.drain import drain
 from devices.errors import DeviceFault, DeviceRefused, DeviceTimeout, DeviceUnavailable, ProtocolError
 from devices.transport import LinkSettings, LinkWorker
 
@@ -77,10 +81,13 @@ class ModbusIOModule:
 
     # -- Modbus requests (worker side), errors translated ----------------------------------------------------
 
-    def _call(self, what: str, request: Callable[[], Any]) -> Any:
+    def _call(self, client: ModbusSerialClient, what: str, request: Callable[[], Any]) -> Any:
         try:
+            if client.socket is not None:
+                settle = self.worker.health is not Health.OK  # after a failure wait for quiet, else only if bytes wait
+                drain(client.socket, self.name, self.settings.timeout, self.settings.quiet, wait=settle)
             response = request()
-        except ConnectionException as err:
+        except (ConnectionException, OSError) as err:
             raise DeviceUnavailable(self.name, f"{what}: {err}", "connection_lost") from err
         except ModbusIOException as err:
             raise DeviceTimeout(self.name, f"{what}: no answer", "no_answer") from err
@@ -92,7 +99,7 @@ class ModbusIOModule:
 
     def _read(self, client: ModbusSerialClient) -> dict[str, bool]:
         first, count = self.iomap.span()
-        response = self._call("read inputs", lambda: client.read_discrete_inputs(
+        response = self._call(client, "read inputs", lambda: client.read_discrete_inputs(
             first, count=count, device_id=self.iomap.unit))  # fmt: skip
         try:
             return self.iomap.decode(list(response.bits))
@@ -102,7 +109,7 @@ class ModbusIOModule:
     def _write(self, client: ModbusSerialClient, coil: str, on: bool) -> None:
         level = self.iomap.coil_level(coil, on)
         address = self.iomap.coils[coil]
-        self._call(f"write {coil}", lambda: client.write_coil(address, level, device_id=self.iomap.unit))
+        self._call(client, f"write {coil}", lambda: client.write_coil(address, level, device_id=self.iomap.unit))
 
     def _pulse(self, client: ModbusSerialClient, coil: str) -> None:
         gate, _, _ = coil.partition("_")
@@ -160,7 +167,7 @@ class ModbusIOModule:
 
     def _read_counters(self, client: ModbusSerialClient) -> dict[str, int]:
         first, count = self.iomap.counter_span()
-        response = self._call("read loop counters", lambda: client.read_input_registers(
+        response = self._call(client, "read loop counters", lambda: client.read_input_registers(
             first, count=count, device_id=self.iomap.unit))  # fmt: skip
         try:
             return self.iomap.decode_counters(list(response.registers))

@@ -2,9 +2,13 @@
 
 `serial.serial_for_url` opens `/dev/ttyUSB0`, a simulator's pseudo-terminal, `socket://127.0.0.1:PORT` or
 `loop://` alike. Blocking pyserial (or pymodbus) calls run in the worker with timeouts in real seconds (a line's
-speed does not follow a demo's clock). The worker retries idempotent jobs only, reopens a lost port with backoff,
-and publishes the link's health: ok after an answer, degraded after a failed attempt, down when the port is gone or
-`down_after` attempts in a row failed. Jobs raise only errors of the device error tree.
+speed does not follow a demo's clock). The worker retries idempotent jobs only and publishes the link's health: ok
+after an answer, degraded after a failed attempt, down when the port is gone or `down_after` attempts in a row
+failed. A port that is lost, or that stopped answering (`down_after` failures in a row and no answer for
+`reopen_after` seconds), is closed and reopened with backoff (doubling up to `backoff_max`, back to the first delay
+after an answer). `exchange` drains the input until the line has been quiet (`devices.drain`) before each request;
+on a link that is not healthy it waits for a quiet line even when nothing waits yet.
+Jobs raise only errors of the device error tree.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import serial
 
 from devices.base import Health
+from devices.drain import drain, quiet_time
 from devices.errors import DeviceError, DeviceTimeout, DeviceUnavailable, ProtocolError
 
 log = logging.getLogger(__name__)
@@ -32,6 +37,7 @@ E = TypeVar("E")
 HealthSink = Callable[[Health, str], None]
 _Job = tuple[Callable[[C], Any], bool, concurrent.futures.Future[Any]]
 _IDLE = object()
+_line = threading.local()  # `suspect`: the worker running this thread's job has a link that is not healthy
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,10 @@ class LinkSettings:
     baudrate: int = 9600
     timeout: float = 0.5  # seconds to wait for an answer
     retries: int = 2  # further attempts of an idempotent job
-    backoff: float = 0.2  # first delay before reopening a lost port; doubles up to backoff_max
-    backoff_max: float = 5.0
+    backoff: float = 0.2  # first delay before reopening a lost or silent port; doubles up to backoff_max
+    backoff_max: float = 2.0  # kept short: a link must answer again within seconds of the line clearing
     down_after: int = 3
+    reopen_after: float = 2.0  # seconds a connection may go unanswered (once down) before it is closed and reopened
 
     def __post_init__(self) -> None:
         if not self.url:
@@ -53,10 +60,17 @@ class LinkSettings:
             raise ValueError("timeout must be 0.001-60 s and retries 0-10")
         if not 0 < self.backoff <= self.backoff_max <= 600 or self.down_after < 1:
             raise ValueError("need 0 < backoff <= backoff_max <= 600 and down_after >= 1")
+        if not 0 <= self.reopen_after <= 600:
+            raise ValueError("reopen_after must be 0-600 s")
 
     def wire_seconds(self, nbytes: int) -> float:
         """Time `nbytes` take on the line at 8N1 (10 bits a byte)."""
         return nbytes * 10 / self.baudrate
+
+    @property
+    def quiet(self) -> float:
+        """How long no byte may come for the line to count as quiet."""
+        return quiet_time(self.baudrate)
 
 
 class Backoff:
@@ -89,9 +103,11 @@ class Decoder(Protocol[E]):
 def exchange(port: Any, request: bytes, decoder: Decoder[E], accept: Callable[[E], T | None], timeout: float,
              name: str) -> T:  # fmt: skip
     """Write `request` and read until `accept` takes an event from `decoder`; DeviceTimeout when nothing came,
-    ProtocolError when only bytes that `accept` refused came. Stale input is dropped before the request."""
-    with contextlib.suppress(OSError, AttributeError, NotImplementedError):
-        port.reset_input_buffer()
+    ProtocolError when only bytes that `accept` refused came. Before the request the line is drained: bytes
+    waiting are read until the line has been quiet for four characters' time (20 ms at least), and when the line
+    is suspect (in a link worker whose link is not healthy, or outside a worker) it waits for that quiet even if
+    nothing waits yet, so stale answers and noise still on their way are dropped, not taken for the answer."""
+    drain(port, name, timeout, wait=getattr(_line, "suspect", True))
     if request:
         port.write(request)
     deadline = time.monotonic() + timeout
@@ -128,6 +144,7 @@ class LinkWorker(Generic[C]):
         self._backoff = Backoff(settings.backoff, settings.backoff_max)
         self._reopen_at = 0.0
         self._failures = 0
+        self._answered_at = 0.0  # when the connection last answered (or was opened)
         self.health = Health.OK
         self.opens = 0  # how often the port was opened (a reopen after a loss counts)
 
@@ -193,6 +210,7 @@ class LinkWorker(Generic[C]):
             if conn is None:
                 return None
             try:
+                _line.suspect = self.health is not Health.OK
                 result = job(conn)
             except (DeviceTimeout, ProtocolError) as err:
                 self._failed(str(err))
@@ -219,6 +237,8 @@ class LinkWorker(Generic[C]):
                     raise DeviceUnavailable(self.name, f"connection lost: {err}", "connection_lost") from err
             else:
                 self._failures = 0
+                self._answered_at = time.monotonic()
+                self._backoff.reset()
                 self._publish(Health.OK, "answering")
                 return result
         return None
@@ -232,6 +252,7 @@ class LinkWorker(Generic[C]):
         try:
             conn = self._opener()
             if self._on_open is not None:
+                _line.suspect = True  # what a fresh connection holds is not known
                 self._on_open(conn)
         except (DeviceError, OSError, serial.SerialException) as err:
             if conn is not None:
@@ -246,13 +267,21 @@ class LinkWorker(Generic[C]):
             raise DeviceUnavailable(self.name, f"cannot open {self.settings.url}: {err}", "port_unavailable") from err
         self._conn = conn
         self.opens += 1
-        self._backoff.reset()
+        self._answered_at = time.monotonic()
         return conn
 
     def _failed(self, why: str) -> None:
         self._failures += 1
-        down = self._failures >= self.settings.down_after
-        self._publish(Health.DOWN if down else Health.DEGRADED, why)
+        if self._failures < self.settings.down_after:
+            self._publish(Health.DEGRADED, why)
+            return
+        silent = time.monotonic() - self._answered_at
+        if silent < self.settings.reopen_after:
+            self._publish(Health.DOWN, why)
+            return
+        # Not answering: a fresh connection is what clears what the port may hold (a converter's buffer full of
+        # noise, a half-open socket), so close it and reopen with backoff.
+        self._lost(f"{why}; no answer for {silent:.1f} s, reopening")
 
     def _lost(self, why: str) -> None:
         self._drop()

@@ -4,12 +4,16 @@ with a share of mishaps (documents rejected, photo retaken, plate unreadable, pr
 
 Drivers act only on the virtual lane (loops, payment point); the operator acts only through `Command`s, under an
 officer's account like anyone's (`seed_officers`: `sim-<lane>`, an operator, for each lane, and `sim-supervisor`,
-who aborts a renewal a fault keeps stopping), so that the same role checks apply.
+who aborts a renewal a fault keeps stopping), so that the same role checks apply. A driver
+whose wait fails (gives up on a boom that does not open, loses the simulators) backs out and is logged; the lane's
+next driver still comes, and the other lanes never notice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import math
 import random
 from collections.abc import Awaitable, Callable
@@ -26,6 +30,9 @@ from lane.config import Distribution, Simulation
 from lane.events import LaneEvent
 from lane.officers import Officers, Role
 from lane.registry import Registry
+
+log = logging.getLogger(__name__)
+
 
 #: The simulated supervisor's account.
 SUPERVISOR = "sim-supervisor"
@@ -144,6 +151,7 @@ class LanePeople:
         self.current: Arrival | None = None
         self.served = 0
         self.refused: list[Outcome] = []
+        self.gave_up: list[str] = []  # why drivers left without being served, one line each
         self._tasks: set[asyncio.Task[Any]] = set()
         self._resumes = 0
         self._photo_retries = 0
@@ -169,7 +177,13 @@ class LanePeople:
     def spawn(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        """A person's step that failed is logged in one line (not left for the loop to print at exit)."""
+        self._tasks.discard(task)
+        if not task.cancelled() and (err := task.exception()) is not None:
+            log.warning("lane %s: a simulated person's step failed: %s: %s", self.lane_id, type(err).__name__, err)
 
     def step(self, name: str) -> float:
         steps = self.sim.steps
@@ -185,10 +199,26 @@ class LanePeople:
             self.prepare(arrival)
             if "plate_unread" in arrival.mishaps:
                 arrival.vehicle.dirty_plate = True
-            await self.world.drive_in(arrival.vehicle, pass_seconds=self.step("drive_in"))
+            try:
+                await self.world.drive_in(arrival.vehicle, pass_seconds=self.step("drive_in"))
+            except Exception as err:  # this driver's failure is theirs: the lane's next driver still comes
+                self._give_up(arrival, err)
+                continue
             while self.world.vehicle is arrival.vehicle:
                 await self.sleep(5.0)
             self.served += 1
+
+    def _give_up(self, arrival: Arrival, err: Exception) -> None:
+        """The driver backs off the entry loop and leaves the lane."""
+        why = f"{arrival.vehicle.plate} gave up at the entry: {type(err).__name__}: {err}".rstrip(": ")
+        self.gave_up.append(why)
+        log.warning("lane %s: %s", self.lane_id, why)
+        with contextlib.suppress(Exception):  # the world may be what failed
+            self.world.entry_safety.set(False)
+            self.world.entry_loop.set(False)
+        with contextlib.suppress(Exception):
+            if self.world.vehicle is arrival.vehicle:
+                self.world.vehicle = None
 
     def prepare(self, arrival: Arrival) -> None:
         """Who is driving and what they bring: a holder from the registry, their certificates, perhaps a

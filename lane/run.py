@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devices.errors import DeviceError
 from devices.sim.world_client import WorldClient
 from devices.virtual import Vehicle, VirtualLane
 from flows.states import Stage
 from lane.clock import Clock
 from lane.config import Lane, SiteConfig
 from lane.control import ControlServer, socket_path
+from lane.isolation import each_lane, failed
 from lane.people import Arrival, LanePeople, Sampler, make_arrivals, seed_officers
 from lane.progress import Progress
 from lane.registry import Registry
@@ -80,7 +82,11 @@ async def _simulate(
         if not isinstance(world, VirtualLane | WorldClient):
             raise SystemExit(f"lane {lane_id}: simulated people need virtual devices or the device simulators")
         if isinstance(world, WorldClient):
-            await world.start()  # its control links to the simulator processes
+            try:
+                await world.start()  # its control links to the simulator processes
+            except (OSError, ValueError, DeviceError) as err:  # that lane gets no simulated people; the others do
+                failed(lane_id, "starting its simulated people", err)
+                continue
         people[lane_id] = LanePeople(
             lane_id,
             world,
@@ -103,7 +109,7 @@ async def _simulate(
             await control.start()
             resumed = [lane.cycle_id for lane in site.lanes.values() if lane.cycle_id is not None]
             for lane_id, lane in site.lanes.items():
-                if lane.cycle_id is not None:  # a vehicle stood in the lane when the controller stopped
+                if lane.cycle_id is not None and lane_id in people:  # a vehicle stood in the lane when it stopped
                     vehicle = Vehicle(plate=str(lane.ctx.get("plate") or "G 1 RS"), face_seed=lane.cycle_id)
                     arrival = Arrival(0.0, lane_id, vehicle)
                     people[lane_id].current = arrival
@@ -116,11 +122,12 @@ async def _simulate(
                 config.simulation, list(site.lanes), plan.hours, plan.per_hour, sampler, plan.count
             )
             started = clock.monotonic()
-            traffic = [
-                people[lane_id].traffic([a for a in arrivals if a.lane == lane_id], started, clock.monotonic)
-                for lane_id in site.lanes
-            ]
-            await asyncio.gather(*traffic)
+            traffic = {
+                lane_id: crowd.traffic([a for a in arrivals if a.lane == lane_id], started, clock.monotonic)
+                for lane_id, crowd in people.items()
+            }
+            alerts = {lane_id: lane.alert for lane_id, lane in site.lanes.items()}
+            await each_lane(traffic, "its simulated traffic", alerts)  # one lane's failure never ends the others
             deadline = clock.monotonic() + DRAIN_LIMIT_S
             while any(lane.cycle_id is not None for lane in site.lanes.values()) and clock.monotonic() < deadline:
                 await clock.sleep(5.0)

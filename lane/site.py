@@ -3,6 +3,8 @@
 `Site.execute` is the single entry point for operator commands (console, simulated operator, tests); the lane
 checks the officer's account and role for each (lane/officers.py). `Site.officers` holds the accounts and the
 sessions of the command socket (lane/control.py), `Site.audit` writes the rows the socket adds to the audit table.
+One lane's device or controller failing to start or stop is reported on that lane (`lane.isolation`); the others
+go on.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from lane.clock import Clock
 from lane.commands import Command, Outcome
 from lane.config import Lane, SiteConfig
 from lane.controller import LaneController
+from lane.isolation import failed
 from lane.officers import Officers
 from lane.registry import Registry
 from lane.rules import RenewalRules
@@ -59,7 +62,7 @@ class Site:
         )
         self.lanes: dict[str, LaneController] = {}
         self._running: list[LaneController] = []  # started, in order: `stop` undoes them
-        self._started: list[Device] = []
+        self._started: list[tuple[str, Device]] = []  # (lane, device)
         for lane in lanes or config.lanes:
             override = dict((device_options or {}).get(lane.id, {}))
             backend = override.pop("backend", lane.devices.backend)
@@ -85,20 +88,41 @@ class Site:
             )
 
     async def start(self) -> None:
-        """Start every lane's devices, then the lane. Interrupted half-way (Ctrl-C), `stop` stops what started."""
-        for lane in self.lanes.values():
+        """Start every lane's devices, then the lane. Interrupted half-way (Ctrl-C), `stop` stops what started.
+        A device that fails to start is reported to its lane's operator once the lane runs (the lane faults when
+        it needs the device); a lane that fails to start is logged and left out; the other lanes start."""
+        for lane_id, lane in self.lanes.items():
+            broken: list[tuple[str, Exception]] = []
             for device in lane.devices.all():
-                await device.start()
-                self._started.append(device)
-            lane.start()
-            self._running.append(lane)
+                self._started.append((lane_id, device))  # stopped on the way out even if its start failed half-way
+                try:
+                    await device.start()
+                except Exception as err:
+                    broken.append((f"starting {device.name}", err))
+            self._running.append(lane)  # stopped on the way out even if its start failed half-way
+            try:
+                lane.start()
+            except Exception as err:
+                failed(lane_id, "starting the lane", err)
+                continue
+            for what, error in broken:
+                failed(lane_id, what, error, lane.alert)
 
     async def stop(self) -> None:
-        """Stop the lanes that started, then the devices that started, last first; safe to call again."""
+        """Stop the lanes that started, then the devices that started, last first; safe to call again. One that
+        fails to stop is logged; the others are still stopped."""
         while self._running:
-            await self._running.pop().stop()
+            lane = self._running.pop()
+            try:
+                await lane.stop()
+            except Exception as err:
+                failed(lane.lane_id, "stopping the lane", err)
         while self._started:
-            await self._started.pop().stop()
+            lane_id, device = self._started.pop()
+            try:
+                await device.stop()
+            except Exception as err:
+                failed(lane_id, f"stopping {device.name}", err)
 
     async def execute(self, cmd: Command) -> Outcome:
         lane = self.lanes.get(cmd.lane)

@@ -8,18 +8,22 @@ import asyncio
 import contextlib
 import time
 import tracemalloc
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
 
 from devices.base import CardOutcome, GatePosition, Health, PrintJob
 from devices.errors import DeviceError, DeviceFault, DeviceRefused, DeviceTimeout
+from devices.modbus_io import ModbusGate
+from devices.printer_evolis import EvolisPrinter
 from devices.registry import LaneDevices
 from devices.sim.world_client import WorldClient
 from devices.virtual import Vehicle
 
+T = TypeVar("T")
 CARD = np.full((648, 1016, 3), 230, np.uint8)
 CARD[40:120, 40:500] = (40, 40, 200)
 
@@ -382,5 +386,46 @@ def test_a_flood_of_garbage_neither_crashes_nor_grows_memory(on_devices: Any) ->
         await asyncio.sleep(0.2)
         assert await d.printer.check() == "READY"
         await d.display.show("Selamat datang", "Welcome")
+
+    on_devices(scenario)
+
+
+# -- line noise ------------------------------------------------------------------------------------------------------
+
+
+def test_after_line_noise_every_serial_link_answers_again(on_devices: Any) -> None:
+    """Noise on the I/O module's, the printer's and the sign's `socket://` links, then quiet: each answers correctly
+    again (before the links drained until quiet and reopened a silent connection, the I/O module did not answer
+    for minutes: pymodbus read the backlog one byte a poll). How fast is measured by benchmarks/link_recovery.py."""
+
+    async def scenario(d: LaneDevices, world: WorldClient) -> None:
+        assert isinstance(d.entry_gate, ModbusGate) and isinstance(d.printer, EvolisPrinter)
+        printer, module = d.printer, d.entry_gate.module
+        kinds = ("io", "printer", "sign")
+        for kind in kinds:
+            await world.faults(kind, flood=50_000)
+        await asyncio.sleep(2.0)
+        for kind in kinds:
+            await world.faults(kind, flood=0)
+
+        async def answered(work: Callable[[], Awaitable[T]]) -> T:
+            deadline = asyncio.get_running_loop().time() + 20.0  # generous: it takes well under a second
+            while True:
+                try:
+                    return await work()
+                except DeviceError:
+                    assert asyncio.get_running_loop().time() < deadline, "no correct answer 20 s after the noise"
+                    await asyncio.sleep(0.1)
+
+        world.entry_loop.set(True)
+        await world.sync()
+        states = await answered(module.read)
+        assert states["entry_loop"] and states["entry_down"] and not states["entry_up"]
+        await d.entry_loop.wait_for(True, 5.0)
+        assert await answered(printer.check) == "READY"
+        await answered(lambda: d.display.show("Silakan maju", "Please drive forward"))
+        assert (await world.state("sign"))["lines"] == ["Silakan maju", "Please drive forward"]
+        await d.entry_gate.open()  # and the booms still move
+        await no_harm(world)
 
     on_devices(scenario)

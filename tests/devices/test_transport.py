@@ -1,16 +1,19 @@
 """Serial links through pyserial URLs (loop://, socket://, a missing device): answers, timeouts, retries for
-idempotent jobs only, reopening a lost port with backoff, and the health the link publishes."""
+idempotent jobs only, reopening a lost port with backoff, reopening a port that stopped answering, draining a
+backlog of stale bytes until the line is quiet, and the health the link publishes."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
 
 from devices.base import Health
 from devices.codecs import evolis
+from devices.drain import drain
 from devices.errors import DeviceTimeout, DeviceUnavailable, ProtocolError
 from devices.printer_evolis import EvolisPrinter
 from devices.transport import LinkSettings, LinkWorker, exchange, open_serial
@@ -33,10 +36,14 @@ def _query(port: Any) -> str:
 
 
 class Peer:
-    """A loopback TCP peer that answers each request line with what `answer(n)` says (None: silence)."""
+    """A loopback TCP peer that answers each request line with what `answer(n)` says (None: silence). On each new
+    connection it first sends the `backlog` packets, `gap` seconds apart (bytes held up on the way: the answers
+    come after them, in order)."""
 
-    def __init__(self, answer: Callable[[int], bytes | None]) -> None:
+    def __init__(self, answer: Callable[[int], bytes | None], backlog: list[bytes] | None = None,
+                 gap: float = 0.004) -> None:  # fmt: skip
         self.answer = answer
+        self.backlog, self.gap = backlog or [], gap
         self.requests: list[bytes] = []
         self.server: asyncio.Server | None = None
         self.port = 0
@@ -50,6 +57,10 @@ class Peer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.writers.append(writer)
         try:
+            for packet in self.backlog:
+                writer.write(packet)
+                await writer.drain()
+                await asyncio.sleep(self.gap)
             while line := await reader.readuntil(b"\r"):
                 self.requests.append(line)
                 reply = self.answer(len(self.requests))
@@ -149,7 +160,77 @@ def test_a_lost_port_is_reopened_with_backoff_and_health_follows() -> None:
                     break
                 await asyncio.sleep(0.05)
             assert await worker.run(_query, idempotent=True) == "READY"
-            assert worker.opens == 2 and worker.health is Health.OK and health[-1] is Health.OK
+            assert (worker.opens, worker.health, health[-1]) == (2, Health.OK, Health.OK)
+        finally:
+            await worker.stop()
+            await peer.hang_up()
+
+    asyncio.run(main())
+
+
+def test_a_backlog_of_stale_answers_is_drained_until_the_line_is_quiet() -> None:
+    """Stale answers still trickling in (packets a few ms apart, as from a serial-to-Ethernet converter) are read
+    and dropped until none came for four characters' time; what was there at one instant is not enough."""
+
+    async def main() -> None:
+        peer = Peer(lambda n: b"READY\r", backlog=[b"BUSY\r"] * 40)
+        url = await peer.start()
+        port = await asyncio.to_thread(open_serial, LinkSettings(url, 1200))  # quiet after 33 ms
+        try:
+            query = partial(exchange, port, b"\x1bRst\r", evolis.ReplyDecoder(), _reply, 2.0, "test")
+            assert await asyncio.to_thread(query) == "READY"
+            assert peer.requests == [b"\x1bRst\r"]
+        finally:
+            port.close()
+            await peer.hang_up()
+
+    asyncio.run(main())
+
+
+def test_drain_reads_what_waits_and_gives_up_on_a_line_that_never_goes_quiet() -> None:
+    port = open_serial(LinkSettings("loop://", 9600))
+    try:
+        assert drain(port, "t", 1.0, wait=False) == 0  # nothing waiting: no wait at all
+        port.write(bytes(range(200)) * 20)
+        assert drain(port, "t", 1.0, wait=False) == 4000 and port.in_waiting == 0
+        assert port.timeout == 0.02  # the port's own timeout is given back
+    finally:
+        port.close()
+
+    async def main() -> None:
+        peer = Peer(lambda n: b"READY\r", backlog=[b"\x55\xaa" * 50] * 500, gap=0.002)  # a second of noise
+        url = await peer.start()
+        port = await asyncio.to_thread(open_serial, LinkSettings(url, 9600))
+        try:
+            with pytest.raises(DeviceTimeout) as err:
+                await asyncio.to_thread(drain, port, "t", 0.3, 0.2)
+            assert err.value.cause == "line_noise"
+        finally:
+            port.close()
+            await peer.hang_up()
+
+    asyncio.run(main())
+
+
+def test_a_connection_that_stopped_answering_is_closed_and_reopened() -> None:
+    """A half-open link (a converter that rebooted, a line full of noise) only times out; once down and silent
+    for `reopen_after` seconds (2 s) the worker closes it and answers come back on a fresh connection."""
+
+    async def main() -> None:
+        peer = Peer(lambda n: b"READY\r" if len(peer.writers) > 1 else None)  # the first connection is dead
+        health: list[Health] = []
+        worker = _worker(await peer.start(), health, retries=0)
+        worker.start()
+        try:
+            answer = None
+            for _ in range(40):  # 12 s at most; it takes about 2.5 s
+                try:
+                    answer = await worker.run(_query)
+                    break
+                except DeviceTimeout:
+                    pass
+            assert answer == "READY" and worker.opens == 2
+            assert health[:2] == [Health.DEGRADED, Health.DOWN] and health[-1] is Health.OK
         finally:
             await worker.stop()
             await peer.hang_up()
@@ -178,6 +259,7 @@ BAD_SETTINGS = [
     {"url": "loop://", "retries": -1},
     {"url": "loop://", "baudrate": 12},
     {"url": "loop://", "backoff": 9, "backoff_max": 1},
+    {"url": "loop://", "reopen_after": -1},
 ]
 
 

@@ -210,3 +210,106 @@ def test_simulate_closes_its_store_and_population_however_it_ends(tmp_path: Path
     with pytest.raises(KeyboardInterrupt):
         run_virtual(lambda c: run.simulate(c, config, list(config.lanes), tmp_path / "sim.db", run.SimPlan(), False))
     assert sorted(closed) == ["registry", "store"]
+
+
+# -- one lane's failure never stops the others ---------------------------------------------------------------------
+
+
+def _simulate_two_lanes(tmp_path: Path, hours: float = 2.0) -> Any:
+    from lane import config as site_config
+    from lane import run
+    from tests.conftest import run_virtual
+
+    config = site_config.load()
+    plan = run.SimPlan(hours=hours, per_hour=4.0, seed=3)
+    return run_virtual(lambda c: run.simulate(c, config, list(config.lanes), tmp_path / "sim.db", plan, False))
+
+
+def _outcomes(db: Path, lane: str) -> dict[str, int]:
+    return dict(_rows(db, f"select outcome, count(*) from cycles where lane = '{lane}' group by outcome"))
+
+
+def test_one_lanes_traffic_failing_never_ends_the_other_lanes(tmp_path: Path, monkeypatch: Any, caplog: Any) -> None:
+    """L1's simulated traffic fails outright: it is logged and told to L1's operator; L2 serves its day."""
+    from lane.people import LanePeople
+
+    traffic = LanePeople.traffic
+
+    async def failing(self: LanePeople, *args: Any) -> None:
+        if self.lane_id == "L1":
+            raise RuntimeError("the L1 queue fell over")
+        await traffic(self, *args)
+
+    monkeypatch.setattr(LanePeople, "traffic", failing)
+    summary = _simulate_two_lanes(tmp_path)
+    db = tmp_path / "sim.db"
+    served = _outcomes(db, "L2")
+    assert served.get("completed", 0) >= 3 and "open" not in served, served
+    assert summary.completed == served.get("completed", 0)
+    assert "lane L1: its simulated traffic failed: RuntimeError: the L1 queue fell over" in caplog.text
+    alerts = _rows(db, "select lane, text from notices where code = 'lane_isolated'")
+    assert alerts == [("L1", "its simulated traffic failed: RuntimeError: the L1 queue fell over")]
+
+
+def test_a_driver_who_gives_up_waiting_ends_neither_the_lane_nor_the_others(
+    tmp_path: Path, monkeypatch: Any, caplog: Any
+) -> None:
+    """The demo's failure: a driver waiting at the entry boom gave up (a timeout), and that ended every lane. Now
+    the driver backs out, is logged, and both lanes serve the rest of their day."""
+    from devices.virtual import VirtualLane
+
+    drive_in = VirtualLane.drive_in
+    calls: list[str] = []
+
+    async def impatient(self: VirtualLane, *args: Any, **kwargs: Any) -> None:
+        calls.append(self.name)
+        if calls.count(self.name) == 1 and self.name.startswith("L1"):
+            self.entry_loop.set(True)
+            raise TimeoutError  # waited for the entry boom and drove away
+        await drive_in(self, *args, **kwargs)
+
+    monkeypatch.setattr(VirtualLane, "drive_in", impatient)
+    _simulate_two_lanes(tmp_path)
+    db = tmp_path / "sim.db"
+    for lane in ("L1", "L2"):
+        outcomes = _outcomes(db, lane)
+        assert outcomes.get("completed", 0) >= 3 and "open" not in outcomes, (lane, outcomes)
+    assert caplog.text.count("gave up at the entry: TimeoutError") == 1
+
+
+def test_a_lane_whose_device_fails_to_start_is_reported_and_the_others_run(tmp_path: Path) -> None:
+    import asyncio
+
+    from devices.virtual import VirtualDisplay
+    from lane import config as site_config
+    from lane.registry import Registry
+    from lane.site import Site
+    from lane.store import Store
+    from tests.conftest import run_virtual
+
+    async def main(clock: Any) -> None:
+        config = site_config.load()
+        store = Store(tmp_path / "lane.db", durable=False)
+        registry = Registry(tmp_path / "registry.db")
+        site = Site(config, store, clock, registry=registry, var=tmp_path)
+        display = site.lanes["L1"].devices.display
+        assert isinstance(display, VirtualDisplay)
+
+        async def broken() -> None:
+            raise OSError("no such port /dev/ttyUSB2")
+
+        display.start = broken  # type: ignore[method-assign]
+        try:
+            await site.start()
+            assert sorted(lane.lane_id for lane in site._running) == ["L1", "L2"]
+            await asyncio.sleep(1.0)
+        finally:
+            await site.stop()
+            store.close()
+            registry.close()
+
+    run_virtual(main)
+    states = dict(_rows(tmp_path / "lane.db", "select lane, state from lane_state"))
+    assert states == {"L1": "idle", "L2": "idle"}
+    alerts = _rows(tmp_path / "lane.db", "select lane, text from notices where code = 'lane_isolated'")
+    assert alerts == [("L1", "starting L1.display failed: OSError: no such port /dev/ttyUSB2")]
