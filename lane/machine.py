@@ -183,7 +183,7 @@ class LaneCore:
             retries[src.value] = retries.get(src.value, 0) + 1
             ctx["retries"] = retries
             update["retries"] = sum(retries.values())
-        if dst is Stage.REJECTED:
+        if dst is Stage.REJECTED and src is not Stage.REJECTED:  # entered (a restart in rejected keeps its why)
             ctx["outcome"] = "rejected" if trigger == "documents_rejected" else "aborted"
             update["reason"] = ctx["reason"] = scrub(str(data.get("reason", "")), names_in(ctx))
         printed = voided = None

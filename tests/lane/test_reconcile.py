@@ -232,3 +232,16 @@ def test_a_loop_counter_that_went_back_is_not_taken_for_a_passage(rig_factory: A
         return list(rig.world.entry_gate.commands)
 
     assert rig_factory(scenario)[-1] == "close"
+
+
+def test_a_rejection_interrupted_by_a_restart_stays_a_rejection(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> dict[str, Any]:
+        await rig.drive_to(Stage.REJECTED)
+        await rig.crash()
+        rig.restart()
+        await rig.until(lambda: rig.world.exit_gate.position is GatePosition.UP)
+        await rig.world.drive_out()
+        await rig.at(Stage.IDLE)
+        return rig.rows("select outcome, reason from cycles")[0]
+
+    assert rig_factory(scenario) == {"outcome": "rejected", "reason": "no health certificate"}
