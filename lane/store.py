@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows.states import TIMED
+from lane import audit
 
 if TYPE_CHECKING:  # loaded by Store itself: a report or the console, which only read, need not import it
     import sqlite_utils
@@ -161,8 +162,18 @@ def _v5(db: sqlite_utils.Database) -> None:
     db.table("operator_actions").create_index(["at"])
 
 
+def _v7(db: sqlite_utils.Database) -> None:
+    """The audit's hash chains (lane/audit.py): `prev_hash` and `hash` on events and operator actions; the rows
+    already there are sealed here, in id order, so the chains cover them too."""
+    for table in audit.TABLES:
+        db.table(table).add_column("prev_hash", str)
+        db.table(table).add_column("hash", str)
+        sealed = audit.chain(table, audit.rows(db.conn, table))
+        db.conn.executemany(f"UPDATE [{table}] SET prev_hash = ?, hash = ? WHERE id = ?", sealed)
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -240,9 +251,27 @@ class Store:
         cursor = self.db.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
         return int(cursor.lastrowid or 0)
 
-    def transaction(self) -> AbstractContextManager[sqlite_utils.Database]:
-        """One transaction; sqlite-utils nests the writes inside it as savepoints."""
-        return self.db.atomic()
+    def _chained(self, table: str, row: dict[str, Any]) -> int:
+        """Insert a row on its table's hash chain (lane/audit.py), inside a transaction begun IMMEDIATE: the head
+        it extends is read under the write lock, so no other writer's row can come between."""
+        head = self.db.conn.execute(f"SELECT id, hash FROM [{table}] ORDER BY id DESC LIMIT 1").fetchone()
+        return self._insert(table, audit.link(table, head, row))
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One transaction, begun IMMEDIATE (it takes the write lock at once, waiting up to busy_timeout); a
+        nested one is a savepoint inside it (sqlite-utils' `atomic`)."""
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+            self.db.conn.execute("COMMIT")
+        except BaseException:
+            self.db.conn.rollback()
+            raise
 
     def close(self) -> None:
         self.db.conn.close()
@@ -262,7 +291,7 @@ class Store:
                     "started_mono": rec.when.mono,
                 }
                 cycle_id = self._insert("cycles", row)
-            self._insert(
+            self._chained(
                 "events",
                 {
                     "at": rec.when.iso,
@@ -352,20 +381,21 @@ class Store:
         result: str,
         message: str,
     ) -> None:
-        self._insert(
-            "operator_actions",
-            {
-                "at": when.iso,
-                "mono": when.mono,
-                "lane": lane,
-                "cycle_id": cycle_id,
-                "operator": operator,
-                "action": action,
-                "args": _json(args),
-                "result": result,
-                "message": message,
-            },
-        )
+        with self.transaction():
+            self._chained(
+                "operator_actions",
+                {
+                    "at": when.iso,
+                    "mono": when.mono,
+                    "lane": lane,
+                    "cycle_id": cycle_id,
+                    "operator": operator,
+                    "action": action,
+                    "args": _json(args),
+                    "result": result,
+                    "message": message,
+                },
+            )
 
     def notice(self, lane: str, cycle_id: int | None, when: Stamp, stage: str, kind: str, code: str, text: str) -> None:
         self._log(
