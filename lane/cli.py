@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lane import plates_cli, registry_cli
+from lane import audit_cli, plates_cli, registry_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.report import cli as report_cli
 
@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     registry_cli.add_parser(sub)
     plates_cli.add_parser(sub)
     report_cli.add_parser(sub)
+    audit_cli.add_parser(sub)
     return p
 
 
@@ -107,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         return registry_cli.run(args, config)
     if args.command == "report":
         return report_cli.run(args, config)
+    if args.command == "audit":
+        return audit_cli.run(args, config)
     if args.command == "check-config":
         print(f"{args.config}: ok: {config.site.name} ({config.site.office_code}), {len(config.lanes)} lanes")
         for lane in config.lanes:
