@@ -80,10 +80,10 @@ def digest(table: str, row_id: int, row: Mapping[str, Any], prev_hash: str) -> s
     return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
 
 
-def link(table: str, head: tuple[int, str] | None, row: Mapping[str, Any]) -> dict[str, Any]:
+def link(table: str, head: tuple[int, str | None] | None, row: Mapping[str, Any]) -> dict[str, Any]:
     """The row to insert after `head` ((id, hash) of the table's last row, None when empty): coerced, with its
     id, prev_hash and hash."""
-    row_id, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+    row_id, prev = (head[0] + 1, head[1] or "") if head else (1, GENESIS)  # "": the row before has no hash
     out = coerce(table, row)
     return {"id": row_id, **out, "prev_hash": prev, "hash": digest(table, row_id, out, prev)}
 
@@ -128,7 +128,7 @@ def verify(con: sqlite3.Connection, table: str) -> Iterator[Problem]:
     for row in rows(con, table):
         row_id = int(row["id"])
         stored_prev, stored = row["prev_hash"], row["hash"]
-        if not stored or not stored_prev:
+        if not stored or stored_prev is None:
             yield Problem(table, row_id, "no hash: written outside the store (inserted), or its hash erased")
         else:
             if stored_prev != prev_hash:

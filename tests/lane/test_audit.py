@@ -109,6 +109,10 @@ def test_an_inserted_row_is_found_and_located(tmp_path: Path) -> None:
              "VALUES (5, '2026-03-02T01:00:10.000+00:00', 'L1', 'op9', 'abort', 'ok')")  # fmt: skip
     (problem,) = _problems(db)
     assert problem == "operator_actions row 5: no hash: written outside the store (inserted), or its hash erased"
+    store = Store(db)  # the store goes on after it: the next row is linked, and only the inserted one is named
+    store.operator_action("L1", 1, _stamp(11), "op1", "confirm", {}, "ok", "")
+    store.close()
+    assert [p.split(":")[0] for p in _problems(db)] == ["operator_actions row 5"]
 
 
 def test_a_row_moved_between_two_others_is_found(tmp_path: Path) -> None:
