@@ -1,9 +1,9 @@
 """A report as one CSV file (UTF-8, comma-separated) holding several tables one after another.
 
 Each table starts with a header row whose first cell is `table`; each of its rows starts with the table's
-name (report, figures, stages, slowest, reasons, faults, overrides); an empty row separates tables. Times are in
-seconds (3 decimals), shares between 0 and 1, dates and hours in site time. A spreadsheet shows the tables as
-blocks; a program keeps the rows whose first cell is the table it wants.
+name (report, figures, stages, slowest, reasons, faults, overrides, audit: the audit's chain heads); an empty row
+separates tables. Times are in seconds (3 decimals), shares between 0 and 1, dates and hours in site time. A
+spreadsheet shows the tables as blocks; a program keeps the rows whose first cell is the table it wants.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def tables(report: Report) -> list[tuple[str, Row, Iterable[Row]]]:
          [(f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in report.faults]),
         ("overrides", ("action", "result", "count", "operators", "lanes"),
          [(o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides]),
+        ("audit", ("chain", "rows", "head_row", "hash"), [(h.table, h.count, h.row_id, h.hash) for h in report.chains]),
     ]  # fmt: skip
 
 
