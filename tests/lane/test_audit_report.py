@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,9 @@ import pytest
 
 from lane import audit
 from lane.report import cli, render_csv
+from lane.report.cli import AUDIT_ACTION
 from tests.lane.test_audit import _verify, make_store
+from tests.lane.test_report import NIK, make_log
 from tests.lane.test_report_cli import _run
 
 
@@ -25,6 +29,14 @@ def _heads(db: Path) -> tuple[audit.Head, ...]:
     con = sqlite3.connect(db)
     try:
         return audit.heads(con)
+    finally:
+        con.close()
+
+
+def _shown(db: Path) -> list[tuple[Any, ...]]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT args, message FROM operator_actions WHERE action = ?", [AUDIT_ACTION]).fetchall()
     finally:
         con.close()
 
@@ -50,3 +62,39 @@ def test_every_report_prints_the_chain_heads(tmp_path: Path, capsys: Any) -> Non
     con.commit()
     con.close()
     assert _verify(db, "--head", actions.hash) == 1
+
+
+def test_show_personal_against_a_copy_writes_its_row_to_the_live_store(tmp_path: Path, capsys: Any) -> None:
+    live = make_log(tmp_path / "live.db")
+    copy = tmp_path / "elsewhere" / "copy.db"
+    copy.parent.mkdir()
+    shutil.copy(live, copy)
+    html = tmp_path / "r.html"
+    assert _run(copy, "--show-personal", "--operator", "sup-7", "--html", str(html), "--quiet", live=live) == 0
+    assert NIK in html.read_text()
+    assert _shown(copy) == []  # the copy was only read
+    ((args, message),) = _shown(live)
+    assert json.loads(args)["db"] == str(copy.resolve()) and json.loads(args)["live"] is False
+    assert message == f"names and NIKs shown unmasked in a report, read from {copy.resolve()}, not from the live store"
+
+
+def test_show_personal_with_no_live_store_is_refused(tmp_path: Path, capsys: Any) -> None:
+    copy = make_log(tmp_path / "copy.db")
+    html = tmp_path / "r.html"
+    gone = tmp_path / "var" / "lane.db"
+    assert _run(copy, "--show-personal", "--operator", "sup-7", "--html", str(html), live=gone) == 1
+    err = capsys.readouterr()
+    assert err.err.strip() == (f"lane report: cannot write the audit row to the live store {gone}, personal data "
+                               f"not shown: the live store {gone} (store.path) is not there")  # fmt: skip
+    assert NIK not in err.out and not html.exists() and not gone.exists() and _shown(copy) == []
+
+
+def test_the_live_store_chains_the_row_of_a_report_on_a_copy(tmp_path: Path) -> None:
+    live = make_store(tmp_path / "live.db")
+    copy = tmp_path / "copy.db"
+    shutil.copy(live, copy)
+    before = _heads(live)[1]
+    assert _run(copy, "--show-personal", "--operator", "sup-7", "--quiet", live=live) == 0
+    after = _heads(live)[1]
+    assert after.row_id == before.row_id + 1 and _heads(copy)[1] == before
+    assert _verify(live, "--head", before.hash, "--head", after.hash) == 0
