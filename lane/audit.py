@@ -8,7 +8,7 @@ other's head, and each table is checked and printed on its own.
 A chained row carries `prev_hash` (the `hash` of the row before it on its table, `GENESIS` for the first) and
 `hash` = SHA-256 (hex) of `prev_hash`, a newline and the row's canonical encoding: the compact JSON array of the
 table name, the row id and the fields of `FIELDS[table]` in that order, each coerced to its column's type
-(`coerce`, applied before the insert too, so the values hashed are the values SQLite keeps). Row ids on a chain
+(`values`, applied before the insert too, so the values hashed are the values SQLite keeps). Row ids on a chain
 follow one another (the store inserts each chained row with the id after its head's), so a missing id names
 where a row was deleted.
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,8 @@ FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
     ),
 }  # fmt: skip
 TABLES = tuple(FIELDS)
+#: A chained table's columns as the store inserts them (`link` gives their values).
+COLUMNS = {table: ("id", *(name for name, _ in fields), "prev_hash", "hash") for table, fields in FIELDS.items()}
 
 
 @dataclass(frozen=True)
@@ -64,28 +66,26 @@ class Problem:
         return f"{self.table} row {self.row_id}: {self.what}"
 
 
-def coerce(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
-    """`row` with each chained field as its column's type (None stays None), as SQLite would keep it."""
-    out = dict(row)
-    for name, kind in FIELDS[table]:
-        value = row.get(name)
-        out[name] = None if value is None else kind(value)
-    return out
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # made once: json.dumps with options
+# builds an encoder a call
 
 
-def digest(table: str, row_id: int, row: Mapping[str, Any], prev_hash: str) -> str:
-    """The hash of one row (its fields as SQLite keeps them) after `prev_hash`."""
-    fields = [table, row_id, *(row.get(name) for name, _ in FIELDS[table])]
-    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
-    return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
+def values(table: str, row: Mapping[str, Any]) -> list[Any]:
+    """The chained fields of `row` in order, each as its column's type (None stays None), as SQLite keeps it."""
+    return [None if (value := row.get(name)) is None else kind(value) for name, kind in FIELDS[table]]
 
 
-def link(table: str, head: tuple[int, str | None] | None, row: Mapping[str, Any]) -> dict[str, Any]:
-    """The row to insert after `head` ((id, hash) of the table's last row, None when empty): coerced, with its
-    id, prev_hash and hash."""
+def digest(table: str, row_id: int, fields: Sequence[Any], prev_hash: str) -> str:
+    """The hash of one row (its `values`) after `prev_hash`."""
+    return hashlib.sha256(f"{prev_hash}\n{_encode([table, row_id, *fields])}".encode()).hexdigest()
+
+
+def link(table: str, head: tuple[int, str | None] | None, row: Mapping[str, Any]) -> list[Any]:
+    """The values of `COLUMNS[table]` to insert after `head` ((id, hash) of the table's last row, None when the
+    table is empty): the next id, the fields coerced, prev_hash and hash."""
     row_id, prev = (head[0] + 1, head[1] or "") if head else (1, GENESIS)  # "": the row before has no hash
-    out = coerce(table, row)
-    return {"id": row_id, **out, "prev_hash": prev, "hash": digest(table, row_id, out, prev)}
+    fields = values(table, row)
+    return [row_id, *fields, prev, digest(table, row_id, fields, prev)]
 
 
 def chain(table: str, rows: Iterable[Mapping[str, Any]]) -> Iterator[tuple[str, str, int]]:
@@ -93,7 +93,7 @@ def chain(table: str, rows: Iterable[Mapping[str, Any]]) -> Iterator[tuple[str, 
     prev = GENESIS
     for row in rows:
         row_id = int(row["id"])
-        own = digest(table, row_id, coerce(table, row), prev)
+        own = digest(table, row_id, values(table, row), prev)
         yield prev, own, row_id
         prev = own
 
@@ -138,7 +138,7 @@ def verify(con: sqlite3.Connection, table: str) -> Iterator[Problem]:
                                              f"a row deleted or inserted before it{gap}")  # fmt: skip
             elif row_id != prev_id + 1:
                 yield Problem(table, row_id, f"ids jump from {prev_id} to {row_id} (renumbered)")
-            if digest(table, row_id, row, stored_prev) != stored:
+            if digest(table, row_id, values(table, row), stored_prev) != stored:
                 yield Problem(table, row_id, "its fields do not match its hash: edited")
         prev_id, prev_hash = row_id, stored or ""
 

@@ -218,6 +218,12 @@ class TransitionRecord:
     card_voided: tuple[str, str] | None = None  # (job id, reason) of a card this transition makes void
 
 
+#: The INSERT of a row on a hash chain, per chained table (lane/audit.py).
+_CHAINED = {
+    t: f"INSERT INTO [{t}] ({', '.join(c)}) VALUES ({', '.join('?' * len(c))})" for t, c in audit.COLUMNS.items()
+}
+
+
 class Store:
     """The site database. Writes go through `_insert` (one prepared INSERT per table: sqlite-utils' `insert`
     inspects the table on every call, which costs more than the write itself on the lane's hot path)."""
@@ -255,7 +261,8 @@ class Store:
         """Insert a row on its table's hash chain (lane/audit.py), inside a transaction begun IMMEDIATE: the head
         it extends is read under the write lock, so no other writer's row can come between."""
         head = self.db.conn.execute(f"SELECT id, hash FROM [{table}] ORDER BY id DESC LIMIT 1").fetchone()
-        return self._insert(table, audit.link(table, head, row))
+        cursor = self.db.conn.execute(_CHAINED[table], audit.link(table, head, row))
+        return int(cursor.lastrowid or 0)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
