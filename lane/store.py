@@ -240,6 +240,7 @@ class Store:
         self.durable = durable
         self.db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self.db.execute("PRAGMA busy_timeout=5000")
+        self._heads: dict[str, tuple[int, str]] = {}  # chained table -> (id, hash) of the last row written here
         self.migrate()
 
     def migrate(self) -> None:
@@ -258,26 +259,43 @@ class Store:
         return int(cursor.lastrowid or 0)
 
     def _chained(self, table: str, row: dict[str, Any]) -> int:
-        """Insert a row on its table's hash chain (lane/audit.py), inside a transaction begun IMMEDIATE: the head
-        it extends is read under the write lock, so no other writer's row can come between."""
-        head = self.db.conn.execute(f"SELECT id, hash FROM [{table}] ORDER BY id DESC LIMIT 1").fetchone()
-        cursor = self.db.conn.execute(_CHAINED[table], audit.link(table, head, row))
-        return int(cursor.lastrowid or 0)
+        """Insert a row on its table's hash chain (lane/audit.py), inside a transaction begun IMMEDIATE, so under
+        the write lock. The head is the last row this store wrote, else read; when another writer (a report's
+        audit row) has added one since, the insert meets its id and the row is linked to the head read again."""
+        conn = self.db.conn
+        for attempt in (1, 2):
+            head = self._heads.get(table) if attempt == 1 else None
+            if head is None:
+                head = conn.execute(f"SELECT id, hash FROM [{table}] ORDER BY id DESC LIMIT 1").fetchone()
+            values = audit.link(table, head, row)
+            try:
+                conn.execute(_CHAINED[table], values)
+                break
+            except sqlite3.IntegrityError:
+                if attempt == 2:
+                    raise
+        self._heads[table] = (values[0], values[-1])
+        return int(values[0])
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """One transaction, begun IMMEDIATE (it takes the write lock at once, waiting up to busy_timeout); a
-        nested one is a savepoint inside it (sqlite-utils' `atomic`)."""
-        if self.db.conn.in_transaction:
-            with self.db.atomic():
-                yield self.db
-            return
-        self.db.conn.execute("BEGIN IMMEDIATE")
+        nested one is a savepoint inside it (sqlite-utils' `atomic`). Rolled back, the chain heads it wrote are
+        forgotten."""
         try:
-            yield self.db
-            self.db.conn.execute("COMMIT")
+            if self.db.conn.in_transaction:
+                with self.db.atomic():
+                    yield self.db
+                return
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                self.db.conn.execute("COMMIT")
+            except BaseException:
+                self.db.conn.rollback()
+                raise
         except BaseException:
-            self.db.conn.rollback()
+            self._heads.clear()
             raise
 
     def close(self) -> None:

@@ -61,6 +61,14 @@ def _verify(path: Path, *options: str) -> int:
     return audit_cli.run(parser.parse_args(["audit", "verify", "--db", str(path), *options]), CONFIG)
 
 
+def _heads(path: Path) -> tuple[audit.Head, ...]:
+    con = sqlite3.connect(path)
+    try:
+        return audit.heads(con)
+    finally:
+        con.close()
+
+
 def _problems(path: Path) -> list[str]:
     con = sqlite3.connect(path)
     try:
@@ -197,10 +205,29 @@ def test_a_second_writer_waits_for_the_head_and_extends_it(tmp_path: Path) -> No
         other.start()
         time.sleep(0.3)  # the report is now waiting for the lock
     other.join()
+    controller.operator_action("L1", 1, _stamp(21), "op1", "confirm", {}, "ok", "")  # after the report's row
     controller.close()
     report.close()
     assert failed == [] and _problems(db) == []
     con = sqlite3.connect(db)
     added = con.execute("SELECT operator FROM operator_actions WHERE id > 4 ORDER BY id").fetchall()
-    assert added == [("op1",), ("sup",)]
+    assert added == [("op1",), ("sup",), ("op1",)]
     con.close()
+
+
+def test_a_transition_rolled_back_leaves_the_chain_whole(tmp_path: Path) -> None:
+    """The event row was inserted, then the cycle update failed: the next transition links to the row before."""
+    db = make_store(tmp_path / "a.db")
+    store = Store(db)
+    store.transition(_rec(11, "L1", "documents", "payment", 1))
+    bad = _rec(12, "L1", "payment", "photo", 1)
+    bad.cycle_update = {"no_such_column": 1}
+    with pytest.raises(sqlite3.OperationalError):
+        store.transition(bad)
+    with pytest.raises(sqlite3.OperationalError), store.transaction():  # the same inside an outer transaction
+        store.operator_action("L1", 1, _stamp(12), "op1", "confirm", {}, "ok", "")
+        store.db.execute("INSERT INTO no_such_table VALUES (1)")
+    store.transition(_rec(13, "L1", "payment", "photo", 1))
+    store.operator_action("L1", 1, _stamp(14), "op1", "confirm", {}, "ok", "")
+    store.close()
+    assert _problems(db) == [] and [h.count for h in _heads(db)] == [8, 5]
