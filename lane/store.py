@@ -181,8 +181,11 @@ class StoreError(Exception):
     pass
 
 
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False, sort_keys=True)  # json.dumps would make one a call
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+    return _ENCODER.encode(value)
 
 
 @dataclass(frozen=True)
