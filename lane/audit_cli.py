@@ -54,14 +54,18 @@ def verify(db: Path, printed: list[str]) -> tuple[bool, list[str]]:
             return False, [f"{db}: no audit chains (schema version {version}): the controller (`lane run`) seals "
                            "the rows already there when it first opens it"]  # fmt: skip
         ok, lines = True, []
+        broken: dict[str, int] = {}  # table -> the first row id where its chain does not hold
         for head in audit.heads(con):
             table = head.table
             problems = list(audit.verify(con, table))
-            if not problems:
+            if problems:
+                broken[table] = min(p.row_id for p in problems)
+            else:
                 lines.append(f"{table}: intact, {head.count} rows, head row {head.row_id} {head.hash}")
                 continue
             ok = False
-            lines.append(f"{table}: BROKEN in {len(problems)} places, {head.count} rows, head row {head.row_id}")
+            places = f"{len(problems)} place{'s' if len(problems) > 1 else ''}"
+            lines.append(f"{table}: BROKEN in {places}, {head.count} rows, head row {head.row_id}")
             lines += [f"  {p}" for p in problems[:SHOWN]]
             if len(problems) > SHOWN:
                 lines.append(f"  ... and {len(problems) - SHOWN} more")
@@ -70,6 +74,9 @@ def verify(db: Path, printed: list[str]) -> tuple[bool, list[str]]:
             if found is None:
                 ok = False
                 lines.append(f"head {wanted[:16]}…: on no chain: rows deleted or rewritten since it was printed")
+            elif broken.get(found[0], found[1] + 1) <= found[1]:
+                ok = False
+                lines.append(f"head {wanted[:16]}…: {found[0]} row {found[1]}, but its chain does not hold up to it")
             else:
                 lines.append(f"head {wanted[:16]}…: {found[0]} row {found[1]}, still on the chain")
         return ok, lines

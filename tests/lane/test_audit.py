@@ -97,7 +97,7 @@ def test_an_edited_row_is_found_and_located(tmp_path: Path, capsys: Any) -> None
     _sql(db, "UPDATE operator_actions SET result = 'ok' WHERE id = 2")  # the refused command made to look done
     assert _verify(db) == 1
     out = capsys.readouterr().out
-    assert "operator_actions: BROKEN in 1 places" in out and "operator_actions row 2: its fields do not match" in out
+    assert "operator_actions: BROKEN in 1 place," in out and "operator_actions row 2: its fields do not match" in out
     assert "events row 3: its fields do not match its hash: edited" in out and "AUDIT NOT INTACT" in out
 
 
@@ -151,6 +151,9 @@ def test_a_printed_head_is_checked(tmp_path: Path, capsys: Any) -> None:
     assert _problems(db) == []
     assert _verify(db, "--head", head.hash) == 1
     assert "on no chain: rows deleted or rewritten since it was printed" in capsys.readouterr().out
+    _sql(db, "UPDATE events SET actor = 'x' WHERE id = 2")  # a head found, but an edit before it
+    assert _verify(db, "--head", earlier) == 1
+    assert "events row 5, but its chain does not hold up to it" in capsys.readouterr().out
 
 
 def test_bad_input_is_one_line_and_no_traceback(tmp_path: Path, capsys: Any) -> None:
