@@ -12,9 +12,10 @@ table name, the row id and the fields of `FIELDS[table]` in that order, each coe
 follow one another (the store inserts each chained row with the id after its head's), so a missing id names
 where a row was deleted.
 
-lane/store.py inserts the rows (`link` gives the two columns) inside the transaction that writes them, under
+lane/store.py inserts the rows (`link` gives their values) inside the transaction that writes them, under
 SQLite's write lock, and seals the rows of a database made before the chains (`chain` over them, in the schema
-migration that adds the columns). This module reads only: `verify`, `heads`, `find`.
+migration that adds the columns). This module reads only: `verify` (and `lane_tails`, the events cut off at a
+lane's end, which the chain alone cannot show), `heads`, `find`.
 """
 
 from __future__ import annotations
@@ -141,6 +142,19 @@ def verify(con: sqlite3.Connection, table: str) -> Iterator[Problem]:
             if digest(table, row_id, values(table, row), stored_prev) != stored:
                 yield Problem(table, row_id, "its fields do not match its hash: edited")
         prev_id, prev_hash = row_id, stored or ""
+
+
+def lane_tails(con: sqlite3.Connection) -> Iterator[Problem]:
+    """What the events chain alone cannot show, its last rows deleted, seen from `lane_state`: each lane's
+    snapshot is written in the transaction of its last event, so its state and since-time are that event's
+    dest and time. A lane whose last event is not its snapshot's lost the events after it."""
+    for lane, state, since in con.execute("SELECT lane, state, since_at FROM lane_state ORDER BY lane").fetchall():
+        last = con.execute("SELECT id, dest, at FROM events WHERE lane = ? ORDER BY id DESC LIMIT 1", [lane]).fetchone()
+        if last is None:
+            yield Problem("events", 0, f"lane {lane} is in {state} since {since}, but it has no event at all: deleted")
+        elif (last[1], last[2]) != (state, since):
+            what = f"lane {lane}'s last event, to {last[1]} at {last[2]}, is not its state ({state} since {since})"
+            yield Problem("events", int(last[0]), f"{what}: its later events deleted")
 
 
 def heads(con: sqlite3.Connection) -> tuple[Head, ...]:

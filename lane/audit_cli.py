@@ -57,7 +57,7 @@ def verify(db: Path, printed: list[str]) -> tuple[bool, list[str]]:
         broken: dict[str, int] = {}  # table -> the first row id where its chain does not hold
         for head in audit.heads(con):
             table = head.table
-            problems = list(audit.verify(con, table))
+            problems = [*audit.verify(con, table), *(audit.lane_tails(con) if table == "events" else ())]
             if problems:
                 broken[table] = min(p.row_id for p in problems)
             else:

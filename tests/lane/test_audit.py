@@ -72,7 +72,9 @@ def _heads(path: Path) -> tuple[audit.Head, ...]:
 def _problems(path: Path) -> list[str]:
     con = sqlite3.connect(path)
     try:
-        return [str(p) for table in audit.TABLES for p in audit.verify(con, table)]
+        return [str(p) for table in audit.TABLES for p in audit.verify(con, table)] + [
+            str(p) for p in audit.lane_tails(con)
+        ]
     finally:
         con.close()
 
@@ -109,6 +111,19 @@ def test_a_deleted_row_is_found_and_located(tmp_path: Path) -> None:
     assert problem.endswith("a row deleted or inserted before it (ids jump from 1 to 3)")
     _sql(db, "DELETE FROM events WHERE id = 1")  # the first row: the chain no longer starts from GENESIS
     assert "events row 2: prev_hash" in _problems(db)[0] and "the chain's start" in _problems(db)[0]
+
+
+def test_a_lanes_last_events_deleted_are_found_from_its_state(tmp_path: Path) -> None:
+    """Rows cut off at the end of the chain leave it whole; the lane's snapshot, written with its last event,
+    still names the state those rows led to."""
+    db = make_store(tmp_path / "a.db")
+    _sql(db, "DELETE FROM events WHERE id = 6")  # L2's plate -> documents, the chain's last row
+    (problem,) = _problems(db)
+    assert problem.startswith("events row 4: lane L2's last event, to plate at 2026-03-02T01:00:05.000+00:00, is "
+                              "not its state (documents since 2026-03-02T01:00:10.000+00:00)")  # fmt: skip
+    _sql(db, "DELETE FROM events WHERE lane = 'L1'")
+    lost = "events row 0: lane L1 is in documents since 2026-03-02T01:00:08.000+00:00, but it has no event at all"
+    assert any(p.startswith(lost) for p in _problems(db))
 
 
 def test_an_inserted_row_is_found_and_located(tmp_path: Path) -> None:
