@@ -243,7 +243,8 @@ class Store:
         self.durable = durable
         self.db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self.db.execute("PRAGMA busy_timeout=5000")
-        self._heads: dict[str, tuple[int, str]] = {}  # chained table -> (id, hash) of the last row written here
+        self._heads: dict[str, tuple[int, str]] = {}  # chained table -> (id, hash) of the last row it committed
+        self._pending: dict[str, tuple[int, str]] = {}  # the same in the transaction under way
         self.migrate()
 
     def migrate(self) -> None:
@@ -263,43 +264,49 @@ class Store:
 
     def _chained(self, table: str, row: dict[str, Any]) -> int:
         """Insert a row on its table's hash chain (lane/audit.py), inside a transaction begun IMMEDIATE, so under
-        the write lock. The head is the last row this store wrote, else read; when another writer (a report's
-        audit row) has added one since, the insert meets its id and the row is linked to the head read again."""
+        the write lock. It links to the last row this store wrote in this transaction, else in one it committed,
+        else (or when another writer's row has come since: the insert meets its id) to the head read now; the
+        lanes' hot path runs one statement, not two."""
         conn = self.db.conn
-        for attempt in (1, 2):
-            head = self._heads.get(table) if attempt == 1 else None
-            if head is None:
-                head = conn.execute(f"SELECT id, hash FROM [{table}] ORDER BY id DESC LIMIT 1").fetchone()
-            values = audit.link(table, head, row)
+        known = self._pending.get(table) or self._heads.get(table)
+        values = audit.link(table, known, row) if known else None
+        if values is not None:
             try:
                 conn.execute(_CHAINED[table], values)
-                break
-            except sqlite3.IntegrityError:
-                if attempt == 2:
-                    raise
-        self._heads[table] = (values[0], values[-1])
+            except sqlite3.IntegrityError:  # another writer's row (a report's audit row) took the id
+                values = None
+        if values is None:
+            head = conn.execute(f"SELECT id, hash FROM [{table}] ORDER BY id DESC LIMIT 1").fetchone()
+            values = audit.link(table, head, row)
+            conn.execute(_CHAINED[table], values)
+        self._pending[table] = (values[0], values[-1])
         return int(values[0])
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """One transaction, begun IMMEDIATE (it takes the write lock at once, waiting up to busy_timeout); a
-        nested one is a savepoint inside it (sqlite-utils' `atomic`). Rolled back, the chain heads it wrote are
-        forgotten."""
-        try:
-            if self.db.conn.in_transaction:
+        nested one is a savepoint inside it (sqlite-utils' `atomic`). The chain heads written in it are kept
+        only once it commits (inside someone else's transaction, never)."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            try:
                 with self.db.atomic():
                     yield self.db
-                return
-            self.db.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-                self.db.conn.execute("COMMIT")
             except BaseException:
-                self.db.conn.rollback()
+                self._pending.clear()
                 raise
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._pending.clear()
+        try:
+            yield self.db
+            conn.execute("COMMIT")
         except BaseException:
-            self._heads.clear()
+            conn.rollback()
+            self._pending.clear()
             raise
+        self._heads.update(self._pending)
+        self._pending.clear()
 
     def close(self) -> None:
         self.db.conn.close()

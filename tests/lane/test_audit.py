@@ -245,6 +245,10 @@ def test_a_transition_rolled_back_leaves_the_chain_whole(tmp_path: Path) -> None
     with pytest.raises(sqlite3.OperationalError), store.transaction():  # the same inside an outer transaction
         store.operator_action("L1", 1, _stamp(12), "op1", "confirm", {}, "ok", "")
         store.db.execute("INSERT INTO no_such_table VALUES (1)")
+    with pytest.raises(ZeroDivisionError), store.db.atomic():  # someone else's transaction around it, undone
+        store.operator_action("L1", 1, _stamp(12), "op1", "confirm", {}, "ok", "")
+        store.transition(_rec(12, "L1", "payment", "photo", 1))
+        print(1 / 0)
     store.transition(_rec(13, "L1", "payment", "photo", 1))
     store.operator_action("L1", 1, _stamp(14), "op1", "confirm", {}, "ok", "")
     store.close()
