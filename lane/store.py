@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -195,7 +196,7 @@ class Stamp:
     at: datetime
     mono: float
 
-    @property
+    @cached_property  # a transition writes it twice (event, snapshot)
     def iso(self) -> str:
         return self.at.isoformat(timespec="milliseconds")
 
