@@ -10,7 +10,8 @@ A chained row carries `prev_hash` (the `hash` of the row before it on its table,
 table name, the row id and the fields of `FIELDS[table]` in that order, each coerced to its column's type
 (`values`, applied before the insert too, so the values hashed are the values SQLite keeps). Row ids on a chain
 follow one another (the store inserts each chained row with the id after its head's), so a missing id names
-where a row was deleted.
+where a row was deleted. A column added to these tables later is covered only once it is added to `FIELDS`, by a
+migration that seals the rows again.
 
 lane/store.py inserts the rows (`link` gives their values) inside the transaction that writes them, under
 SQLite's write lock, and seals the rows of a database made before the chains (`chain` over them, in the schema

@@ -3,6 +3,7 @@
 Only the lane package touches the database, and only this module writes it. Each transition is one
 transaction (event row, cycle row, lane snapshot) committed before the lane acts on the new state. WAL lets the
 console and reports read while lanes write. `durable` makes every commit reach the disk (synchronous=FULL).
+Event and operator-action rows are hash-chained (lane/audit.py) in the transaction that writes them.
 """
 
 from __future__ import annotations
