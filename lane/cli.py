@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lane import officer_cli, plates_cli, registry_cli, retention_cli
+from lane import audit_cli, officer_cli, plates_cli, registry_cli, retention_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.report import cli as report_cli
 from lane.sanitize import guard_log
@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     plates_cli.add_parser(sub)
     report_cli.add_parser(sub)
     retention_cli.add_parser(sub)
+    audit_cli.add_parser(sub)
     return p
 
 
@@ -116,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         return report_cli.run(args, config)
     if args.command == "retention":
         return retention_cli.run(args, config)
+    if args.command == "audit":
+        return audit_cli.run(args, config)
     if args.command == "check-config":
         print(f"{args.config}: ok: {config.site.name} ({config.site.office_code}), {len(config.lanes)} lanes")
         for lane in config.lanes:

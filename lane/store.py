@@ -3,20 +3,23 @@
 Only the lane package touches the database, and only this module writes it. Each transition is one
 transaction (event row, cycle row, lane snapshot) committed before the lane acts on the new state. WAL lets the
 console and reports read while lanes write. `durable` makes every commit reach the disk (synchronous=FULL).
+Event and operator-action rows are hash-chained (lane/audit.py) in the transaction that writes them.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows.states import TIMED
+from lane import audit
 from lane.privacy import history, private_db
 
 if TYPE_CHECKING:  # loaded by Store itself: a report or the console, which only read, need not import it
@@ -201,8 +204,18 @@ def _v8(db: sqlite_utils.Database) -> None:
     db.table("cycles").add_column("approved_by", str)
 
 
+def _v9(db: sqlite_utils.Database) -> None:
+    """The audit's hash chains (lane/audit.py): `prev_hash` and `hash` on events and operator actions; the rows
+    already there are sealed here, in id order, so the chains cover them too."""
+    for table in audit.TABLES:
+        db.table(table).add_column("prev_hash", str)
+        db.table(table).add_column("hash", str)
+        sealed = audit.chain(table, audit.rows(db.conn, table))
+        db.conn.executemany(f"UPDATE [{table}] SET prev_hash = ?, hash = ? WHERE id = ?", sealed)
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -210,8 +223,11 @@ class StoreError(Exception):
     pass
 
 
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False, sort_keys=True)  # json.dumps would make one a call
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+    return _ENCODER.encode(value)
 
 
 @dataclass(frozen=True)
@@ -221,7 +237,7 @@ class Stamp:
     at: datetime
     mono: float
 
-    @property
+    @cached_property  # a transition writes it twice (event, snapshot)
     def iso(self) -> str:
         return self.at.isoformat(timespec="milliseconds")
 
@@ -247,6 +263,12 @@ class TransitionRecord:
     card_voided: tuple[str, str] | None = None  # (job id, reason) of a card this transition makes void
 
 
+#: The INSERT of a row on a hash chain, per chained table (lane/audit.py).
+_CHAINED = {
+    t: f"INSERT INTO [{t}] ({', '.join(c)}) VALUES ({', '.join('?' * len(c))})" for t, c in audit.COLUMNS.items()
+}
+
+
 class Store:
     """The site database. Writes go through `_insert` (one prepared INSERT per table: sqlite-utils' `insert`
     inspects the table on every call, which costs more than the write itself on the lane's hot path)."""
@@ -263,6 +285,8 @@ class Store:
         self.durable = durable
         self.db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self.db.execute("PRAGMA busy_timeout=5000")
+        self._heads: dict[str, tuple[int, str]] = {}  # chained table -> (id, hash) of the last row it committed
+        self._pending: dict[str, tuple[int, str]] = {}  # the same in the transaction under way
         self.migrate()
 
     def migrate(self) -> None:
@@ -280,9 +304,51 @@ class Store:
         cursor = self.db.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
         return int(cursor.lastrowid or 0)
 
-    def transaction(self) -> AbstractContextManager[sqlite_utils.Database]:
-        """One transaction; sqlite-utils nests the writes inside it as savepoints."""
-        return self.db.atomic()
+    def _chained(self, table: str, row: dict[str, Any]) -> int:
+        """Insert a row on its table's hash chain (lane/audit.py), inside a transaction begun IMMEDIATE, so under
+        the write lock. It links to the last row this store wrote in this transaction, else in one it committed,
+        else (or when another writer's row has come since: the insert meets its id) to the head read now; the
+        lanes' hot path runs one statement, not two."""
+        conn = self.db.conn
+        known = self._pending.get(table) or self._heads.get(table)
+        values = audit.link(table, known, row) if known else None
+        if values is not None:
+            try:
+                conn.execute(_CHAINED[table], values)
+            except sqlite3.IntegrityError:  # another writer's row (a report's audit row) took the id
+                values = None
+        if values is None:
+            head = conn.execute(f"SELECT id, hash FROM [{table}] ORDER BY id DESC LIMIT 1").fetchone()
+            values = audit.link(table, head, row)
+            conn.execute(_CHAINED[table], values)
+        self._pending[table] = (values[0], values[-1])
+        return int(values[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One transaction, begun IMMEDIATE (it takes the write lock at once, waiting up to busy_timeout); a
+        nested one is a savepoint inside it (sqlite-utils' `atomic`). The chain heads written in it are kept
+        only once it commits (inside someone else's transaction, never)."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            try:
+                with self.db.atomic():
+                    yield self.db
+            except BaseException:
+                self._pending.clear()
+                raise
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._pending.clear()
+        try:
+            yield self.db
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.rollback()
+            self._pending.clear()
+            raise
+        self._heads.update(self._pending)
+        self._pending.clear()
 
     def close(self) -> None:
         self.db.conn.close()
@@ -302,7 +368,7 @@ class Store:
                     "started_mono": rec.when.mono,
                 }
                 cycle_id = self._insert("cycles", row)
-            self._insert(
+            self._chained(
                 "events",
                 {
                     "at": rec.when.iso,
@@ -396,20 +462,21 @@ class Store:
         result: str,
         message: str,
     ) -> None:
-        self._insert(
-            "operator_actions",
-            {
-                "at": when.iso,
-                "mono": when.mono,
-                "lane": lane,
-                "cycle_id": cycle_id,
-                "operator": operator,
-                "action": action,
-                "args": _json(args),
-                "result": result,
-                "message": message,
-            },
-        )
+        with self.transaction():
+            self._chained(
+                "operator_actions",
+                {
+                    "at": when.iso,
+                    "mono": when.mono,
+                    "lane": lane,
+                    "cycle_id": cycle_id,
+                    "operator": operator,
+                    "action": action,
+                    "args": _json(args),
+                    "result": result,
+                    "message": message,
+                },
+            )
 
     def notice(self, lane: str, cycle_id: int | None, when: Stamp, stage: str, kind: str, code: str, text: str) -> None:
         self._log(

@@ -4,7 +4,8 @@ lane/cli.py adds the subcommand with `add_parser(sub)` and runs it with `run(arg
 1 the database cannot be read or the audit row cannot be written, 2 bad arguments (nothing read or written).
 The report only reads the store (it keeps closed days in the reports' own day cache beside it, `<db>.report-cache`,
 lane.report.cache, which `--no-cache` leaves alone); `--show-personal` first writes one row to the audit table
-(operator_actions, lane "*", action "report_show_personal") and shows nothing personal if that write fails.
+(operator_actions, lane "*", action "report_show_personal") of the live store, the site file's `store.path`,
+whichever file `--db` names (a copy is named in the row), and shows nothing personal if that write fails.
 """
 
 from __future__ import annotations
@@ -68,14 +69,23 @@ def _yield_to_lanes() -> None:
             os.nice(10 - current)
 
 
-def audit(db: Path, operator: str, args: dict[str, Any]) -> None:
-    """Write who asked for personal data, and for what, through the store's own audit writer."""
+def audit(live: Path, read: Path, operator: str, args: dict[str, Any]) -> None:
+    """Write who asked for personal data, and for what, to the live store (`live`, the site file's store.path,
+    which the controller writes), through the store's own audit writer, on its hash chain. When the report reads
+    another file (`read`: a copy, a backup), the row names it: the copy cannot keep the row from the live store.
+    Raises sqlite3.Error when the live store is not there or does not take the row."""
     from lane.store import Stamp, Store
 
-    store = Store(db)
+    if not live.is_file():
+        raise sqlite3.OperationalError(f"the live store {live} (store.path) is not there")
+    elsewhere = not read.samefile(live)
+    message = "names and NIKs shown unmasked in a report"
+    if elsewhere:
+        message += f", read from {read.resolve()}, not from the live store"
+    store = Store(live)
     try:
-        store.operator_action("*", None, Stamp(datetime.now(UTC), time.monotonic()), operator, AUDIT_ACTION, args,
-                              "ok", "names and NIKs shown unmasked in a report")  # fmt: skip
+        store.operator_action("*", None, Stamp(datetime.now(UTC), time.monotonic()), operator, AUDIT_ACTION,
+                              {**args, "db": str(read.resolve()), "live": not elsewhere}, "ok", message)  # fmt: skip
     finally:
         store.close()
 
@@ -111,10 +121,12 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
         if args.show_personal:
             asked = {"from": period.first.isoformat(), "to": period.last.isoformat(), "lanes": list(lanes),
                      "csv": str(args.csv or ""), "html": str(args.html or ""), "terminal": not args.quiet}  # fmt: skip
+            live = Path(config.store.path)
             try:
-                audit(db, operator, asked)
+                audit(live, db, operator, asked)
             except sqlite3.Error as err:
-                print(f"lane report: cannot write the audit row, personal data not shown: {err}", file=sys.stderr)
+                print(f"lane report: cannot write the audit row to the live store {live}, personal data not shown: "
+                      f"{err}", file=sys.stderr)  # fmt: skip
                 return 1
         kept = None if args.no_cache else cache.path_for(db)
         report = query.build(con, config, period, lanes, args.show_personal, args.slowest, cache=kept)

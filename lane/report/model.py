@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flows.nik import mask
 from flows.states import TIMED
+from lane.audit import Head
 
 #: Stage columns in the order of a renewal; `rejected` is the way out after a rejection or an abort.
 STAGES: tuple[str, ...] = tuple(s.value for s in TIMED)
@@ -193,6 +194,7 @@ class Report:
     faults: tuple[FaultCount, ...]
     overrides: tuple[OverrideCount, ...]
     manual_receipts: tuple[ManualReceipt, ...] = ()
+    chains: tuple[Head, ...] = ()  # the audit's chain heads when the report read the store (lane/audit.py)
 
 
 _DATE = re.compile(r"\b(\d{1,2}[-./]\d{1,2}[-./]\d{4}|\d{4}-\d{2}-\d{2})\b")

@@ -21,6 +21,7 @@ import numpy as np
 
 from flows.renewal import make_flow
 from flows.states import Stage
+from lane import audit
 from lane.config import SiteConfig
 from lane.report import blocks, manual, model, stats
 from lane.report.cache import DayCache
@@ -74,6 +75,7 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
         classes = [_lane_class(con, lane) for lane in cycles.lanes]
         slow = _slowest(con, period, merged, personal, slowest)
         receipts = manual.read(con, period, lanes)
+        chains = audit.heads(con)  # in the same read transaction: the heads of the rows the report read
         if kept:
             kept.save(made)
             saved = True
@@ -103,6 +105,7 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
         stage_classes=tuple(f for group in staged[len(cycles.lanes) :] for f in group),
         histogram=stats.histogram(cycles, target), slowest=tuple(slow), reasons=tuple(merged.reasons),
         faults=tuple(merged.faults), overrides=tuple(merged.overrides), manual_receipts=tuple(receipts),
+        chains=chains,
     )  # fmt: skip
 
 

@@ -1,11 +1,11 @@
 """A report as one CSV file (UTF-8, comma-separated) holding several tables one after another.
 
 Each table starts with a header row whose first cell is `table`; each of its rows starts with the table's
-name (report, figures, stages, slowest, reasons, faults, overrides); an empty row separates tables. Times are in
-seconds (3 decimals), shares between 0 and 1, dates and hours in site time. A spreadsheet shows the tables as
-blocks; a program keeps the rows whose first cell is the table it wants. A text cell a spreadsheet would run
-as a formula (it begins with = + - @) is written behind an apostrophe, and control characters are dropped
-(lane.sanitize).
+name (report, figures, stages, slowest, reasons, faults, overrides, manual_receipts, audit: the audit's chain
+heads); an empty row separates tables. Times are in seconds (3 decimals), shares between 0 and 1, dates and hours
+in site time. A spreadsheet shows the tables as blocks; a program keeps the rows whose first cell is the table it
+wants. A text cell a spreadsheet would run as a formula (it begins with = + - @) is written behind an apostrophe,
+and control characters are dropped (lane.sanitize).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def tables(report: Report) -> list[tuple[str, Row, Iterable[Row]]]:
          [(o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides]),
         ("manual_receipts", ("cycle", "lane", "started", "receipt", "approved_by", "outcome"),
          [manual_row(m) for m in report.manual_receipts]),
+        ("audit", ("chain", "rows", "head_row", "hash"), [(h.table, h.count, h.row_id, h.hash) for h in report.chains]),
     ]  # fmt: skip
 
 

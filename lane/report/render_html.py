@@ -123,6 +123,10 @@ def render(report: Report) -> str:
         "<h2>By hour of the day (site time)</h2>", _figures(report.by_hour, target_min),
         *(["<h2>By month (site time)</h2>", _figures(report.by_month, target_min)] if len(report.by_month) > 1 else []),
         "<h2>By day (site time)</h2>", _figures(report.by_day, target_min),
+        "<h2>Audit chain heads</h2><p>Check later that they are still on their chains: "
+        "<code>lane audit verify --head HASH</code></p>",
+        _table(("chain", "rows", "head row", "hash"), [(h.table, h.count, h.row_id, h.hash) for h in report.chains],
+               left=("hash",)),
         "</body></html>",
     ]  # fmt: skip
     return "\n".join(parts) + "\n"

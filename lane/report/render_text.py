@@ -68,7 +68,8 @@ def _slow_table(report: Report) -> Table:
 def _simple(name: str, header: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> Table:
     table = Table(title=name, title_justify="left")
     for col in header:
-        table.add_column(col, justify="right" if col in ("count", "operators") else "left")
+        table.add_column(col, justify="right" if col in ("count", "operators", "rows", "head row") else "left",
+                         no_wrap=col == "hash")  # fmt: skip
     for row in rows:
         table.add_row(*(line(v) for v in row))
     return table
@@ -98,3 +99,6 @@ def render(report: Report, out: IO[str] | None = None, width: int | None = None)
                           ((o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides)))  # fmt: skip
     console.print(_simple(f"Manual receipts, approved by a supervisor: {len(report.manual_receipts)}",
                           MANUAL_HEADER, map(manual_row, report.manual_receipts)))  # fmt: skip
+    console.print(_simple("Audit chain heads (check later: lane audit verify --head HASH)",
+                          ("table", "rows", "head row", "hash"),
+                          ((h.table, h.count, h.row_id, h.hash) for h in report.chains)))  # fmt: skip

@@ -179,7 +179,7 @@ def test_a_flood_of_junk_adds_a_bounded_number_of_small_audit_rows(tmp_path: Pat
         assert len(audit) == limits.BURST + 1
         assert audit[-1]["action"] == "rate_limit" and json.loads(audit[-1]["args"])["refused"] == 2000 - limits.BURST
         size = sum(len(json.dumps(r)) for r in audit)
-        assert size < 400 * len(audit), f"{size} bytes of audit"
+        assert size < 560 * len(audit), f"{size} bytes of audit"  # 128 of them the audit chain's two hashes
 
     serve(tmp_path, scenario)
 

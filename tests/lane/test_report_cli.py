@@ -34,11 +34,13 @@ def test_the_report_process_runs_at_niceness_10() -> None:
     assert int(done.stdout) >= 10
 
 
-def _run(db: Path, *options: str) -> int:
+def _run(db: Path, *options: str, live: Path | None = None) -> int:
+    """`lane report --db DB ...` for a site whose live store (store.path) is `live`, by default `db` itself."""
     parser = argparse.ArgumentParser()
     cli.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["report", "--db", str(db), "--from", "2026-03-02", "--to", "2026-03-03", *options])
-    return cli.run(args, CONFIG)
+    store = CONFIG.store.model_copy(update={"path": str(live or db)})
+    return cli.run(args, CONFIG.model_copy(update={"store": store}))
 
 
 def _audit(db: Path) -> list[tuple[Any, ...]]:
@@ -93,7 +95,8 @@ def test_show_personal_needs_an_operator_and_is_audited(tmp_path: Path, capsys: 
     lane, cycle, operator, action, args, result = rows[0]
     assert (lane, cycle, operator, action, result) == ("*", None, "sup-7", AUDIT_ACTION, "ok")
     assert json.loads(args) == {"from": "2026-03-02", "to": "2026-03-03", "lanes": ["L2"], "csv": "",
-                                "html": str(html), "terminal": False}  # fmt: skip
+                                "html": str(html), "terminal": False, "db": str(db.resolve()),
+                                "live": True}  # fmt: skip
     text = html.read_text()
     assert "Budi Santoso" in text and NIK in text and "personal data" in text
 
