@@ -24,6 +24,7 @@ class Action(StrEnum):
     CLEAR_PRINTER = "clear_printer"  # clear the printer's mechanical error state
     OPEN_GATE = "open_gate"  # by hand, in any state (needs gate=entry|exit and a reason); the lane does not move
     REPRINT = "reprint"  # at hand-over: the card is spoilt; print a new one, the old one is void (needs reason)
+    CARD_OUT = "card_out"  # after an uncertain print: did the job's card come out (needs out=yes|no)
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ class Command:
         return out
 
 
-#: Keys that go into Command.data: the documents fields, and which gate to open by hand.
-DATA_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs", "gate")
+#: Keys that go into Command.data: the documents fields, which gate to open by hand, whether a card came out.
+DATA_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs", "gate", "out")
 
 
 @dataclass(frozen=True)
