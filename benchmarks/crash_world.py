@@ -469,7 +469,9 @@ class CrashWorld:
 
     # -- a run ------------------------------------------------------------------------------------------------
 
-    async def run(self, aims: list[Aim]) -> Figures:
+    async def run(self, aims: list[Aim], last: int = 0) -> Figures:
+        """Kill once per aim, then let everything finish with `last` more vehicles per lane (none: only the
+        renewals still open)."""
         began = time.monotonic()
         kills: list[Kill] = []
         for n, aim in enumerate(aims, 1):
@@ -489,13 +491,13 @@ class CrashWorld:
             shown = ", ".join(f"{lane} {state}" for lane, state in kill.stages.items())
             self.log(f"kill {n}/{len(aims)} ({aim.what}{'' if met else ', not met'}): {shown}")
             await self._world_goes_on(states)
-        drained = await self._drain()
+        drained = await self._drain(last)
         figures = await self._count(kills, time.monotonic() - began, drained)
         return figures
 
-    async def _drain(self) -> bool:
-        """The last run: no new vehicles, every open renewal finished; SIGINT when it takes too long."""
-        self._launch(0)
+    async def _drain(self, last: int) -> bool:
+        """The last run: `last` new vehicles per lane, every open renewal finished; SIGINT when it takes too long."""
+        self._launch(last)
         deadline = time.monotonic() + self.drain_timeout
         while self._alive() and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
@@ -559,14 +561,14 @@ def plan(kills: int, seed: int) -> list[Aim]:
     return aims
 
 
-def run_crash(workdir: Path, aims: list[Aim], **options: Any) -> Figures:
-    """Start the world, run the kills, count, stop the world."""
+def run_crash(workdir: Path, aims: list[Aim], last: int = 0, **options: Any) -> Figures:
+    """Start the world, run the kills (then `last` vehicles per lane with no kill), count, stop the world."""
 
     async def go() -> Figures:
         world = CrashWorld(workdir, **options)
         try:
             await world.start()
-            return await world.run(aims)
+            return await world.run(aims, last)
         finally:
             await world.stop()
 

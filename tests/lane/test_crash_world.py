@@ -1,0 +1,90 @@
+"""The issue's crash cases at lane level, in the lane's world: the device simulators in their own processes stay
+up while the controller (`lane demo --sims`) is killed with SIGKILL and restarted, the physical world goes on
+while it is down, and what the world shows is counted (benchmarks/crash_world.py): card images against `cards`
+rows, vehicles that arrived against renewals served, boom closes over a vehicle.
+
+- killed while the printer feeds the card: the card comes out while the controller is down; the restarted lane
+  must not print a second one;
+- killed with a vehicle at the entry and the entry boom going up: the vehicle drives through while the
+  controller is down; the restarted lane must carry on with it (not wait for it at the entry) and close the boom.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from devices.sim.launcher import LaneSims, read_sims, write_sims
+from tests.conftest import ROOT
+
+
+def _harness() -> ModuleType:
+    name = "crash_world"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "crash_world.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def _crash(tmp_path: Path, aims: list[str], last: int = 0) -> Any:
+    """One lane, no mishaps, one vehicle per controller start; the harness's figures."""
+    cw = _harness()
+    figures = cw.run_crash(
+        tmp_path, [cw.Aim(a) for a in aims], last, lanes=["L1"], per_start=1, mishaps=cw.NO_MISHAPS, seed=3,
+        aim_timeout=25.0, drain_timeout=30.0,
+    )  # fmt: skip
+    print("\n".join(figures.lines()))
+    print((tmp_path / "controller.log").read_text()[-3000:])
+    return figures
+
+
+def _no_harm(f: Any) -> None:
+    assert all(k.met for k in f.kills), "every kill came at the moment aimed at"
+    assert f.extra_cards == 0, "no card beyond one a renewal, and every card recorded"
+    assert f.lost_renewals == 0, "every vehicle that arrived was served"
+    assert f.closes_over_vehicle == 0, "no boom closed over a vehicle"
+
+
+@pytest.mark.slow
+def test_no_kill_baseline(tmp_path: Path) -> None:
+    """The harness itself: one renewal and no kill leaves exactly one card, one served renewal, booms down."""
+    f = _crash(tmp_path, [], last=1)
+    _no_harm(f)
+    lane = f.lanes["L1"]
+    assert (lane.arrivals, lane.cycles, lane.images, lane.rows) == (1, 1, 1, 1)
+    assert not lane.booms_up and not lane.vehicle_left
+
+
+@pytest.mark.slow
+def test_kill_while_the_printer_feeds_the_card(tmp_path: Path) -> None:
+    f = _crash(tmp_path, ["card_printing"])
+    _no_harm(f)
+    assert f.lanes["L1"].images == 1
+
+
+@pytest.mark.slow
+def test_kill_with_a_vehicle_at_the_open_entry_boom(tmp_path: Path) -> None:
+    f = _crash(tmp_path, ["entry_open"])
+    _no_harm(f)
+    lane = f.lanes["L1"]
+    assert not lane.booms_up, "both booms are down once the vehicle has left"
+    assert not lane.vehicle_left
+
+
+def test_sims_file_round_trip(tmp_path: Path) -> None:
+    """Where running simulators are, written by the harness and read by `lane demo --sims`."""
+    sims = {"L1": LaneSims("L1", {"io": "socket://127.0.0.1:1"}, {"io": "127.0.0.1:2"}, {"unit": 1})}
+    write_sims(tmp_path / "sims.json", sims, 40.0)
+    back, speed = read_sims(tmp_path / "sims.json")
+    assert back == sims and speed == 40.0
+    (tmp_path / "plain.json").write_text('{"L2": {"urls": {"io": "x"}, "control": {"io": "127.0.0.1:3"}}}')
+    back, speed = read_sims(tmp_path / "plain.json")
+    assert speed is None and back["L2"].control == {"io": "127.0.0.1:3"} and back["L2"].io_map["unit"] == 1
