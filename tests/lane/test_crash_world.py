@@ -7,6 +7,9 @@ rows, vehicles that arrived against renewals served, boom closes over a vehicle.
   must not print a second one;
 - killed with a vehicle at the entry and the entry boom going up: the vehicle drives through while the
   controller is down; the restarted lane must carry on with it (not wait for it at the entry) and close the boom.
+
+These two fail on a controller that re-prints a job or re-admits a vehicle after a restart. A run with no kill
+checks the harness itself, and the simulated operator's answer to "did a card come out?" is checked on its own.
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ from typing import Any
 import pytest
 
 from devices.sim.launcher import LaneSims, read_sims, write_sims
-from tests.conftest import ROOT
+from devices.virtual import VirtualLane
+from lane.clock import Clock
+from lane.commands import Action, Command, Outcome
+from lane.config import Simulation
+from lane.events import LaneEvent
+from lane.people import LanePeople, Sampler
+from lane.registry import Registry
+from tests.conftest import ROOT, run_virtual
 
 
 def _harness() -> ModuleType:
@@ -88,3 +98,41 @@ def test_sims_file_round_trip(tmp_path: Path) -> None:
     (tmp_path / "plain.json").write_text('{"L2": {"urls": {"io": "x"}, "control": {"io": "127.0.0.1:3"}}}')
     back, speed = read_sims(tmp_path / "plain.json")
     assert speed is None and back["L2"].control == {"io": "127.0.0.1:3"} and back["L2"].io_map["unit"] == 1
+
+
+def _operator(clock: Clock, world: VirtualLane, notes: Path, said: list[Command]) -> LanePeople:
+    async def execute(cmd: Command) -> Outcome:
+        said.append(cmd)
+        return Outcome(True, "done")
+
+    return LanePeople("L1", world, Simulation(), Sampler(1), execute, clock.sleep, Registry(notes.parent / "r.db"),
+                      ("A",), clock.wall, notes=notes)  # fmt: skip
+
+
+def _event(kind: str, **data: Any) -> LaneEvent:
+    return LaneEvent("L1", kind, "printing", 7, 0.0, data)
+
+
+@pytest.mark.parametrize("came_out", [True, False])
+def test_the_operator_says_whether_the_card_came_out(tmp_path: Path, came_out: bool) -> None:
+    """Asked after a restart whether the job's card came out, the operator answers from the printer's counter
+    against the note taken when the job started; the note outlives the operator's process (a file)."""
+    notes = tmp_path / "notes.json"
+
+    async def main(clock: Clock) -> list[Command]:
+        world = VirtualLane("L1", clock)
+        world.printer.cards = ["L1-000006-1"]  # an earlier renewal's card
+        said: list[Command] = []
+        before = _operator(clock, world, notes, said)
+        before.on_event(_event("transition", source="photo", dest="printing", trigger="photo_accepted"))
+        await clock.sleep(1.0)
+        if came_out:  # the controller died; the card came out while it was down
+            world.printer.cards.append("L1-000007-1")
+        after = _operator(clock, world, notes, said)  # the restarted controller's operator
+        after.on_event(_event("transition", source="fault", dest="printing", trigger="resume"))
+        after.on_event(_event("request", what="card_out"))
+        await clock.sleep(60.0)
+        return said
+
+    said = run_virtual(main)
+    assert [(c.action, c.data) for c in said] == [(Action.CARD_OUT, {"out": "yes" if came_out else "no"})]
