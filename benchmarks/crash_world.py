@@ -276,6 +276,9 @@ class CrashWorld:
     # -- set up and tear down ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Start the simulators; the work folder must hold no earlier run (its cards and database would count)."""
+        if self.db.exists() or any(self.cards_dir.glob("*.png")):
+            raise ValueError(f"{self.workdir} holds an earlier run: use an empty folder")
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.config.write_text(site_toml(self.workdir, self.lanes, self.seed, self.mishaps))
         self.sims = SimProcesses(

@@ -24,6 +24,7 @@ import pytest
 
 from devices.sim.launcher import LaneSims, read_sims, write_sims
 from devices.virtual import VirtualLane
+from lane import cli
 from lane.clock import Clock
 from lane.commands import Action, Command, Outcome
 from lane.config import Simulation
@@ -136,3 +137,17 @@ def test_the_operator_says_whether_the_card_came_out(tmp_path: Path, came_out: b
 
     said = run_virtual(main)
     assert [(c.action, c.data) for c in said] == [(Action.CARD_OUT, {"out": "yes" if came_out else "no"})]
+
+
+def test_demo_refuses_a_sims_file_it_cannot_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(ROOT / "config" / "site.toml")
+    assert cli.main(["--config", config, "demo", "--sims", str(tmp_path / "none.json")]) == 2
+    assert "--sims" in capsys.readouterr().err
+    sims = {"L1": LaneSims("L1", {"io": "socket://127.0.0.1:1"}, {"io": "127.0.0.1:2"})}
+    write_sims(tmp_path / "sims.json", sims, 40.0)
+    assert cli.main(["--config", config, "demo", "--sims", str(tmp_path / "sims.json")]) == 2
+    assert "no simulators for lane L2" in capsys.readouterr().err
+    sims["L2"] = LaneSims("L2", {"io": "socket://127.0.0.1:3"}, {"io": "127.0.0.1:4"})
+    write_sims(tmp_path / "sims.json", sims, 40.0)
+    assert cli.main(["--config", config, "demo", "--sims", str(tmp_path / "sims.json"), "--speed", "20"]) == 2
+    assert "speed 40" in capsys.readouterr().err
