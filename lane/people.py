@@ -239,11 +239,18 @@ class LanePeople:
             await self.sleep(1.0)
 
     async def _leave(self) -> None:
-        """The driver drives out once the exit boom is up (once, however often the lane says so)."""
+        """The driver drives out once the exit boom is up (once, however often the lane says so). A vehicle still
+        at the entry is not the one the lane lets out (that one left while the controller was down): it waits
+        until it has been let in."""
         if self._leaving is not None and not self._leaving.done():
             return
-        self._leaving = asyncio.ensure_future(self.world.drive_out(pass_seconds=self.step("drive_out")))
+        self._leaving = asyncio.ensure_future(self._drive_out())
         await self._leaving
+
+    async def _drive_out(self) -> None:
+        while self.world.entry_loop.occupied or self.world.entry_safety.occupied:
+            await self.sleep(1.0)
+        await self.world.drive_out(pass_seconds=self.step("drive_out"))
 
     # -- after a restart -------------------------------------------------------------------------------------
 
