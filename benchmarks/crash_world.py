@@ -19,7 +19,10 @@ world has it). The harness:
   cycle beyond its first; missing cards: rows beyond images), vehicles that rolled onto an entry loop (the I/O
   simulator's loop events) against cycles, lost renewals (a cycle not ended completed or rejected: aborted,
   abandoned or left open, and a vehicle that arrived and got no cycle), boom closes over a vehicle (the I/O
-  simulator's `violations` and `hits`), vehicles and raised booms left in the lanes at the end.
+  simulator's `violations` and `hits`), vehicles and raised booms left in the lanes at the end. A renewal
+  rejected at the window (a `documents_rejected` event) counts as rejected whatever its cycle row says: a lane
+  resumed into `rejected` after a restart records the outcome `aborted` (reported as "rejections recorded as
+  other", a store matter, not a lost renewal).
 
 An aborted renewal counts as lost: the simulated operator aborts only when the lane cannot go on (a fault that
 keeps coming back, a resume refused), and the driver leaves without a licence.
@@ -106,6 +109,7 @@ class LaneCount:
     hits: int = 0  # a boom coming low over an occupied safety loop
     vehicle_left: bool = False  # a vehicle still in the lane at the end
     booms_up: list[str] = field(default_factory=list)  # booms not down at the end
+    mislabelled: int = 0  # renewals rejected at the window whose cycle row says otherwise (counted as rejected)
 
     @property
     def extra_cards(self) -> int:
@@ -186,6 +190,7 @@ class Figures:
             f"cards recorded, no image     {self.missing_cards}",
             f"vehicles left in a lane      {sum(c.vehicle_left for c in self.lanes.values())}",
             f"booms left up                {sum(len(c.booms_up) for c in self.lanes.values())}",
+            f"rejections recorded as other {sum(c.mislabelled for c in self.lanes.values())}",
             f"drained by itself            {'yes' if self.drained else 'no (stopped with SIGINT)'}",
             f"time taken                   {self.seconds:.0f} s",
         ]
@@ -530,7 +535,14 @@ class CrashWorld:
                 (lane,),
             )
             c.arrivals = self.arrivals[lane]
-            for (outcome,) in self._rows("select outcome from cycles where lane = ?", (lane,)):
+            for outcome, verdicts in self._rows(
+                "select c.outcome, (select count(*) from events e where e.cycle_id = c.id "
+                "and e.trigger = 'documents_rejected') from cycles c where c.lane = ?",
+                (lane,),
+            ):
+                if verdicts and outcome != "rejected":  # rejected at the window, whatever the row says since
+                    c.mislabelled += 1
+                    outcome = "rejected"
                 c.outcomes[str(outcome or "open")] += 1
             c.cycles = sum(c.outcomes.values())
             io = await self.state(lane, "io")
