@@ -449,7 +449,10 @@ class CrashWorld:
             await self._loop(lane, "entry_safety", False)
             await self._loop(lane, "entry_loop", False)
             self.log(f"  {lane}: the vehicle at the entry drove through the open boom")
+        # the camera's vehicle is at the window, and its lane was letting it out (not one at the entry: that one is
+        # the next driver, come after the lane's own vehicle left while the controller was down)
         leaving = state in ("exiting", "rejected") or faulted_from in ("exiting", "rejected")
+        leaving = leaving and not loops["entry_loop"] and not loops["entry_safety"]
         if loops["exit_safety"] or loops["exit_loop"]:  # half-way out: drives off
             await self._loop(lane, "exit_safety", False)
             await asyncio.sleep(drive_out / 2)
