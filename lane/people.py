@@ -239,18 +239,16 @@ class LanePeople:
             await self.sleep(1.0)
 
     async def _leave(self) -> None:
-        """The driver drives out once the exit boom is up (once, however often the lane says so). A vehicle still
-        at the entry is not the one the lane lets out (that one left while the controller was down): it waits
-        until it has been let in."""
+        """The driver at the window drives out once the exit boom is up (once, however often the lane says so).
+        With nobody at the window (the lane's vehicle left while the controller was down) nobody drives out: a
+        vehicle at the entry is the next driver, not the one the lane lets out."""
         if self._leaving is not None and not self._leaving.done():
             return
-        self._leaving = asyncio.ensure_future(self._drive_out())
+        world = self.world
+        if world.vehicle is None or world.entry_loop.occupied or world.entry_safety.occupied:
+            return
+        self._leaving = asyncio.ensure_future(world.drive_out(pass_seconds=self.step("drive_out")))
         await self._leaving
-
-    async def _drive_out(self) -> None:
-        while self.world.entry_loop.occupied or self.world.entry_safety.occupied:
-            await self.sleep(1.0)
-        await self.world.drive_out(pass_seconds=self.step("drive_out"))
 
     # -- after a restart -------------------------------------------------------------------------------------
 
@@ -263,10 +261,9 @@ class LanePeople:
                 return
             vehicle = Vehicle(plate=plate or "G 1 RS", face_seed=cycle_id)
             self._adopt(vehicle)
+            self.world.vehicle = vehicle
             if Stage.ARRIVED in (stage, faulted_from):
                 self.spawn(self.world.drive_in(vehicle))
-            else:
-                self.world.vehicle = vehicle
             return
         scene = (await self.world.state("cameras"))["scene"] if "cameras" in self.world.links else {}
         loops = (await self.world.state("io"))["loops"]
@@ -291,6 +288,7 @@ class LanePeople:
             self.world.vehicle = vehicle
             self.spawn(self._finish_entry())
         elif loops["entry_loop"]:  # waiting at the entry boom
+            self.world.vehicle = vehicle  # now: the next driver in the queue waits behind it
             self.spawn(self.world.drive_in(vehicle, pass_seconds=self.step("drive_in")))
         else:  # at the window
             self.world.vehicle = vehicle
