@@ -9,7 +9,8 @@ world has it). The harness:
 
 - kills the controller with SIGKILL when an aim is met: a lane in a given stage (watched in `lane_state`, read
   only), a vehicle at the entry with the entry boom going or gone up (`entry_open`), the printer feeding a card
-  (`card_printing`), or a random delay after the controller came up; each with a seeded extra delay;
+  (`card_printing`), a lane letting its vehicle out with the exit boom going or gone up (`exit_open`), or a random
+  delay after the controller came up; each with a seeded extra delay;
 - while the controller is down, moves the world on as it would move: a vehicle under or at an open entry boom
   drives through, a vehicle half-way out or at an open exit boom (its lane was letting it out) drives out; the
   printer finishes the card it was printing by itself;
@@ -57,7 +58,7 @@ from devices.sim.world_client import ControlLink  # noqa: E402
 #: The working stages a kill may be aimed at (a lane in that stage).
 STAGES = ("arrived", "plate", "documents", "payment", "photo", "printing", "handover", "exiting", "rejected")
 #: Aims beyond the stages: the issue's two cases, and a moment picked by a delay alone.
-SPECIAL = ("entry_open", "card_printing", "random")
+SPECIAL = ("entry_open", "card_printing", "exit_open", "random")
 #: Outcomes of a renewal that was not lost.
 SERVED = ("completed", "rejected")
 CLASSES = {"L1": "A", "L2": "C"}
@@ -390,6 +391,9 @@ class CrashWorld:
             return bool(io["gates"]["entry"]["position"] != "down" and loops["entry_loop"])
         if aim.what == "card_printing" and state == "printing":
             return bool((await self.state(lane, "printer"))["card_inside"])
+        if aim.what == "exit_open" and state == "exiting":
+            io = await self.state(lane, "io")
+            return bool(io["gates"]["exit"]["position"] != "down" and not io["loops"]["entry_loop"])
         return False
 
     async def _wait_for(self, aim: Aim) -> bool | None:
@@ -571,7 +575,7 @@ def plan(kills: int, seed: int) -> list[Aim]:
             delay = rng.uniform(0.2, 6.0)
         elif what in ("printing", "card_printing"):
             delay = rng.uniform(0.0, 0.4)
-        elif what == "entry_open":
+        elif what in ("entry_open", "exit_open"):
             delay = 0.0
         else:
             delay = rng.uniform(0.0, 0.2)
