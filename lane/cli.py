@@ -32,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
         default=12,
         help="vehicles queued at the start (default 12; 0 only finishes what a restart found open)",
     )
-    demo.add_argument("--speed", type=float, default=40.0, help="clock speed, x real time (default 40)")
+    demo.add_argument(
+        "--speed", type=float, default=None, help="clock speed, x real time (default 40, or the --sims file's)"
+    )
     demo.add_argument("--db", type=Path, default=Path("var/demo.db"), help="database (default var/demo.db)")
     demo.add_argument("--plain", action="store_true", help="plain lines, not the console, even on a terminal")
     demo.add_argument("--plate-reader", choices=["ocr", "operator"], help="override the lanes' plate reader")
@@ -42,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
         default="serial",
         help="serial: every device over its real protocol, to simulator processes (default); virtual: in-process",
     )
+    demo.add_argument(
+        "--sims",
+        type=Path,
+        default=None,
+        help="attach to simulators already running (the JSON of `lane sim-devices --json` or of "
+        "devices.sim.launcher.write_sims) instead of starting them; they outlive the demo",
+    )
+    demo.add_argument("--seed", type=int, default=None, help="the simulated people's seed (default: from config)")
 
     sim = sub.add_parser("simulate", help="a simulated day on the virtual clock, then the summary")
     sim.add_argument("--hours", type=float, default=8.0, help="hours of arrivals (default 8)")
@@ -92,6 +102,25 @@ def _start_of_day(config: SiteConfig) -> datetime:
     return datetime.combine(datetime.now(tz).date(), time(8, 0), tz)
 
 
+def _attached(args: argparse.Namespace, config: SiteConfig) -> tuple[dict[str, Any], float | None] | None:
+    """`demo --sims FILE`: the running simulators to attach to, and their speed; ConfigError when the file does not
+    describe them, a lane of the site has none, or they run at another speed than --speed."""
+    if args.sims is None:
+        return None
+    from devices.sim.launcher import read_sims
+
+    try:
+        sims, speed = read_sims(args.sims)
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"--sims: {err}") from None
+    missing = [lane.id for lane in config.lanes if lane.id not in sims]
+    if missing:
+        raise ConfigError(f"--sims: {args.sims} has no simulators for lane {', '.join(missing)}")
+    if args.speed is not None and speed is not None and abs(args.speed - speed) > 1e-9:
+        raise ConfigError(f"--sims: the simulators run at speed {speed:g}, not --speed {args.speed:g}")
+    return sims, speed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     guard_log()  # log lines carry no escape codes from reasons, plates or file names
@@ -105,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ConfigError(f"--lanes: expected 1 to 32, got {args.lanes}")
             if args.hours <= 0 or args.hours > 24 * 31:
                 raise ConfigError(f"--hours: expected more than 0 and at most 744, got {args.hours:g}")
+        attached = _attached(args, config) if args.command == "demo" else None
     except ConfigError as err:
         print(f"lane: configuration error\n{err}", file=sys.stderr)
         return 2
@@ -143,24 +173,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             plan = SimPlan(
-                count=max(0, args.renewals), plate_reader=args.plate_reader, show="quiet" if live else "plain"
+                count=max(0, args.renewals),
+                plate_reader=args.plate_reader,
+                show="quiet" if live else "plain",
+                seed=args.seed,
             )
+            speed = args.speed or (attached[1] if attached else None) or 40.0
 
             def demo() -> Any:
                 def go(options: dict[str, dict[str, Any]] | None) -> Any:
                     return clocks.run(
                         lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable, options),
                         "scaled",
-                        args.speed,
+                        speed,
                     )
 
+                if attached is not None:
+                    return go({i: {"backend": "serial", **s.backend_options()} for i, s in attached[0].items()})
                 if args.devices == "virtual":
                     return go(None)
                 from devices.sim.launcher import SimProcesses
 
                 var = args.db.parent
                 ids = [lane.id for lane in config.lanes]
-                with SimProcesses(ids, speed=args.speed, run_dir=var / "sim", cards_dir=var / "cards") as sims:
+                with SimProcesses(ids, speed=speed, run_dir=var / "sim", cards_dir=var / "cards") as sims:
                     return go({i: {"backend": "serial", **sims[i].backend_options()} for i in ids})
 
             if live:

@@ -57,7 +57,7 @@ class Command:
         return out
 
 
-#: Keys that go into Command.data: the documents fields, and which gate to open by hand.
+#: Keys that go into Command.data: the documents fields, which gate to open by hand, whether a card came out.
 DATA_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs", "gate", "out")
 
 

@@ -7,24 +7,34 @@ officer's account like anyone's (`seed_officers`: `sim-<lane>`, an operator, for
 who aborts a renewal a fault keeps stopping), so that the same role checks apply. A driver
 whose wait fails (gives up on a boom that does not open, loses the simulators) backs out and is logged; the lane's
 next driver still comes, and the other lanes never notice.
+
+After a controller restart (`LanePeople.rejoin`) the people take up where the world is, not where the store says:
+with the device simulators, which outlive the controller, the vehicle is wherever the I/O simulator's loops and
+the cameras' scene put it (waiting at the entry, through it, at the window, gone), so a restart neither invents a
+second arrival nor loses one. Asked whether a card came out (`card_out`), the operator answers from the printer:
+its counter against the one noted when the print job started (kept in a small notebook file when given, so the
+note survives the controller).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from devices.portrait import ISSUES
 from devices.sim.world_client import WorldClient
 from devices.virtual import Vehicle, VirtualLane
 from flows import population
+from flows.states import Stage
 from lane.commands import Action, Command, Outcome
 from lane.config import Distribution, Simulation
 from lane.events import LaneEvent
@@ -136,8 +146,12 @@ class LanePeople:
         classes: tuple[str, ...],
         wall: Callable[[], datetime],
         certificate_days: int = 180,
+        notes: Path | None = None,
     ) -> None:
+        """`notes`: the operator's notebook (a JSON file) of the printer's counter when the current print job
+        started; without it the note is kept in memory only and is lost with the controller."""
         self.lane_id = lane_id
+        self.notes = notes
         self.registry = registry
         self.classes = classes
         self.wall = wall
@@ -155,6 +169,8 @@ class LanePeople:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._resumes = 0
         self._photo_retries = 0
+        self._leaving: asyncio.Task[None] | None = None
+        self.note: dict[str, Any] = self._read_note()  # {"cycle": id, "prints": n, "counter": c}
 
     def on_event(self, ev: LaneEvent) -> None:
         if ev.kind == "request":
@@ -167,9 +183,11 @@ class LanePeople:
                 self.spawn(self._pay(ev.cycle_id))
             elif dest in ("exiting", "rejected") and ev.data["source"] != dest:
                 self.spawn(self._leave())
-            elif dest == "printing" and self.current and "printer_out_of_cards" in self.current.mishaps:
-                self.current.mishaps.discard("printer_out_of_cards")
-                self.world.printer.stock = 0
+            elif dest == "printing":
+                self.spawn(self._note_job(ev.cycle_id, new_job=ev.data["trigger"] in ("photo_accepted", "reprint")))
+                if self.current and "printer_out_of_cards" in self.current.mishaps:
+                    self.current.mishaps.discard("printer_out_of_cards")
+                    self.world.printer.stock = 0
             if ev.data["source"] == "idle" and dest == "arrived":
                 self._resumes = 0
                 self._photo_retries = 0
@@ -264,7 +282,123 @@ class LanePeople:
             await self.sleep(1.0)
 
     async def _leave(self) -> None:
-        await self.world.drive_out(pass_seconds=self.step("drive_out"))
+        """The driver at the window drives out once the exit boom is up (once, however often the lane says so).
+        With nobody at the window (the lane's vehicle left while the controller was down) nobody drives out: a
+        vehicle at the entry is the next driver, not the one the lane lets out."""
+        if self._leaving is not None and not self._leaving.done():
+            return
+        world = self.world
+        if world.vehicle is None or world.entry_loop.occupied or world.entry_safety.occupied:
+            return
+        self._leaving = asyncio.ensure_future(world.drive_out(pass_seconds=self.step("drive_out")))
+        await self._leaving
+
+    # -- after a restart -------------------------------------------------------------------------------------
+
+    async def rejoin(self, stage: Stage, faulted_from: Stage | None, cycle_id: int | None, plate: str) -> None:
+        """Take up the lane after a controller restart. With the device simulators the vehicle is where the world
+        has it; with in-process devices (recreated empty) the store's word is all there is: a vehicle stood in the
+        lane when the lane holds a cycle, before the entry boom if it was being admitted."""
+        if not isinstance(self.world, WorldClient):
+            if cycle_id is None:
+                return
+            vehicle = Vehicle(plate=plate or "G 1 RS", face_seed=cycle_id)
+            self._adopt(vehicle)
+            self.world.vehicle = vehicle
+            if Stage.ARRIVED in (stage, faulted_from):
+                self.spawn(self.world.drive_in(vehicle))
+            return
+        scene = (await self.world.state("cameras"))["scene"] if "cameras" in self.world.links else {}
+        loops = (await self.world.state("io"))["loops"]
+        if not scene.get("plate") and not any(loops.values()):
+            return  # nobody in the lane: a vehicle that was there left while the controller was down
+        vehicle = Vehicle(
+            plate=str(scene.get("plate") or plate or "G 1 RS"),
+            black_plate=bool(scene.get("black")),
+            dirty_plate=bool(scene.get("dirty")),
+            face_seed=int(scene.get("face_seed") or cycle_id or 0),
+        )
+        if scene.get("issue"):
+            vehicle.extras["photo_issue"] = scene["issue"]
+        self._adopt(vehicle)
+        for name in ("entry_loop", "entry_safety", "exit_safety", "exit_loop"):
+            getattr(self.world, name).occupied = bool(loops[name])
+        if loops["exit_safety"] or loops["exit_loop"]:  # half-way out
+            self.world.vehicle = vehicle
+            self._leaving = asyncio.ensure_future(self._finish_exit())
+            self.spawn(self._leaving)
+        elif loops["entry_safety"]:  # under the entry boom
+            self.world.vehicle = vehicle
+            self.spawn(self._finish_entry())
+        elif loops["entry_loop"]:  # waiting at the entry boom
+            self.world.vehicle = vehicle  # now: the next driver in the queue waits behind it
+            self.spawn(self.world.drive_in(vehicle, pass_seconds=self.step("drive_in")))
+        else:  # at the window
+            self.world.vehicle = vehicle
+            if stage in (Stage.EXITING, Stage.REJECTED):
+                self.spawn(self._leave())
+        if Stage.PRINTING in (stage, faulted_from) and self.note.get("cycle") != cycle_id:
+            await self._note_job(cycle_id, new_job=True)  # no note survived: the printer as it is now
+
+    def _adopt(self, vehicle: Vehicle) -> None:
+        arrival = Arrival(0.0, self.lane_id, vehicle)
+        self.current = arrival
+        self.prepare(arrival)  # the driver, with their documents
+
+    async def _finish_entry(self) -> None:
+        await self.sleep(self.step("drive_in") / 2)
+        self.world.entry_safety.set(False)
+        self.world.entry_loop.set(False)
+
+    async def _finish_exit(self) -> None:
+        pass_seconds = self.step("drive_out")
+        self.world.exit_safety.set(False)
+        await self.sleep(pass_seconds / 2)
+        self.world.exit_loop.set(False)
+        self.world.vehicle = None
+
+    # -- the printer, as the operator sees it -----------------------------------------------------------------
+
+    async def _printer(self) -> tuple[int, bool]:
+        """The printer's delivered-cards counter, and whether a card is still on its way out."""
+        if isinstance(self.world, WorldClient):
+            state = await self.world.state("printer")
+            busy = state["status"] == "BUSY" or (bool(state["card_inside"]) and not state["jammed"])
+            return int(state["counter"]), busy
+        return len(self.world.printer.cards), False
+
+    async def _note_job(self, cycle_id: int | None, new_job: bool) -> None:
+        """Note the printer's counter as a print job starts; a job resumed or retried keeps its first note (its card
+        may have come out since), a reprint is a new job."""
+        if not new_job and self.note.get("cycle") == cycle_id:
+            return
+        prints = int(self.note.get("prints", 0)) + 1 if self.note.get("cycle") == cycle_id else 1
+        counter, _ = await self._printer()
+        self.note = {"cycle": cycle_id, "prints": prints, "counter": counter}
+        if self.notes is not None:
+            part = self.notes.with_name(self.notes.name + ".part")
+            part.write_text(json.dumps(self.note))
+            part.replace(self.notes)
+
+    def _read_note(self) -> dict[str, Any]:
+        if self.notes is None:
+            return {}
+        with contextlib.suppress(OSError, ValueError):
+            note = json.loads(self.notes.read_text())
+            if isinstance(note, dict):
+                return note
+        return {}
+
+    async def _card_came_out(self) -> bool:
+        """What the operator sees at the printer: a card still on its way is waited for; then, did the counter move
+        since the job started."""
+        counter, busy = await self._printer()
+        for _ in range(120):
+            if not busy:
+                break
+            await self.sleep(1.0)
+            counter, busy = await self._printer()
+        return counter > int(self.note.get("counter", counter))
 
     async def _do(self, action: Action, data: dict[str, str] | None = None, by: str = "", **args: str) -> Outcome:
         cmd = Command(self.lane_id, action, by or self.operator, data=data or {}, **args)
@@ -303,6 +437,9 @@ class LanePeople:
             await self._do(Action.CONFIRM)
         elif what == "fault":
             await self._clear_fault(str(ev.data.get("cause", "")))
+        elif what == Action.CARD_OUT.value:
+            out = await self._card_came_out()
+            await self._do(Action.CARD_OUT, data={"out": "yes" if out else "no"})
 
     async def _clear_fault(self, cause: str) -> None:
         self._resumes += 1

@@ -12,13 +12,12 @@ from typing import Any
 
 from devices.errors import DeviceError
 from devices.sim.world_client import WorldClient
-from devices.virtual import Vehicle, VirtualLane
-from flows.states import Stage
+from devices.virtual import VirtualLane
 from lane.clock import Clock
 from lane.config import Lane, SiteConfig
 from lane.control import ControlServer, socket_path
 from lane.isolation import each_lane, failed
-from lane.people import Arrival, LanePeople, Sampler, make_arrivals, seed_officers
+from lane.people import LanePeople, Sampler, make_arrivals, seed_officers
 from lane.progress import Progress
 from lane.registry import Registry
 from lane.retention import daily
@@ -98,6 +97,8 @@ async def _simulate(
             lane.flow.classes_served,
             clock.wall,
             config.documents.certificate_max_days,
+            # the operator's note of the printer's counter outlives the controller, as the simulators do
+            notes=db.parent / f"{db.stem}.operator-{lane_id}.json" if isinstance(world, WorldClient) else None,
         )
         lane.listeners.append(people[lane_id].on_event)
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, plan.show)
@@ -108,16 +109,11 @@ async def _simulate(
             await site.start()
             await control.start()
             resumed = [lane.cycle_id for lane in site.lanes.values() if lane.cycle_id is not None]
-            for lane_id, lane in site.lanes.items():
-                if lane.cycle_id is not None and lane_id in people:  # a vehicle stood in the lane when it stopped
-                    vehicle = Vehicle(plate=str(lane.ctx.get("plate") or "G 1 RS"), face_seed=lane.cycle_id)
-                    arrival = Arrival(0.0, lane_id, vehicle)
-                    people[lane_id].current = arrival
-                    people[lane_id].prepare(arrival)  # the driver, with their documents
-                    if Stage.ARRIVED in (lane.stage, lane.faulted_from):  # still before the entry boom
-                        people[lane_id].spawn(people[lane_id].world.drive_in(vehicle))
-                    else:
-                        people[lane_id].world.vehicle = vehicle  # at the window
+            for lane_id, lane in site.lanes.items():  # a vehicle may stand in the lane from before a restart
+                if lane_id in people:
+                    await people[lane_id].rejoin(
+                        lane.stage, lane.faulted_from, lane.cycle_id, str(lane.ctx.get("plate", ""))
+                    )
             arrivals = make_arrivals(
                 config.simulation, list(site.lanes), plan.hours, plan.per_hour, sampler, plan.count
             )

@@ -4,6 +4,11 @@
 (`devices.sim.run`), waits for each to print its URLs, and returns a `LaneSims` per lane whose
 `backend_options()` are the keyword arguments of `devices.registry.build("serial", ...)`. `stop()` (or leaving
 the `with` block) ends them; a simulator also ends by itself when the launching process dies.
+
+`write_sims(path, sims, speed)` writes where running simulators are (JSON: the speed, and per lane its URLs,
+control addresses and I/O map) and `read_sims(path)` reads it back, so a controller started later attaches to
+simulators that outlive it (`lane demo --sims FILE`; the crash benchmark kills the controller, not the world).
+`read_sims` also takes what `python -m devices.sim --json` prints.
 """
 
 from __future__ import annotations
@@ -39,6 +44,38 @@ class LaneSims:
             if key in self.urls:
                 options[key] = self.urls[key]
         return options
+
+
+def sims_json(sims: dict[str, LaneSims], speed: float) -> dict[str, Any]:
+    """Where running simulators are, as JSON data: the lane clock's speed they run at, and each lane's addresses."""
+    lanes = {lane: {"urls": s.urls, "control": s.control, "io_map": s.io_map} for lane, s in sims.items()}
+    return {"speed": speed, "lanes": lanes}
+
+
+def write_sims(path: Path, sims: dict[str, LaneSims], speed: float) -> None:
+    """Write `sims_json` to `path` (replaced whole, never seen half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(sims_json(sims, speed), indent=2))
+    part.replace(path)
+
+
+def read_sims(path: Path) -> tuple[dict[str, LaneSims], float | None]:
+    """The simulators described in `path` (as `write_sims` or `python -m devices.sim --json` wrote it), and the
+    speed they run at when the file says. Raises ValueError for a file that describes no simulators."""
+    data = json.loads(path.read_text())
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object")
+    lanes, speed = (data["lanes"], data.get("speed")) if "lanes" in data else (data, None)
+    out: dict[str, LaneSims] = {}
+    for lane, entry in lanes.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("urls"), dict):
+            raise ValueError(f"{path}: lane {lane!r} has no simulator URLs")
+        io_map = entry.get("io_map") or IOMap().options()
+        out[str(lane)] = LaneSims(str(lane), dict(entry["urls"]), dict(entry.get("control", {})), dict(io_map))
+    if not out:
+        raise ValueError(f"{path}: no lanes")
+    return out, float(speed) if speed is not None else None
 
 
 class SimProcesses:
