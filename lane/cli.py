@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--link", choices=["tcp", "pty"], default="tcp", help="loopback sockets or pseudo-terminals")
     sim.add_argument("--speed", type=float, default=1.0, help="the lane clock's speed, x real time (default 1)")
+    sim.add_argument("--json", action="store_true", help="print only the JSON (what `lane demo --sims FILE` reads)")
     registry_cli.add_parser(sub)
     officer_cli.add_parser(sub)
     plates_cli.add_parser(sub)
@@ -161,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sim-devices":
         from devices.sim.__main__ import main as sim_main
 
-        return sim_main(["--config", str(args.config), "--link", args.link, "--speed", str(args.speed)])
+        return sim_main(
+            ["--config", str(args.config), "--link", args.link, "--speed", str(args.speed)] + ["--json"] * args.json
+        )
     if args.command == "console":
         from lane.console.attach import run_console  # Textual is loaded only for the console
 
