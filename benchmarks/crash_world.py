@@ -20,10 +20,13 @@ world has it). The harness:
   cycle beyond its first; missing cards: rows beyond images), vehicles that rolled onto an entry loop (the I/O
   simulator's loop events) against cycles, lost renewals (a cycle not ended completed or rejected: aborted,
   abandoned or left open, and a vehicle that arrived and got no cycle), boom closes over a vehicle (the I/O
-  simulator's `violations` and `hits`), vehicles and raised booms left in the lanes at the end. A renewal
-  rejected at the window (a `documents_rejected` event) counts as rejected whatever its cycle row says: a lane
-  resumed into `rejected` after a restart records the outcome `aborted` (reported as "rejections recorded as
-  other", a store matter, not a lost renewal).
+  simulator's `violations` and `hits`), vehicles and raised booms left in the lanes at the end, and how often a
+  lane had to be let go by hand (it waited in exiting or rejected for a vehicle that had left while the
+  controller was down, until an attendant walked over the exit loop: without that the lane would wait for ever
+  and the rest of the run would measure nothing there). A renewal whose card was handed over (a `handed_over`
+  event) counts as completed, and one rejected at the window (a `documents_rejected` event) as rejected, whatever
+  its cycle row says: a lane resumed into `rejected` after a restart records the outcome `aborted`, as does an
+  abort after the hand-over (reported as "served, recorded as other", a store matter, not a lost renewal).
 
 An aborted renewal counts as lost: the simulated operator aborts only when the lane cannot go on (a fault that
 keeps coming back, a resume refused), and the driver leaves without a licence.
@@ -62,6 +65,8 @@ SPECIAL = ("entry_open", "card_printing", "exit_open", "random")
 #: Outcomes of a renewal that was not lost.
 SERVED = ("completed", "rejected")
 CLASSES = {"L1": "A", "L2": "C"}
+#: Real seconds a lane may wait in exiting or rejected with nobody at the window before an attendant lets it go.
+STUCK_AFTER = 10.0
 
 #: The simulated people's step times (lane seconds): shorter than the site's, so a renewal takes a few real seconds.
 STEPS = {
@@ -110,7 +115,8 @@ class LaneCount:
     hits: int = 0  # a boom coming low over an occupied safety loop
     vehicle_left: bool = False  # a vehicle still in the lane at the end
     booms_up: list[str] = field(default_factory=list)  # booms not down at the end
-    mislabelled: int = 0  # renewals rejected at the window whose cycle row says otherwise (counted as rejected)
+    let_go: int = 0  # times the lane waited for a vehicle already gone until an attendant walked over the exit loop
+    mislabelled: int = 0  # renewals served (card handed over, or rejected at the window) whose row says otherwise
 
     @property
     def extra_cards(self) -> int:
@@ -151,6 +157,10 @@ class Figures:
         return sum(c.closes_over + c.hits for c in self.lanes.values())
 
     @property
+    def let_go(self) -> int:
+        return sum(c.let_go for c in self.lanes.values())
+
+    @property
     def cycles(self) -> int:
         return sum(c.cycles for c in self.lanes.values())
 
@@ -185,13 +195,14 @@ class Figures:
             f"extra cards                  {self.extra_cards}",
             f"lost renewals                {self.lost_renewals}",
             f"boom closes over a vehicle   {self.closes_over_vehicle}",
+            f"lanes stuck, let go by hand  {self.let_go}",
             f"cycles                       {self.cycles} ({how})",
             f"vehicles arrived             {arrivals}",
             f"cards (images)               {self.cards}",
             f"cards recorded, no image     {self.missing_cards}",
             f"vehicles left in a lane      {sum(c.vehicle_left for c in self.lanes.values())}",
             f"booms left up                {sum(len(c.booms_up) for c in self.lanes.values())}",
-            f"rejections recorded as other {sum(c.mislabelled for c in self.lanes.values())}",
+            f"served, recorded as other    {sum(c.mislabelled for c in self.lanes.values())}",
             f"drained by itself            {'yes' if self.drained else 'no (stopped with SIGINT)'}",
             f"time taken                   {self.seconds:.0f} s",
         ]
@@ -199,6 +210,7 @@ class Figures:
             out.append(
                 f"  {c.lane}: images {c.images}, printer counter {c.counter}, cards rows {c.rows}, doubled {c.doubled}"
                 f", arrivals {c.arrivals}, cycles {c.cycles}, closes over {c.closes_over}, hits {c.hits}"
+                + (f", let go by hand {c.let_go}" if c.let_go else "")
                 + (", vehicle left in the lane" if c.vehicle_left else "")
                 + (f", up: {'/'.join(c.booms_up)}" if c.booms_up else "")
             )
@@ -278,6 +290,9 @@ class CrashWorld:
         self._entry: dict[str, bool] = {}
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self.let_go: Counter[str] = Counter()
+        self._stuck_since: dict[str, float] = {}
+        self._looked = 0.0
 
     # -- set up and tear down ---------------------------------------------------------------------------------
 
@@ -408,6 +423,7 @@ class CrashWorld:
         while time.monotonic() < deadline:
             if not self._alive():
                 return None
+            await self._let_go_stuck()
             for lane, (state, _) in self.lane_states().items():
                 if await self._meets(aim, lane, state):
                     await asyncio.sleep(aim.delay)
@@ -421,6 +437,37 @@ class CrashWorld:
             os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
         self.proc = None
+
+    async def _let_go_stuck(self) -> None:
+        """A lane that waits in exiting or rejected for a vehicle that left while the controller was down waits for
+        ever (its exit loop never sees it). After STUCK_AFTER real seconds of that, an attendant walks over the
+        exit loop so that the lane lets go and serves the vehicles behind; each time is counted (`let_go`)."""
+        now = time.monotonic()
+        if now - self._looked < 0.5:
+            return
+        self._looked = now
+        for lane, (state, faulted_from) in self.lane_states().items():
+            out = ("exiting", "rejected")
+            if not (state in out or (state == "fault" and faulted_from in out)):
+                self._stuck_since.pop(lane, None)
+                continue
+            io = await self.state(lane, "io")
+            loops = io["loops"]
+            scene = (await self.state(lane, "cameras"))["scene"]
+            at_window = bool(scene.get("plate")) and not loops["entry_loop"] and not loops["entry_safety"]
+            if at_window or loops["exit_loop"] or loops["exit_safety"]:
+                self._stuck_since.pop(lane, None)
+                continue
+            since = self._stuck_since.setdefault(lane, now)
+            if now - since >= STUCK_AFTER and state in out and io["gates"]["exit"]["position"] == "up":
+                await self._loop(lane, "exit_loop", True)
+                await asyncio.sleep(0.2)
+                await self._loop(lane, "exit_loop", False)
+                self.let_go[lane] += 1
+                self._stuck_since.pop(lane, None)
+                self.log(
+                    f"  {lane}: stuck in {state} with nobody at the window: an attendant walked over the exit loop"
+                )
 
     # -- the world while the controller is down ---------------------------------------------------------------
 
@@ -515,6 +562,7 @@ class CrashWorld:
         self._launch(last)
         deadline = time.monotonic() + self.drain_timeout
         while self._alive() and time.monotonic() < deadline:
+            await self._let_go_stuck()
             await asyncio.sleep(0.1)
         if not self._alive():
             self.proc = None
@@ -542,14 +590,18 @@ class CrashWorld:
                 (lane,),
             )
             c.arrivals = self.arrivals[lane]
-            for outcome, verdicts in self._rows(
-                "select c.outcome, (select count(*) from events e where e.cycle_id = c.id "
-                "and e.trigger = 'documents_rejected') from cycles c where c.lane = ?",
+            c.let_go = self.let_go[lane]
+            for outcome, verdicts, handed in self._rows(
+                "select c.outcome, "
+                "(select count(*) from events e where e.cycle_id = c.id and e.trigger = 'documents_rejected'), "
+                "(select count(*) from events e where e.cycle_id = c.id and e.trigger = 'handed_over') "
+                "from cycles c where c.lane = ?",
                 (lane,),
             ):
-                if verdicts and outcome != "rejected":  # rejected at the window, whatever the row says since
+                served = "completed" if handed else "rejected" if verdicts else None
+                if served and outcome != served:  # card handed over, or rejected at the window: whatever the row says
                     c.mislabelled += 1
-                    outcome = "rejected"
+                    outcome = served
                 c.outcomes[str(outcome or "open")] += 1
             c.cycles = sum(c.outcomes.values())
             io = await self.state(lane, "io")

@@ -307,6 +307,8 @@ class LanePeople:
             self.world.vehicle = vehicle
             if Stage.ARRIVED in (stage, faulted_from):
                 self.spawn(self.world.drive_in(vehicle))
+            elif stage in (Stage.EXITING, Stage.REJECTED):
+                self.spawn(self._leave())
             return
         scene = (await self.world.state("cameras"))["scene"] if "cameras" in self.world.links else {}
         loops = (await self.world.state("io"))["loops"]
@@ -389,9 +391,12 @@ class LanePeople:
                 return note
         return {}
 
-    async def _card_came_out(self) -> bool:
+    async def _card_came_out(self, cycle_id: int | None) -> bool:
         """What the operator sees at the printer: a card still on its way is waited for; then, did the counter move
-        since the job started."""
+        since the job started. With no note of this job (none survived) the printer as it is now is the note: only
+        a card still on its way counts."""
+        if self.note.get("cycle") != cycle_id:
+            await self._note_job(cycle_id, new_job=True)
         counter, busy = await self._printer()
         for _ in range(120):
             if not busy:
@@ -438,7 +443,7 @@ class LanePeople:
         elif what == "fault":
             await self._clear_fault(str(ev.data.get("cause", "")))
         elif what == Action.CARD_OUT.value:
-            out = await self._card_came_out()
+            out = await self._card_came_out(ev.cycle_id)
             await self._do(Action.CARD_OUT, data={"out": "yes" if out else "no"})
 
     async def _clear_fault(self, cause: str) -> None:

@@ -62,6 +62,7 @@ def _no_harm(f: Any) -> None:
     assert f.extra_cards == 0, "no card beyond one a renewal, and every card recorded"
     assert f.lost_renewals == 0, "every vehicle that arrived was served"
     assert f.closes_over_vehicle == 0, "no boom closed over a vehicle"
+    assert f.let_go == 0, "no lane waited for a vehicle already gone"
 
 
 @pytest.mark.slow
