@@ -9,7 +9,6 @@ goes to fault. Device errors never escape a runner: they become a fault or an op
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 import logging
@@ -244,18 +243,19 @@ class LaneController(LaneCore):
         """Open the entry boom, let the vehicle pass, close it. The safety loop's vehicle count is noted (durably)
         before the boom opens, so a lane restarted after the vehicle drove through goes on instead of waiting."""
         d = self.devices
-        mark = await self._mark("entry_mark", d.entry_safety)
-        if not await self._passed(d.entry_safety, mark):
+        if await self._mark("entry_mark", d.entry_safety) or not await self._passed(d.entry_safety, "entry_mark"):
             await d.entry_gate.open()
-            await self._wait_passage(d.entry_safety, mark)
+            await self._wait_passage(d.entry_safety, "entry_mark")
         await self._pass_and_close(d.entry_gate, d.entry_loop)
         await self.fire("admitted", actor="entry_loop")
 
-    async def _mark(self, key: str, loop: VehicleLoop) -> str:
-        """Note the loop's vehicle count under `key` when this stage first runs (before any boom moves)."""
-        if key not in self.ctx:
-            self.note(**{key: await loop.passes()})
-        return key
+    async def _mark(self, key: str, loop: VehicleLoop) -> bool:
+        """Note the loop's vehicle count under `key` when this stage first runs (before any boom moves); True when
+        noted now (nothing can have passed since), False when a run before this one (a restart) noted it."""
+        if key in self.ctx:
+            return False
+        self.note(**{key: await loop.passes()})
+        return True
 
     async def _passed(self, loop: VehicleLoop, key: str) -> bool:
         """Whether a vehicle has reached `loop` since its count was noted under `key`: occupied now, or counted by
@@ -272,11 +272,14 @@ class LaneController(LaneCore):
         return passed_since(int(mark), now) > 0
 
     async def _wait_passage(self, loop: VehicleLoop, key: str) -> None:
-        """Wait for a vehicle on `loop`; the count is looked at every second, so a passage between two polls of
-        the loop (or during a controller restart) is never waited for again."""
-        while not await self._passed(loop, key):
-            with contextlib.suppress(DeviceTimeout):
+        """Wait for a vehicle on `loop`; after each quiet second the count is read as well, so a passage between
+        two polls of the loop is never waited for again."""
+        while not loop.occupied:
+            try:
                 await loop.wait_for(True, timeout=1.0)
+            except DeviceTimeout:
+                if await self._passed(loop, key):
+                    return
 
     async def _pass_and_close(self, gate: Gate, loop_after: Any) -> None:
         """Wait until the vehicle is clear of `loop_after` and the boom's safety loop, then close the boom."""
@@ -452,10 +455,9 @@ class LaneController(LaneCore):
         """Open the exit boom, wait for the vehicle to pass it, close it. As at the entry, the exit loop's count is
         noted before the boom opens: a vehicle that left while the controller was down is not waited for."""
         d = self.devices
-        mark = await self._mark("exit_mark", d.exit_loop)
-        if not await self._passed(d.exit_loop, mark):
+        if await self._mark("exit_mark", d.exit_loop) or not await self._passed(d.exit_loop, "exit_mark"):
             await d.exit_gate.open()
-            await self._wait_passage(d.exit_loop, mark)
+            await self._wait_passage(d.exit_loop, "exit_mark")
         await self._pass_and_close(d.exit_gate, d.exit_loop)
         await self.fire("vehicle_left", actor="exit_loop")
 
