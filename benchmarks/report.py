@@ -1,6 +1,6 @@
 """`lane report` figures, run by hand (`.venv/bin/python benchmarks/report.py`); not a test.
 
-1. The data: a year of a four-lane site made with the engine `lane simulate` runs (`lane.run.simulate` on the
+1. The data: a year of a four-lane site made with the engine `lane simulate` runs (`lane.simulate.simulate` on the
    virtual clock), one 8-hour day at a time from 08:00 site time, 13 arrivals an hour a lane: about 150,000
    cycles, 1.1 GB. Made once into var/report-bench/year.db, with each day's summary in year.json beside it;
    resumable (a stopped run carries on from the last finished day). A day costs 10 to 40 s of CPU (more since
@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from lane import clock as clocks  # noqa: E402
 from lane.config import SiteConfig, load  # noqa: E402
 from lane.report.model import Period  # noqa: E402
-from lane.run import SimPlan, simulate  # noqa: E402
+from lane.simulate import SimPlan, simulate  # noqa: E402
 from lane.site import lanes_for  # noqa: E402
 from lane.summary import Summary  # noqa: E402
 
@@ -200,7 +200,7 @@ def figures(db: Path, days: list[dict[str, object]], runs: int) -> None:
     week = Period(last - timedelta(days=6), last, config.site.timezone)
     out = db.parent / "out"
     out.mkdir(exist_ok=True)
-    print(f"2. check against the days' summary lines (lane.run.simulate), {FIRST_DAY} to {last}")
+    print(f"2. check against the days' summary lines (lane.simulate.simulate), {FIRST_DAY} to {last}")
     for mode in MODES:
         r = timed(db, config, year, out / "year", 1, mode)
         for field in ("completed", "rejected", "aborted", "open"):

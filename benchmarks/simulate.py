@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from lane import clock as clocks  # noqa: E402
 from lane.config import load  # noqa: E402
-from lane.run import SimPlan, simulate  # noqa: E402
+from lane.simulate import SimPlan, simulate  # noqa: E402
 from lane.site import lanes_for  # noqa: E402
 from lane.store import Stamp, Store, TransitionRecord  # noqa: E402
 

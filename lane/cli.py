@@ -170,10 +170,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_console(args.db or Path(config.store.path), config, args.operator)
     from lane import clock as clocks
-    from lane.run import SimPlan, run_forever, simulate
     from lane.site import lanes_for
 
     try:
+        if args.command in ("demo", "simulate"):
+            from lane.simulate import SimPlan, simulate  # the simulated people and the device simulators
         if args.command == "demo":
             plan = SimPlan(
                 count=max(0, args.renewals),
@@ -221,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
                 lambda c: simulate(c, config, lanes, args.db, plan, durable), "virtual", start=_start_of_day(config)
             )
         else:
+            from lane.run import run_forever  # the real site: imports no simulator
+
             db = args.db or Path(config.store.path)
             with contextlib.suppress(KeyboardInterrupt):
                 if live:

@@ -1,4 +1,6 @@
-"""Running a site: with simulated people (demo, simulate) or for real devices (run), and the summary after."""
+"""Running the site for real (`lane run`): its configured devices in real time, the command socket and the daily
+retention task, until interrupted. Simulated people and the device simulators live in lane/simulate.py: this
+module and what it imports never import them (an import-linter contract in pyproject.toml checks it)."""
 
 from __future__ import annotations
 
@@ -6,135 +8,16 @@ import asyncio
 import contextlib
 import signal
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from devices.errors import DeviceError
-from devices.sim.world_client import WorldClient
-from devices.virtual import VirtualLane
 from lane.clock import Clock
-from lane.config import Lane, SiteConfig
+from lane.config import SiteConfig
 from lane.control import ControlServer, socket_path
-from lane.isolation import each_lane, failed
-from lane.people import LanePeople, Sampler, make_arrivals, seed_officers
 from lane.progress import Progress
 from lane.registry import Registry
 from lane.retention import daily
 from lane.site import Site
 from lane.store import Store
-from lane.summary import Summary, summarise
-
-#: A simulation drains for at most this long after the last arrival before it gives up on open cycles.
-DRAIN_LIMIT_S = 4 * 3600
-
-
-@dataclass
-class SimPlan:
-    hours: float = 8.0
-    per_hour: float = 5.0
-    count: int | None = None  # a fixed number of renewals queued at the start (the demo)
-    plate_reader: str | None = None
-    show: str = "quiet"  # "quiet" | "plain" | "live"
-    seed: int | None = None
-
-
-async def simulate(
-    clock: Clock,
-    config: SiteConfig,
-    lanes: list[Lane],
-    db: Path,
-    plan: SimPlan,
-    durable: bool = True,
-    device_options: dict[str, dict[str, Any]] | None = None,
-) -> Summary:
-    """Run the site with simulated drivers and operators until every arrival has been served. The store and the
-    simulated population are closed however it ends (a Ctrl-C included)."""
-    store = Store(db, durable)
-    registry = Registry(db.parent / "registry.db")  # the simulated population, beside the simulated site
-    try:
-        return await _simulate(clock, config, lanes, db, plan, store, registry, device_options)
-    finally:
-        store.close()
-        registry.close()
-
-
-async def _simulate(
-    clock: Clock,
-    config: SiteConfig,
-    lanes: list[Lane],
-    db: Path,
-    plan: SimPlan,
-    store: Store,
-    registry: Registry,
-    device_options: dict[str, dict[str, Any]] | None,
-) -> Summary:
-    first_id = int(store.db.execute("select coalesce(max(id), 0) from cycles").fetchone()[0])
-    sampler = Sampler(config.simulation.seed if plan.seed is None else plan.seed)
-    if registry.count() == 0:
-        registry.seed(config.simulation.population, config.simulation.seed, clock.wall().date())
-    site = Site(config, store, clock, lanes, plan.plate_reader, var=db.parent, registry=registry,
-                device_options=device_options)  # fmt: skip
-    people: dict[str, LanePeople] = {}
-    for lane_id, lane in site.lanes.items():
-        world = lane.devices.world
-        if not isinstance(world, VirtualLane | WorldClient):
-            raise SystemExit(f"lane {lane_id}: simulated people need virtual devices or the device simulators")
-        if isinstance(world, WorldClient):
-            try:
-                await world.start()  # its control links to the simulator processes
-            except (OSError, ValueError, DeviceError) as err:  # that lane gets no simulated people; the others do
-                failed(lane_id, "starting its simulated people", err)
-                continue
-        people[lane_id] = LanePeople(
-            lane_id,
-            world,
-            config.simulation,
-            sampler,
-            site.execute,
-            clock.sleep,
-            registry,
-            lane.flow.classes_served,
-            clock.wall,
-            config.documents.certificate_max_days,
-            # the operator's note of the printer's counter outlives the controller, as the simulators do
-            notes=db.parent / f"{db.stem}.operator-{lane_id}.json" if isinstance(world, WorldClient) else None,
-        )
-        lane.listeners.append(people[lane_id].on_event)
-    progress = Progress(site.lanes, config.site.timezone, sys.stdout, plan.show)
-    seed_officers(site.officers, list(site.lanes))  # the simulated operators act under accounts of their own
-    control = ControlServer(socket_path(db), site, config.control.group)
-    with progress:
-        try:  # an interrupt or a failure stops what had started (its device threads would hold the exit)
-            await site.start()
-            await control.start()
-            resumed = [lane.cycle_id for lane in site.lanes.values() if lane.cycle_id is not None]
-            for lane_id, lane in site.lanes.items():  # a vehicle may stand in the lane from before a restart
-                if lane_id in people:
-                    await people[lane_id].rejoin(
-                        lane.stage, lane.faulted_from, lane.cycle_id, str(lane.ctx.get("plate", ""))
-                    )
-            arrivals = make_arrivals(
-                config.simulation, list(site.lanes), plan.hours, plan.per_hour, sampler, plan.count
-            )
-            started = clock.monotonic()
-            traffic = {
-                lane_id: crowd.traffic([a for a in arrivals if a.lane == lane_id], started, clock.monotonic)
-                for lane_id, crowd in people.items()
-            }
-            alerts = {lane_id: lane.alert for lane_id, lane in site.lanes.items()}
-            await each_lane(traffic, "its simulated traffic", alerts)  # one lane's failure never ends the others
-            deadline = clock.monotonic() + DRAIN_LIMIT_S
-            while any(lane.cycle_id is not None for lane in site.lanes.values()) and clock.monotonic() < deadline:
-                await clock.sleep(5.0)
-        finally:
-            await control.stop()
-            await site.stop()
-            for lane in site.lanes.values():
-                if isinstance(lane.devices.world, WorldClient):
-                    await lane.devices.world.stop()
-    since = min([first_id, *[c - 1 for c in resumed]])
-    return summarise(store.db, config.site.target_minutes * 60, str(db), since)
 
 
 async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> None:

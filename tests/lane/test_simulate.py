@@ -193,7 +193,7 @@ def test_demo_over_the_serial_protocols_prints_cards_as_png(tmp_path: Path, caps
 def test_simulate_closes_its_store_and_population_however_it_ends(tmp_path: Path, monkeypatch: Any) -> None:
     """A simulation stopped part-way (here a failure while it plans the arrivals; a Ctrl-C alike) closes them."""
     from lane import config as site_config
-    from lane import run
+    from lane import simulate as sim
     from lane.registry import Registry
     from lane.store import Store
     from tests.conftest import run_virtual
@@ -205,10 +205,10 @@ def test_simulate_closes_its_store_and_population_however_it_ends(tmp_path: Path
     def fail(*args: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run, "make_arrivals", fail)
+    monkeypatch.setattr(sim, "make_arrivals", fail)
     config = site_config.load()
     with pytest.raises(KeyboardInterrupt):
-        run_virtual(lambda c: run.simulate(c, config, list(config.lanes), tmp_path / "sim.db", run.SimPlan(), False))
+        run_virtual(lambda c: sim.simulate(c, config, list(config.lanes), tmp_path / "sim.db", sim.SimPlan(), False))
     assert sorted(closed) == ["registry", "store"]
 
 
@@ -217,12 +217,12 @@ def test_simulate_closes_its_store_and_population_however_it_ends(tmp_path: Path
 
 def _simulate_two_lanes(tmp_path: Path, hours: float = 2.0) -> Any:
     from lane import config as site_config
-    from lane import run
+    from lane import simulate as sim
     from tests.conftest import run_virtual
 
     config = site_config.load()
-    plan = run.SimPlan(hours=hours, per_hour=4.0, seed=3)
-    return run_virtual(lambda c: run.simulate(c, config, list(config.lanes), tmp_path / "sim.db", plan, False))
+    plan = sim.SimPlan(hours=hours, per_hour=4.0, seed=3)
+    return run_virtual(lambda c: sim.simulate(c, config, list(config.lanes), tmp_path / "sim.db", plan, False))
 
 
 def _outcomes(db: Path, lane: str) -> dict[str, int]:
