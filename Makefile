@@ -48,6 +48,13 @@ lint: setup
 	$(BIN)/ruff check lane devices plates flows tests benchmarks
 	$(BIN)/ruff format --check lane devices plates flows tests benchmarks
 
+# The layering (pyproject.toml's [tool.importlinter] contracts): lane over flows, plates and devices, which import
+# neither lane nor each other; flows without I/O; `lane run` without the simulators. Part of `make lint` too.
+.PHONY: layers
+layers: setup
+	$(BIN)/lint-imports
+lint: layers
+
 typecheck: setup
 	$(BIN)/mypy
 
