@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
@@ -185,31 +184,7 @@ def test_resume_only_goes_back_where_a_fault_came_from() -> None:
     assert {row.dest for row in _rows("resume")} == set(FAULTABLE)
 
 
-# -- purity of flows/ -----------------------------------------------------------------------------------------
-
-
-def _sources(*packages: str) -> list[Path]:
-    files = sorted(p for package in packages for p in (ROOT / package).rglob("*.py"))
-    assert files, f"no sources found under {packages}"
-    return files
-
-
-def _imports(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
-
-
-@pytest.mark.parametrize("path", _sources("flows", "plates", "devices"), ids=lambda p: str(p.relative_to(ROOT)))
-def test_does_not_import_lane(path: Path) -> None:
-    bad = sorted(n for n in _imports(path) if n == "lane" or n.startswith("lane."))
-    assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
-    text = path.read_text(encoding="utf-8")
-    assert "import lane" not in text and "from lane" not in text
+# -- purity of flows/ (their imports: the import-linter contracts in pyproject.toml, `make layers`) ----------------
 
 
 @pytest.mark.parametrize("relative", ["flows/renewal.py", "flows/states.py", "plates/grammar.py"])
