@@ -5,8 +5,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium \
-	fonts-opendin fonts-roboto-unhinted fonts-open-sans fonts-bebas-neue fonts-dejavu-extra fonts-liberation
+# The fonts synthetic plates are drawn with (plates_training/glyph_data.py): the models' training, and the tests
+# (tests/plates/test_glyphs.py, test_line_net.py) and benchmarks/plates.py that render plates; the reader needs none.
+FONT_PACKAGES := fonts-opendin fonts-roboto-unhinted fonts-open-sans fonts-bebas-neue fonts-dejavu-extra \
+	fonts-liberation
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium $(FONT_PACKAGES)
 
 .PHONY: demo test setup system lint typecheck simulate bench clean
 
@@ -21,8 +24,8 @@ test: setup
 setup: system $(STAMP)
 	@$(BIN)/python -m compileall -q lane devices plates flows >/dev/null
 
-# Debian packages (Tesseract for plates, Chromium for the HTML report's screenshot test, the fonts the plate
-# glyph classifier is trained on): installed only when one is missing, so a second run asks apt nothing.
+# Debian packages (Tesseract for plates, Chromium for the HTML report's screenshot test, the fonts synthetic plates
+# are drawn with): installed only when one is missing, so a second run asks apt nothing.
 system:
 	@if ! command -v tesseract >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-opendin >/dev/null 2>&1 || \
 	    ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
@@ -37,11 +40,13 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 # Reinstalled only when pyproject.toml changes. RapidOCR's package is installed for the PP-OCRv6 recogniser's model
-# file it carries (plates/ppocr.py) and nothing else: without its dependencies, which are for its own text detector
-# and would bring opencv-python over the headless OpenCV.
+# file it carries (plates/ppocr.py) and nothing else: the `ppocr` extra's requirement, read from pyproject.toml and
+# installed without its dependencies, which are for its own text detector and would bring opencv-python over the
+# headless OpenCV (pip cannot install one extra without dependencies, hence not '.[dev,ppocr]').
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	$(BIN)/python -m pip install -q --no-deps 'rapidocr==3.10.0'
+	$(BIN)/python -m pip install -q --no-deps $$($(BIN)/python -c 'import tomllib; \
+	  print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["ppocr"])')
 	touch $(STAMP)
 
 lint: setup

@@ -38,12 +38,13 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from devices import render  # noqa: E402
-from plates import grammar, line_data, line_net  # noqa: E402
+from plates import grammar, line_net  # noqa: E402
 from plates.decode import edit_distance  # noqa: E402
 from plates.engine import Engine, PytesseractEngine, TesserocrEngine  # noqa: E402
 from plates.locate import iou, locate  # noqa: E402
 from plates.reader import PlateReader, ReaderSettings  # noqa: E402
 from plates.reading import PlateReading  # noqa: E402
+from plates_training import line_data  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "plates"
 EXPIRY_LABELS = Path(__file__).with_name("id_crops_expiry.csv")  # the id-crops' expiry lines as read by eye
@@ -144,7 +145,7 @@ def synthetic(reader: PlateReader, count: int) -> None:
 
 
 def views(count: int) -> None:
-    """The line recogniser alone on synthetic line views (plates.line_data, a seed no training run uses)."""
+    """The line recogniser alone on synthetic line views (plates_training.line_data, a seed no training run uses)."""
     net = line_net.model()
     if count <= 0 or net is None:
         print("synthetic line views: none" + ("" if net else f" ({line_net.MODEL_PATH.name} is missing)"))

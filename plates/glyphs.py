@@ -2,9 +2,10 @@
 
 A character's cell (dark on white) is cut to its ink, scaled to 32 pixels tall keeping its shape, and described by
 HOG (gradient directions in 8-pixel cells), a 16x16 thumbnail, and its width and height. A small neural network
-(one hidden layer, numpy only) trained on synthetic plates rendered from fonts (`plates.glyph_data`,
-`plates.glyph_train`) gives the probabilities. Its weights are the file glyph_model.npz beside this module, made by
-`python -m plates.glyph_train`; it is loaded once, on first use, and is the only file this module reads.
+(one hidden layer, numpy only) trained on synthetic plates rendered from fonts (`plates_training.glyph_data`,
+`plates_training.glyph_train`, which this package never imports) gives the probabilities. Its weights are the file
+glyph_model.npz beside this module, made by `python -m plates_training.glyph_train`; it is loaded once, on first
+use, and is the only file this module reads.
 
 `glyph_slots` turns the probabilities into the decoder's slots: a letter position takes the letter scores, a digit
 position the digit scores, and the plate font's twins (O and 0, I and 1, drawn alike) lend each other their

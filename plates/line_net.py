@@ -4,9 +4,9 @@ A view of the line (`band_view`: the band around the main line that `plates.line
 HEIGHT x WIDTH grey; or `crop_view`: the whole plate crop) goes through a small fully-convolutional network (conv,
 batch norm, ReLU, pooling; a last 1x1 convolution gives each of the view's WIDTH/4 columns a probability for the
 CTC blank and every digit and letter), and `plates.ctc` picks the likeliest plate the grammar allows. The network
-was trained on synthetic plates only (`plates.line_data`, `plates.line_train`, with torch) and is the file
-line_model.onnx beside this module, run with OpenCV's DNN module: loading it is the only file access here. No torch
-at run time. Thread-safe: one network per thread.
+was trained on synthetic plates only (`plates_training.line_data`, `plates_training.line_train`, with torch) and
+is the file line_model.onnx beside this module, run with OpenCV's DNN module: loading it is the only file access
+here. No torch at run time. Thread-safe: one network per thread.
 """
 
 from __future__ import annotations

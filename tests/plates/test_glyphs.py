@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from devices import render
-from plates import glyph_data, glyph_train, glyphs, line
+from plates import glyphs, line
 from plates.reader import PlateReader, ReaderSettings
 from plates.reading import PlateReading
+from plates_training import glyph_data, glyph_train
 
 
 def _labelled(seed: int, plates: int) -> tuple[list[np.ndarray], str]:
@@ -34,7 +35,7 @@ def test_features_have_a_fixed_length_even_for_a_blank_cell() -> None:
 
 def test_the_bundled_model_reads_synthetic_characters() -> None:
     model = glyphs.model()
-    assert model is not None, f"missing {glyphs.MODEL_PATH}: run python -m plates.glyph_train"
+    assert model is not None, f"missing {glyphs.MODEL_PATH}: run python -m plates_training.glyph_train"
     cells, chars = _labelled(seed=777, plates=48)
     assert len(cells) >= 150
     got = "".join(glyphs.CLASSES[i] for i in model.classify(cells).argmax(axis=1))

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from devices import render
-from plates import ctc, decode, grammar, line, line_data, line_net
+from plates import ctc, decode, grammar, line, line_net
 from plates.reader import PlateReader, ReaderSettings, _vote
 from plates.reading import NoPlate, PlateReading
+from plates_training import line_data
 
 
 def posteriors(path: str, sure: float = 0.96, others: dict[int, dict[str, float]] | None = None) -> np.ndarray:
@@ -106,7 +107,7 @@ def test_views_have_the_network_shape_whatever_the_band() -> None:
 @pytest.fixture(scope="module")
 def net() -> line_net.LineNet:
     got = line_net.model()
-    assert got is not None, f"missing {line_net.MODEL_PATH}: run plates/line_train.py (see its header)"
+    assert got is not None, f"missing {line_net.MODEL_PATH}: retrain: docs/plates.md, The models"
     return got
 
 

@@ -1,5 +1,6 @@
-"""The line recogniser's network in torch, its CTC training and its ONNX export: used by `plates.line_train` only
-(torch is the optional `train` extra; the reader runs the exported file with OpenCV, `plates.line_net`).
+"""The line recogniser's network in torch, its CTC training and its ONNX export: used by
+`plates_training.line_train` only (torch is the optional `train` extra; the reader runs the exported file with
+OpenCV, `plates.line_net`).
 
 `build()` is a plain `nn.Sequential` of conv / batch norm / ReLU / max pooling that brings the HEIGHT x WIDTH view
 down to one row of WIDTH/4 columns, and a 1x1 convolution to the CTC classes: nothing OpenCV's DNN module cannot

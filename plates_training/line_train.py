@@ -1,30 +1,19 @@
 """Train the line recogniser on synthetic plates and write plates/line_model.onnx: needs torch and onnx (the `train`
 extra), which the reader itself never imports. Run it in a separate environment, from the project folder:
 
-    python3 -m venv /work/trainenv
-    /work/trainenv/bin/pip install torch==2.13.0 onnx numpy pillow "opencv-python-headless<5"
-    PYTHONPATH=. /work/trainenv/bin/python -m plates.line_train --data /tmp/line-data
+    python3 -m venv /tmp/trainenv
+    /tmp/trainenv/bin/pip install torch==2.13.0 onnx numpy pillow "opencv-python-headless<5"
+    PYTHONPATH=. /tmp/trainenv/bin/python -m plates_training.line_train --data /tmp/line-data
 
-Data come from `plates.line_data` (fonts from Debian packages and OpenCV's Hershey fonts, plates rendered and
-photographed at random); no real plate image is used. `--data DIR` keeps the rendered views in chunks so a second
-run trains at once. The network (`line_torch.build`) is fully convolutional: conv / batch norm / ReLU / max pooling
-down to one row, then a 1x1 convolution to the CTC classes of each column, so OpenCV's DNN module runs its ONNX
-export. Trained with AdamW and CTC loss; the held-out synthetic views choose nothing but are printed (greedy and
-grammar-decoded exact plates). Seeded: the same arguments give the same data and the same start; `--minutes`
+Data come from `plates_training.line_data` (fonts from Debian packages and OpenCV's Hershey fonts, plates rendered
+and photographed at random); no real plate image is used. `--data DIR` keeps the rendered views in chunks so a
+second run trains at once. The network (`line_torch.build`) is fully convolutional: conv / batch norm / ReLU / max
+pooling down to one row, then a 1x1 convolution to the CTC classes of each column, so OpenCV's DNN module runs its
+ONNX export. Trained with AdamW and CTC loss; the held-out synthetic views choose nothing but are printed (greedy
+and grammar-decoded exact plates). Seeded: the same arguments give the same data and the same start; `--minutes`
 stops a slow machine early (the learning rate follows whichever of steps and time is further along).
 
-The shipped line_model.onnx was trained in five stages, each from the one before. The first three made the model
-shipped until 2026-11-28: `--chunks 28 --epochs 12 --minutes 40` (run with `--meanwhile`, its first epoch saw the 18
-chunks rendered by then; held-out greedy exact 77%), then `--chunks 28 --more 12 --start <first stage> --rate 5e-4
---epochs 4 --minutes 18` (79.5%), then `--chunks 28 --more 24 --start <second stage> --rate 3e-4 --epochs 3
---minutes 12` (79.9%); their chunks 1-28 were rendered before `line_data.variant` drew W and M its own ways, and
-those and chunks 101-124 before `line_data.random_text` drew its CONFUSED letters twice as often, and the second and
-third stages warmed up in 1 step, not 100 as `line_torch.fit` now does. The fourth rendered chunks 1-96 anew with
-today's `line_data` into a fresh folder while it trained: `--chunks 96 --meanwhile --start <third stage> --rate 1e-3
---epochs 12 --minutes 100` (84.5%; its learning rate reached nothing at about 99 minutes, the time its log shows, as
-no command was recorded). The fifth: `--chunks 96 --start <fourth stage> --rate 5e-4 --epochs 7 --minutes 92
---augment` (85.8%, 85 minutes). All stages ran on a busy 2-core machine and the fourth and fifth shared it with
-other work, so a rerun differs a little.
+How the shipped line_model.onnx was trained, stage by stage: docs/plates.md, "The models".
 """
 
 from __future__ import annotations
@@ -37,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from plates import ctc, line_data, line_net
+from plates import ctc, line_net
+from plates_training import line_data
 
 CHUNK = 1000  # views rendered per chunk file
 
@@ -92,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rendered {len(seeds)} chunks, {time.time() - t0:.0f} s", flush=True)
     if args.render_only:
         return 0
-    from plates import line_torch  # torch only here
+    from plates_training import line_torch  # torch only here
 
     def data() -> tuple[np.ndarray, list[str]]:
         return load([f for s in seeds if (f := args.data / f"chunk-{s:05d}.npz").is_file()])

@@ -1,9 +1,11 @@
-"""Train the glyph classifier on synthetic plates and write plates/glyph_model.npz: `python -m plates.glyph_train`.
+"""Train the glyph classifier on synthetic plates and write plates/glyph_model.npz, from the project folder:
+`python -m plates_training.glyph_train`.
 
-Data come from `plates.glyph_data` (fonts from Debian packages and OpenCV's Hershey fonts, rendered and made hard at
-random); no real plate image is used. The network is `plates.glyphs.Classifier`: standardised features, one ReLU
-hidden layer, softmax; trained here with Adam on cross-entropy with weight decay and dropout. With the defaults
-(10000 plates) about five minutes on two cores; `--data FILE` keeps the rendered features to train again quickly.
+Data come from `plates_training.glyph_data` (fonts from Debian packages and OpenCV's Hershey fonts, rendered and
+made hard at random); no real plate image is used. The network is `plates.glyphs.Classifier`: standardised
+features, one ReLU hidden layer, softmax; trained here with Adam on cross-entropy with weight decay and dropout. With
+the defaults (10000 plates) about five minutes on two cores; `--data FILE` keeps the rendered features to train
+again quickly.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from plates import glyph_data, glyphs
+from plates import glyphs
+from plates_training import glyph_data
 
 
 def train(x: np.ndarray, y: np.ndarray, hidden: int = 384, epochs: int = 25, seed: int = 7,

@@ -1,7 +1,7 @@
 """Synthetic training data for the line recogniser (`plates.line_net`): whole Indonesian-style plates rendered from
-fonts (the glyph classifier's fonts and plate forms, `plates.glyph_data`), photographed at random, and cut into the
-same views the reader gives the network (`line_net.band_view`, `line_net.crop_view`), with the line's true place
-jittered the way `plates.line` misjudges it.
+fonts (the glyph classifier's fonts and plate forms, `plates_training.glyph_data`), photographed at random, and cut
+into the same views the reader gives the network (`line_net.band_view`, `line_net.crop_view`), with the line's true
+place jittered the way `plates.line` misjudges it.
 
 Made hard at random: plate colours (white, black, red, yellow, blue, green) in both polarities, embossed shading,
 uneven light, frames, bolts, dirt, the expiry line (whole, cut, or absent), the plate's surroundings, rotation,
@@ -14,10 +14,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from plates import glyph_data, line_net
+from plates import line_net
 from plates.grammar import REGIONS
 from plates.line import Band
 from plates.reading import Image, u8
+from plates_training import glyph_data
 
 CAP = glyph_data.CAP
 LETTERS, DIGITS = line_net.LETTERS, line_net.DIGITS
