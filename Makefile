@@ -55,7 +55,7 @@ simulate: setup
 	$(BIN)/lane simulate --hours 8 --lanes 4
 
 bench: setup
-	$(BIN)/python benchmarks/simulate.py
+	$(BIN)/python -m benchmarks.simulate
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,5 @@
 """What one lane transition costs to commit, with 8 lanes committing: the median and 90th percentile of
-`Store.transition` (run by hand: `.venv/bin/python benchmarks/commit_cost.py [--rounds 3] [--cycles 15]`).
+`Store.transition` (run by hand: `.venv/bin/python -m benchmarks.commit_cost [--rounds 3] [--cycles 15]`).
 
 As the controller runs them: one process, one store (durable as `store.durable` in config/site.toml says: an
 fsync a commit), 8 lanes as tasks on one event loop, each walking whole renewals (the cycle opened on arrival,
@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+# Not the installed project: the checkout being measured is the current directory's (the paired workers run this
+# file by its path inside another checkout, where the script's own directory would come first).
 sys.path.insert(0, str(Path.cwd()))
 
 from lane.config import load

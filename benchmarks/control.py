@@ -1,5 +1,5 @@
 """What the officers' checks cost and what a flood does to the audit table, run by hand
-(`.venv/bin/python benchmarks/control.py`).
+(`.venv/bin/python -m benchmarks.control`).
 
 Prints: a PIN check (scrypt, n=2^14 r=8 p=1) in ms, median of `--checks`; the account-and-role check the lane
 makes for every command (`lane.officers.authorise`, one indexed read) in microseconds, median of 2,000; and a flood
@@ -14,20 +14,18 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lane import control
+from lane.clock import Clock
+from lane.commands import Action, Command, Outcome
+from lane.officers import Officers, Role, authorise, check_pin, hash_pin
+from lane.store import Stamp, Store
 
-from lane import control  # noqa: E402
-from lane.clock import Clock  # noqa: E402
-from lane.commands import Action, Command, Outcome  # noqa: E402
-from lane.officers import Officers, Role, authorise, check_pin, hash_pin  # noqa: E402
-from lane.store import Stamp, Store  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Served:

@@ -1,4 +1,4 @@
-"""Device figures, run by hand (`.venv/bin/python benchmarks/devices.py [--quick]`):
+"""Device figures, run by hand (`.venv/bin/python -m benchmarks.devices [--quick]`):
 
 1. round-trip time of a status query over a pseudo-terminal at 9600 and 115200 baud, against the line's own limit
    (the bits of request and answer on the wire divided by the baud rate, 10 bits a byte at 8N1): the printer's
@@ -22,16 +22,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from devices import registry
+from devices.codecs.iomap import IOMap
+from devices.modbus_io import ModbusIOModule
+from devices.printer_evolis import EvolisPrinter
+from devices.sim.launcher import SimProcesses
+from devices.sim.world_client import WorldClient
+from devices.transport import LinkSettings
 
-from devices import registry  # noqa: E402
-from devices.codecs.iomap import IOMap  # noqa: E402
-from devices.modbus_io import ModbusIOModule  # noqa: E402
-from devices.printer_evolis import EvolisPrinter  # noqa: E402
-from devices.sim.launcher import SimProcesses  # noqa: E402
-from devices.sim.world_client import WorldClient  # noqa: E402
-from devices.transport import LinkSettings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RST_BYTES = len(b"\x1bRst\r") + len(b"READY\r")  # 11
 MODBUS_READ_BYTES = 8 + 6  # read 8 discrete inputs: request 8 bytes, answer 6

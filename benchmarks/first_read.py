@@ -1,4 +1,4 @@
-"""The first plate reads of a lane, cold and warmed, run by hand (`.venv/bin/python benchmarks/first_read.py`).
+"""The first plate reads of a lane, cold and warmed, run by hand (`.venv/bin/python -m benchmarks.first_read`).
 
 A lane reads plates on a thread of its own (`lane.controller`), where the reader's models are loaded when the lane
 starts (`PlateReader.warm_up`). Each trial runs in a fresh Python process, as a controller starting: a reading

@@ -1,6 +1,6 @@
 """Generated hostile inputs against every place the lane takes text or files from outside; not a test.
 
-    .venv/bin/python benchmarks/hostile.py [--cases 100] [--seed 1] [--time-limit 15] [--memory-mb 2048]
+    .venv/bin/python -m benchmarks.hostile [--cases 100] [--seed 1] [--time-limit 15] [--memory-mb 2048]
 
 The inputs and their targets are in benchmarks/hostile_corpus.py: config files, prompt templates, the registry
 import, image files, the CSV and terminal writers; the issue's own cases by name, then `--cases` generated ones
@@ -17,7 +17,7 @@ import multiprocessing as mp
 import resource
 import sys
 
-from hostile_corpus import cases, run_case
+from benchmarks.hostile_corpus import cases, run_case
 
 
 def _worker(conn: mp.connection.Connection, memory_mb: int) -> None:

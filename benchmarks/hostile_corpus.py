@@ -23,7 +23,6 @@ import logging
 import random
 import re
 import struct
-import sys
 import tempfile
 import traceback
 import zlib
@@ -34,7 +33,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 TODAY = date(2026, 11, 28)
 TERMINAL_BAD = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

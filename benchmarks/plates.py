@@ -1,4 +1,4 @@
-"""Plate reading figures, run by hand (`.venv/bin/python benchmarks/plates.py`):
+"""Plate reading figures, run by hand (`.venv/bin/python -m benchmarks.plates`):
 
 1. id-crops (../shared/data/plates/id-crops, rows with format_ok=0 left out): exact-plate accuracy, character
    accuracy (1 - edit distance / length, over all plates), median and 95th-percentile ms a crop, read as a lane
@@ -31,19 +31,19 @@ from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+import cv2
+import numpy as np
+
+from devices import render
+from plates import grammar, line_data, line_net
+from plates.decode import edit_distance
+from plates.engine import Engine, PytesseractEngine, TesserocrEngine
+from plates.locate import iou, locate
+from plates.reader import PlateReader, ReaderSettings
+from plates.reading import PlateReading
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from devices import render  # noqa: E402
-from plates import grammar, line_data, line_net  # noqa: E402
-from plates.decode import edit_distance  # noqa: E402
-from plates.engine import Engine, PytesseractEngine, TesserocrEngine  # noqa: E402
-from plates.locate import iou, locate  # noqa: E402
-from plates.reader import PlateReader, ReaderSettings  # noqa: E402
-from plates.reading import PlateReading  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "plates"
 EXPIRY_LABELS = Path(__file__).with_name("id_crops_expiry.csv")  # the id-crops' expiry lines as read by eye

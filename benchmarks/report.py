@@ -1,4 +1,4 @@
-"""`lane report` figures, run by hand (`.venv/bin/python benchmarks/report.py`); not a test.
+"""`lane report` figures, run by hand (`.venv/bin/python -m benchmarks.report`); not a test.
 
 1. The data: a year of a four-lane site made with the engine `lane simulate` runs (`lane.run.simulate` on the
    virtual clock), one 8-hour day at a time from 08:00 site time, 13 arrivals an hour a lane: about 150,000
@@ -36,15 +36,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lane import clock as clocks
+from lane.config import SiteConfig, load
+from lane.report.model import Period
+from lane.run import SimPlan, simulate
+from lane.site import lanes_for
+from lane.summary import Summary
 
-from lane import clock as clocks  # noqa: E402
-from lane.config import SiteConfig, load  # noqa: E402
-from lane.report.model import Period  # noqa: E402
-from lane.run import SimPlan, simulate  # noqa: E402
-from lane.site import lanes_for  # noqa: E402
-from lane.summary import Summary  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 FIRST_DAY = date(2025, 1, 1)
 TABLES_AT = {"cycles": "started_at", "events": "at", "device_events": "at", "operator_actions": "at", "notices": "at"}

@@ -1,6 +1,6 @@
 """Open an HTML report in headless Chromium with no network, take a screenshot and check that the charts render.
 
-    .venv/bin/python benchmarks/report_screenshot.py [--html FILE] [--png FILE]
+    .venv/bin/python -m benchmarks.report_screenshot [--html FILE] [--png FILE]
 
 Without --html it makes the report itself from a fresh `lane simulate --hours 8 --lanes 4` in a temporary
 directory. No network: Chromium runs in a network namespace of its own that has only loopback (`unshare --net`,
@@ -23,10 +23,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lane.report.svg import COLOURS
 
-from lane.report.svg import COLOURS  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED = ("histogram", "target", "stage", "hour_done", "share")  # drawn whenever there is a completed renewal

@@ -1,4 +1,4 @@
-"""Lane engine figures, run by hand (`make bench` or `.venv/bin/python benchmarks/simulate.py`):
+"""Lane engine figures, run by hand (`make bench` or `.venv/bin/python -m benchmarks.simulate`):
 
 1. wall time of `lane simulate --hours 8 --lanes 4` (goal: under 10 s on 2 cores), durable and fast store;
 2. events committed per second: in that run, and raw store throughput (durable / not);
@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lane import clock as clocks
+from lane.config import load
+from lane.run import SimPlan, simulate
+from lane.site import lanes_for
+from lane.store import Stamp, Store, TransitionRecord
 
-from lane import clock as clocks  # noqa: E402
-from lane.config import load  # noqa: E402
-from lane.run import SimPlan, simulate  # noqa: E402
-from lane.site import lanes_for  # noqa: E402
-from lane.store import Stamp, Store, TransitionRecord  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def simulate_wall(tmp: Path, fast: bool) -> tuple[float, int, int]:
