@@ -41,6 +41,7 @@ from plates.decode import edit_distance
 from plates.engine import Engine, PytesseractEngine, TesserocrEngine
 from plates.locate import iou, locate
 from plates.reader import PlateReader, ReaderSettings
+from plates.reading import Image as PlateImage
 from plates.reading import PlateReading
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,14 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+def _imread(path: Path) -> PlateImage:
+    """A labelled image as the reader takes it (8-bit BGR); a missing or unreadable file is an error in the set."""
+    image = cv2.imread(str(path))
+    if image is None:
+        raise FileNotFoundError(f"cannot read {path}")
+    return np.asarray(image, np.uint8)
+
+
 def id_crops(reader: PlateReader, limit: int | None, show_failures: bool, label: str = "") -> None:
     """The plates, read by `reader` (main's reads as a lane reads each camera frame: without the expiry line)."""
     folder = DATA / "id-crops"
@@ -60,7 +69,7 @@ def id_crops(reader: PlateReader, limit: int | None, show_failures: bool, label:
         rows = [r for r in csv.DictReader(f) if r["format_ok"] == "1"][:limit]
     exact, char_err, chars, times = 0, 0, 0, []
     for r in rows:
-        image = cv2.imread(str(folder / r["file"]))
+        image = _imread(folder / r["file"])
         t0 = time.perf_counter()
         got = reader.read_crop(image)
         times.append((time.perf_counter() - t0) * 1000)
@@ -84,7 +93,7 @@ def expiry_lines(reader: PlateReader, limit: int | None) -> None:
         rows = list(csv.DictReader(f))[:limit]
     right, wrong, missed, invented, times = 0, 0, 0, 0, []
     for r in rows:
-        image = cv2.imread(str(folder / r["file"]))
+        image = _imread(folder / r["file"])
         t0 = time.perf_counter()
         got = reader.read_expiry(image)
         times.append((time.perf_counter() - t0) * 1000)
@@ -106,7 +115,7 @@ def scenes_eu(reader: PlateReader, limit: int | None) -> None:
     first, anywhere, times = 0, 0, []
     k = reader.settings.candidates
     for r in rows:
-        image = cv2.imread(str(folder / r["file"]))
+        image = _imread(folder / r["file"])
         truth = (int(r["x"]), int(r["y"]), int(r["w"]), int(r["h"]))
         t0 = time.perf_counter()
         found = locate(image, limit=k)

@@ -15,10 +15,12 @@ import subprocess
 import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from lane import clock as clocks
-from lane.config import load
+from lane.clock import Clock
+from lane.config import Lane, SiteConfig, load
 from lane.run import SimPlan, simulate
 from lane.site import lanes_for
 from lane.store import Stamp, Store, TransitionRecord
@@ -69,6 +71,11 @@ def store_throughput(tmp: Path, durable: bool, n: int = 2000) -> float:
     return rate
 
 
+async def _simulate_on(clock: Clock, config: SiteConfig, lanes: list[Lane], db: Path, plan: SimPlan) -> None:
+    """`simulate` with its clock first, as `clocks.run` calls it."""
+    await simulate(clock, config, lanes, db, plan, True)
+
+
 def overhead(tmp: Path, speed: float, renewals: int = 4) -> tuple[float, float, float]:
     config = load(ROOT / "config" / "site.toml")
     lanes = lanes_for(config, 1)
@@ -76,7 +83,7 @@ def overhead(tmp: Path, speed: float, renewals: int = 4) -> tuple[float, float, 
     for mode in ("virtual", "scaled"):
         db = tmp / f"overhead-{mode}.db"
         plan = SimPlan(count=renewals, plate_reader="operator", show="quiet")
-        clocks.run(lambda c, db=db, plan=plan: simulate(c, config, lanes, db, plan, True), mode, speed)
+        clocks.run(partial(_simulate_on, config=config, lanes=lanes, db=db, plan=plan), mode, speed)
         import sqlite3
 
         con = sqlite3.connect(db)
