@@ -5,16 +5,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# What ruff and mypy check (mypy's own list is `files` in pyproject.toml: the same).
+CHECKED := lane devices plates flows tests benchmarks
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium \
 	fonts-opendin fonts-roboto-unhinted fonts-open-sans fonts-bebas-neue fonts-dejavu-extra fonts-liberation
 
-.PHONY: demo test setup system lint typecheck simulate bench clean
+.PHONY: demo test quick setup system lint typecheck simulate bench clean
 
 demo: setup
 	$(BIN)/lane demo
 
-test: setup
+# The gates first, each stopping the run with its tool's message: ruff (lint, then format), mypy (strict); then
+# the whole suite. `make quick` is the inner loop: the same gates, then all but the slow integration tests.
+test: setup lint typecheck
 	$(BIN)/python -m pytest -q
+
+quick: setup lint typecheck
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The project's modules are byte-compiled as pip compiles an installed package's (an editable install is not),
 # so that a command starts without compiling them even where PYTHONDONTWRITEBYTECODE is set; quick when current.
@@ -45,8 +52,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check lane devices plates flows tests benchmarks
-	$(BIN)/ruff format --check lane devices plates flows tests benchmarks
+	$(BIN)/ruff check $(CHECKED)
+	$(BIN)/ruff format --check $(CHECKED)
 
 typecheck: setup
 	$(BIN)/mypy
