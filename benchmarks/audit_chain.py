@@ -39,9 +39,11 @@ def _old_store(path: Path, events: int) -> None:
     db.conn.executemany(
         "INSERT INTO events (at, mono, lane, cycle_id, source, dest, trigger, actor, detail) VALUES "
         "(?, ?, ?, ?, 'plate', 'documents', 'plate_read', 'plate_camera', ?)",
-        ((at(i), 3.0 * i, f"L{i % 4 + 1}", i // 10, '{"plate": "G 1234 AB", "confidence": 0.97}')
-         for i in range(events)),
-    )  # fmt: skip
+        (
+            (at(i), 3.0 * i, f"L{i % 4 + 1}", i // 10, '{"plate": "G 1234 AB", "confidence": 0.97}')
+            for i in range(events)
+        ),
+    )
     db.conn.executemany(
         "INSERT INTO operator_actions (at, mono, lane, cycle_id, operator, action, args, result, message) VALUES "
         "(?, ?, ?, ?, 'op1', 'confirm', '{\"receipt\": \"R-000123\"}', 'ok', 'paid')",

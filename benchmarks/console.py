@@ -34,8 +34,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         db = Path(name) / "site.db"
         t0 = time.perf_counter()
-        subprocess.run([str(ROOT / ".venv/bin/lane"), "simulate", "--hours", "8", "--lanes", "8", "--db", str(db),
-                        "--fast-store"], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [str(ROOT / ".venv/bin/lane"), "simulate", "--hours", "8", "--lanes", "8", "--db", str(db), "--fast-store"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         print(f"made a simulated 8-lane day in {time.perf_counter() - t0:.1f} s")
         config = load(ROOT / "config" / "site.toml")
         app = open_console(db, config, ReadOnly(), lambda: None, "bench", "no-pin")

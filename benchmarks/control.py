@@ -49,8 +49,15 @@ async def flood(db: Path, junk: int) -> tuple[float, int, int, int]:
     await server.start()
     try:
         reader, writer = await asyncio.open_unix_connection(str(control.socket_path(db)))
-        request = {"op": "command", "token": "x" * 43, "lane": "L1", "action": Action.ABORT.value,
-                   "reason": "z" * 500, "plate": "p" * 500, "receipt": "r" * 500}  # fmt: skip
+        request = {
+            "op": "command",
+            "token": "x" * 43,
+            "lane": "L1",
+            "action": Action.ABORT.value,
+            "reason": "z" * 500,
+            "plate": "p" * 500,
+            "receipt": "r" * 500,
+        }
         lines = b"".join(json.dumps({**request, "n": n}).encode() + b"\n" for n in range(junk))
         started = time.perf_counter()
 
@@ -98,8 +105,10 @@ def main() -> None:
         store.close()
         print(f"account and role check per command: median {statistics.median(times) * 1e6:.0f} us over 2000")
         took, limited, rows, size = asyncio.run(flood(Path(tmp) / "flood.db", args.junk))
-    print(f"{args.junk} junk commands on one connection: {took:.2f} s, {limited} refused by the rate limit, "
-          f"{rows} audit rows added, about {size / 1024:.1f} KiB")  # fmt: skip
+    print(
+        f"{args.junk} junk commands on one connection: {took:.2f} s, {limited} refused by the rate limit, "
+        f"{rows} audit rows added, about {size / 1024:.1f} KiB"
+    )
 
 
 if __name__ == "__main__":

@@ -349,9 +349,25 @@ class CrashWorld:
 
     def _launch(self, renewals: int) -> None:
         self.starts += 1
-        cmd = [sys.executable, "-m", "lane.cli", "--config", str(self.config), "demo", "--renewals",
-               str(renewals * len(self.lanes)), "--db", str(self.db), "--plain", "--plate-reader", "operator",
-               "--sims", str(self.sims_file), "--seed", str(self.seed * 1000 + self.starts)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "lane.cli",
+            "--config",
+            str(self.config),
+            "demo",
+            "--renewals",
+            str(renewals * len(self.lanes)),
+            "--db",
+            str(self.db),
+            "--plain",
+            "--plate-reader",
+            "operator",
+            "--sims",
+            str(self.sims_file),
+            "--seed",
+            str(self.seed * 1000 + self.starts),
+        ]
         with open(self.workdir / "controller.log", "ab") as out:
             out.write(f"\n--- start {self.starts}: {' '.join(cmd[3:])}\n".encode())
             out.flush()

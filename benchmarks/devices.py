@@ -80,8 +80,14 @@ def round_trips(n: int) -> list[str]:
     for baud in (9600, 115200):
         for paced in (False, True):
             with tempfile.TemporaryDirectory() as tmp:
-                sims = SimProcesses(["B1"], link="pty", run_dir=Path(tmp), cards_dir=Path(tmp) / "cards",
-                                    kinds=("io", "printer"), pace_baud=baud if paced else None)  # fmt: skip
+                sims = SimProcesses(
+                    ["B1"],
+                    link="pty",
+                    run_dir=Path(tmp),
+                    cards_dir=Path(tmp) / "cards",
+                    kinds=("io", "printer"),
+                    pace_baud=baud if paced else None,
+                )
                 with sims as lanes:
                     urls = lanes["B1"].urls
                     rtts = asyncio.run(_rtts(urls, baud, n))
@@ -89,8 +95,10 @@ def round_trips(n: int) -> list[str]:
                 limit = nbytes * 10 / baud
                 s = _stats(rtts[name])
                 mode = "paced" if paced else "unpaced"
-                lines.append(f"   {name:16} {baud:>6} {mode:8} {limit * 1e3:7.2f} {s['median'] * 1e3:7.2f} "
-                             f"{s['p95'] * 1e3:7.2f} {s['min'] * 1e3:7.2f} {s['median'] / limit:8.2f}")  # fmt: skip
+                lines.append(
+                    f"   {name:16} {baud:>6} {mode:8} {limit * 1e3:7.2f} {s['median'] * 1e3:7.2f} "
+                    f"{s['p95'] * 1e3:7.2f} {s['min'] * 1e3:7.2f} {s['median'] / limit:8.2f}"
+                )
     return lines
 
 
@@ -129,13 +137,21 @@ def close_latency(n: int) -> list[str]:
     for link, baud, poll in (("pty", 19200, 0.05), ("pty", 19200, 0.02), ("tcp", 19200, 0.05)):
         with tempfile.TemporaryDirectory() as tmp:
             io_map = IOMap(poll=poll)
-            sims = SimProcesses(["B1"], link=link, run_dir=Path(tmp), cards_dir=Path(tmp) / "cards",
-                                extra={"io": {"gate_travel": 0.2}}, io_map=io_map)  # fmt: skip
+            sims = SimProcesses(
+                ["B1"],
+                link=link,
+                run_dir=Path(tmp),
+                cards_dir=Path(tmp) / "cards",
+                extra={"io": {"gate_travel": 0.2}},
+                io_map=io_map,
+            )
             with sims as lanes:
                 options = lanes["B1"].backend_options() | {"io_baudrate": baud}
                 s = _stats(asyncio.run(_close_latency(options, n)))
-        lines.append(f"   {link} {baud} baud, poll {poll * 1e3:.0f} ms: median {s['median'] * 1e3:.1f}, "
-                     f"p95 {s['p95'] * 1e3:.1f}, max {s['max'] * 1e3:.1f} (n={n})")  # fmt: skip
+        lines.append(
+            f"   {link} {baud} baud, poll {poll * 1e3:.0f} ms: median {s['median'] * 1e3:.1f}, "
+            f"p95 {s['p95'] * 1e3:.1f}, max {s['max'] * 1e3:.1f} (n={n})"
+        )
     return lines
 
 

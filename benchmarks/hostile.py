@@ -88,8 +88,10 @@ def main() -> int:
     for key in ("traceback", "hang", "violation"):
         print(f"{key}s: {counts.get(key, 0)}")
     print("\n".join(bad))
-    print(f"peak memory of a worker (ru_maxrss): {max(peak.values()) / 1024:.0f} MB, address-space limit "
-          f"{args.memory_mb} MB; by target: " + ", ".join(f"{t} {m / 1024:.0f}" for t, m in peak.items()))  # fmt: skip
+    print(
+        f"peak memory of a worker (ru_maxrss): {max(peak.values()) / 1024:.0f} MB, address-space limit "
+        f"{args.memory_mb} MB; by target: " + ", ".join(f"{t} {m / 1024:.0f}" for t, m in peak.items())
+    )
     return 1 if bad else 0
 
 

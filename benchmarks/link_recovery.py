@@ -54,8 +54,9 @@ async def _first_answer(ask: Callable[[], Awaitable[bool]], since: float, limit:
     return limit
 
 
-async def _run(urls: dict[str, str], control: dict[str, str], reps: int, noise: float, rate: int,
-               limit: float) -> dict[str, list[float]]:  # fmt: skip
+async def _run(
+    urls: dict[str, str], control: dict[str, str], reps: int, noise: float, rate: int, limit: float
+) -> dict[str, list[float]]:
     tb = RealTime()
     module = ModbusIOModule("bench.io", tb, LinkSettings(urls["io"], 19200, timeout=0.5), IOMap())
     loop = ModbusLoop("bench.entry_loop", tb, module, "entry_loop")
@@ -123,8 +124,10 @@ def main() -> None:
         lanes = sims.start()
         try:
             line = "socket://" if args.link == "tcp" else "pseudo-terminal"
-            print(f"link recovery: {args.noise:g} s of noise at {args.rate} B/s on each {line} line, "
-                  f"{args.reps} repetitions")  # fmt: skip
+            print(
+                f"link recovery: {args.noise:g} s of noise at {args.rate} B/s on each {line} line, "
+                f"{args.reps} repetitions"
+            )
             b1 = lanes["B1"]
             out = asyncio.run(_run(b1.urls, b1.control, args.reps, args.noise, args.rate, args.limit))
         finally:

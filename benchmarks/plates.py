@@ -81,8 +81,10 @@ def id_crops(reader: PlateReader, limit: int | None, show_failures: bool, label:
         if show_failures and text != truth:
             print(f"    {r['file']}: read {text or '-'} ({getattr(got, 'reason', '')}) truth {truth}")
     n = len(rows)
-    print(f"id-crops{label}: {n} plates: exact {exact / n:.1%}, characters {1 - char_err / chars:.1%}, "
-          f"ms a crop median {statistics.median(times):.0f} p95 {pct(times, 95):.0f}")  # fmt: skip
+    print(
+        f"id-crops{label}: {n} plates: exact {exact / n:.1%}, characters {1 - char_err / chars:.1%}, "
+        f"ms a crop median {statistics.median(times):.0f} p95 {pct(times, 95):.0f}"
+    )
 
 
 def expiry_lines(reader: PlateReader, limit: int | None) -> None:
@@ -103,9 +105,11 @@ def expiry_lines(reader: PlateReader, limit: int | None) -> None:
         missed += bool(truth) and not got
         invented += not truth and bool(got)
     legible = right + wrong + missed
-    print(f"id-crops expiry lines: {legible} legible of {len(rows)}: read right {right}, wrong {wrong}, not read "
-          f"{missed}; read where not legible {invented}; ms a crop median {statistics.median(times):.0f} "
-          f"p95 {pct(times, 95):.0f}")  # fmt: skip
+    print(
+        f"id-crops expiry lines: {legible} legible of {len(rows)}: read right {right}, wrong {wrong}, not read "
+        f"{missed}; read where not legible {invented}; ms a crop median {statistics.median(times):.0f} "
+        f"p95 {pct(times, 95):.0f}"
+    )
 
 
 def scenes_eu(reader: PlateReader, limit: int | None) -> None:
@@ -164,8 +168,10 @@ def views(count: int) -> None:
     ms = (time.perf_counter() - t0) * 1000 / count
     valid = [(g, t) for g, t in zip(got, texts, strict=True) if grammar.is_valid(t)]
     exact = sum(g is not None and g.plate.text.replace(" ", "") == t for g, t in valid)
-    print(f"synthetic line views: {len(valid)} grammatical: recogniser exact {exact / len(valid):.1%}, "
-          f"{ms:.1f} ms a view (network and decoding)")  # fmt: skip
+    print(
+        f"synthetic line views: {len(valid)} grammatical: recogniser exact {exact / len(valid):.1%}, "
+        f"{ms:.1f} ms a view (network and decoding)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,8 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--synthetic", type=int, default=40, help="synthetic scenes (default 40)")
     p.add_argument("--failures", action="store_true", help="list the id-crops read wrong")
     p.add_argument("--tesseract-only", action="store_true", help="no glyph classifier: Tesseract reads the line")
-    p.add_argument("--recogniser", choices=["vote", "first", "only", "off"], default="vote",
-                   help="the line recogniser (plates.line_net): vote (default), first, only, or off")  # fmt: skip
+    p.add_argument(
+        "--recogniser",
+        choices=["vote", "first", "only", "off"],
+        default="vote",
+        help="the line recogniser (plates.line_net): vote (default), first, only, or off",
+    )
     p.add_argument("--no-compare", action="store_true", help="skip id-crops with the recogniser alone and without it")
     p.add_argument("--views", type=int, default=300, help="synthetic line views for the recogniser (default 300)")
     args = p.parse_args(argv)

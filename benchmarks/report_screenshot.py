@@ -42,12 +42,23 @@ def isolated() -> bool:
 
 def command(html: Path, png: Path, profile: Path, size: tuple[int, int] = SIZE) -> list[str]:
     flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-        "--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND",
-        "--proxy-server=socks5://127.0.0.1:9", f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}",
-        f"--screenshot={png}", html.resolve().as_uri(),
-    ]  # fmt: skip
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=socks5://127.0.0.1:9",
+        f"--user-data-dir={profile}",
+        f"--window-size={size[0]},{size[1]}",
+        f"--screenshot={png}",
+        html.resolve().as_uri(),
+    ]
     return (["unshare", "--net"] if isolated() else []) + [str(CHROMIUM), *flags]
 
 
@@ -78,10 +89,15 @@ def chart_pixels(png: Path, tolerance: int = 2) -> dict[str, int]:
 def _make_report(tmp: Path) -> Path:
     db, html = tmp / "sim.db", tmp / "report.html"
     lane = str(ROOT / ".venv" / "bin" / "lane")
-    subprocess.run([lane, "simulate", "--hours", "8", "--lanes", "4", "--db", str(db), "--fast-store"], cwd=ROOT,
-                   check=True, capture_output=True)  # fmt: skip
-    subprocess.run([sys.executable, "-m", "lane.report", "--db", str(db), "--html", str(html), "--quiet"], cwd=ROOT,
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [lane, "simulate", "--hours", "8", "--lanes", "4", "--db", str(db), "--fast-store"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "lane.report", "--db", str(db), "--html", str(html), "--quiet"], cwd=ROOT, check=True
+    )
     return html
 
 
@@ -99,9 +115,14 @@ def main() -> int:
         args.png.unlink(missing_ok=True)
         cmd = screenshot(html, args.png)
         html_size = html.stat().st_size
-    print(("network namespace: own, loopback only\n" if cmd[0] == "unshare" else
-           "network namespace: shared (unshare not allowed); hosts resolve to nothing, proxy refused\n") +
-          f"screenshot: {args.png} ({args.png.stat().st_size:,} bytes) of {html} ({html_size:,} bytes)")  # fmt: skip
+    print(
+        (
+            "network namespace: own, loopback only\n"
+            if cmd[0] == "unshare"
+            else "network namespace: shared (unshare not allowed); hosts resolve to nothing, proxy refused\n"
+        )
+        + f"screenshot: {args.png} ({args.png.stat().st_size:,} bytes) of {html} ({html_size:,} bytes)"
+    )
     counts = chart_pixels(args.png)
     missing = [name for name in REQUIRED if counts[name] < MIN_PIXELS]
     for name, count in counts.items():
