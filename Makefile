@@ -5,24 +5,31 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# What ruff and mypy check (mypy's own list is `files` in pyproject.toml: the same).
+CHECKED := lane devices plates plates_training flows tests benchmarks
 # The fonts synthetic plates are drawn with (plates_training/glyph_data.py): the models' training, and the tests
 # (tests/plates/test_glyphs.py, test_line_net.py) and benchmarks/plates.py that render plates; the reader needs none.
 FONT_PACKAGES := fonts-opendin fonts-roboto-unhinted fonts-open-sans fonts-bebas-neue fonts-dejavu-extra \
 	fonts-liberation
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium $(FONT_PACKAGES)
 
-.PHONY: demo test setup system lint typecheck simulate bench clean
+.PHONY: demo test quick setup system lint typecheck simulate bench clean
 
 demo: setup
 	$(BIN)/lane demo
 
-test: setup
+# The gates first, each stopping the run with its tool's message: ruff (lint, then format), mypy (strict); then
+# the whole suite. `make quick` is the inner loop: the same gates, then all but the slow integration tests.
+test: setup lint typecheck
 	$(BIN)/python -m pytest -q
+
+quick: setup lint typecheck
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The project's modules are byte-compiled as pip compiles an installed package's (an editable install is not),
 # so that a command starts without compiling them even where PYTHONDONTWRITEBYTECODE is set; quick when current.
 setup: system $(STAMP)
-	@$(BIN)/python -m compileall -q lane devices plates flows >/dev/null
+	@$(BIN)/python -m compileall -q lane devices plates plates_training flows >/dev/null
 
 # Debian packages (Tesseract for plates, Chromium for the HTML report's screenshot test, the fonts synthetic plates
 # are drawn with): installed only when one is missing, so a second run asks apt nothing.
@@ -50,8 +57,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check lane devices plates flows tests benchmarks
-	$(BIN)/ruff format --check lane devices plates flows tests benchmarks
+	$(BIN)/ruff check $(CHECKED)
+	$(BIN)/ruff format --check $(CHECKED)
 
 # The layering (pyproject.toml's [tool.importlinter] contracts): lane over flows, plates and devices, which import
 # neither lane nor each other; flows without I/O; `lane run` without the simulators. Part of `make lint` too.
@@ -67,7 +74,7 @@ simulate: setup
 	$(BIN)/lane simulate --hours 8 --lanes 4
 
 bench: setup
-	$(BIN)/python benchmarks/simulate.py
+	$(BIN)/python -m benchmarks.simulate
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

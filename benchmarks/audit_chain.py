@@ -1,4 +1,4 @@
-"""What the audit chains cost once and on demand (run by hand: `.venv/bin/python benchmarks/audit_chain.py
+"""What the audit chains cost once and on demand (run by hand: `.venv/bin/python -m benchmarks.audit_chain
 [--events 400000]`): sealing the rows of a store made before the chains (the schema migration, run once when the
 controller first opens it) and `lane audit verify` walking them, in rows a second.
 
@@ -18,11 +18,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lane import audit_cli
+from lane.store import MIGRATIONS, Store
 
-from lane import audit_cli  # noqa: E402
-from lane.store import MIGRATIONS, Store  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 BEFORE_CHAINS = 5  # schema version of a store made before the chains
 
@@ -40,9 +39,11 @@ def _old_store(path: Path, events: int) -> None:
     db.conn.executemany(
         "INSERT INTO events (at, mono, lane, cycle_id, source, dest, trigger, actor, detail) VALUES "
         "(?, ?, ?, ?, 'plate', 'documents', 'plate_read', 'plate_camera', ?)",
-        ((at(i), 3.0 * i, f"L{i % 4 + 1}", i // 10, '{"plate": "G 1234 AB", "confidence": 0.97}')
-         for i in range(events)),
-    )  # fmt: skip
+        (
+            (at(i), 3.0 * i, f"L{i % 4 + 1}", i // 10, '{"plate": "G 1234 AB", "confidence": 0.97}')
+            for i in range(events)
+        ),
+    )
     db.conn.executemany(
         "INSERT INTO operator_actions (at, mono, lane, cycle_id, operator, action, args, result, message) VALUES "
         "(?, ?, ?, ?, 'op1', 'confirm', '{\"receipt\": \"R-000123\"}', 'ok', 'paid')",

@@ -1,5 +1,5 @@
 """What one lane transition costs to commit, with 8 lanes committing: the median and 90th percentile of
-`Store.transition` (run by hand: `.venv/bin/python benchmarks/commit_cost.py [--rounds 3] [--cycles 15]`).
+`Store.transition` (run by hand: `.venv/bin/python -m benchmarks.commit_cost [--rounds 3] [--cycles 15]`).
 
 As the controller runs them: one process, one store (durable as `store.durable` in config/site.toml says: an
 fsync a commit), 8 lanes as tasks on one event loop, each walking whole renewals (the cycle opened on arrival,
@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+# Not the installed project: the checkout being measured is the current directory's (the paired workers run this
+# file by its path inside another checkout, where the script's own directory would come first).
 sys.path.insert(0, str(Path.cwd()))
 
 from lane.config import load
@@ -32,8 +34,17 @@ from lane.store import Stamp, Store, TransitionRecord
 LANES = 8
 WARMUP = 40  # commits left out at the start of each round
 STEPS = ["idle", "arrived", "plate", "documents", "payment", "photo", "printing", "handover", "exiting", "idle"]
-TRIGGERS = ["vehicle_arrived", "admitted", "plate_read", "documents_ok", "paid", "photo_accepted", "printed",
-            "handed_over", "vehicle_left"]  # fmt: skip
+TRIGGERS = [
+    "vehicle_arrived",
+    "admitted",
+    "plate_read",
+    "documents_ok",
+    "paid",
+    "photo_accepted",
+    "printed",
+    "handed_over",
+    "vehicle_left",
+]
 
 
 async def _lane(store: Store, lane: str, cycles: int, times: list[float]) -> None:
@@ -48,10 +59,21 @@ async def _lane(store: Store, lane: str, cycles: int, times: list[float]) -> Non
             if closing:
                 update.update(outcome="completed", ended_mono=mono, duration=240.0)
             rec = TransitionRecord(
-                lane, "A", Stamp(datetime.now(UTC), mono), source, dest, trigger, "bench", {"step": i},
-                cycle, source == "idle", not closing, update, {"context": {"plate": "G 1234 AB", "step": i}},
+                lane,
+                "A",
+                Stamp(datetime.now(UTC), mono),
+                source,
+                dest,
+                trigger,
+                "bench",
+                {"step": i},
+                cycle,
+                source == "idle",
+                not closing,
+                update,
+                {"context": {"plate": "G 1234 AB", "step": i}},
                 card_printed=f"{lane}-{cycle}-1" if trigger == "printed" else None,
-            )  # fmt: skip
+            )
             t0 = time.perf_counter()
             cycle = store.transition(rec)
             times.append(time.perf_counter() - t0)
@@ -69,8 +91,10 @@ async def _round(db: Path, durable: bool, cycles: int) -> list[float]:
 
 
 def _figures(times: list[float]) -> str:
-    return (f"median {statistics.median(times) * 1e3:.3f} ms, p90 {statistics.quantiles(times, n=10)[-1] * 1e3:.3f} ms "
-            f"over {len(times)} commits")  # fmt: skip
+    return (
+        f"median {statistics.median(times) * 1e3:.3f} ms, p90 {statistics.quantiles(times, n=10)[-1] * 1e3:.3f} ms "
+        f"over {len(times)} commits"
+    )
 
 
 def _worker(durable: bool, cycles: int) -> int:
@@ -89,8 +113,9 @@ def _paired(other: Path, durable: bool, rounds: int, cycles: int) -> int:
     for side, where in (("here", Path.cwd()), ("there", other)):
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--cycles", str(cycles)]
         env = {**os.environ, "PYTHONPATH": str(where)}
-        workers[side] = subprocess.Popen(cmd, cwd=where, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         text=True)  # fmt: skip
+        workers[side] = subprocess.Popen(
+            cmd, cwd=where, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
     times: dict[str, list[float]] = {"here": [], "there": []}
     pairs = []
     for n in range(rounds):
@@ -112,8 +137,10 @@ def _paired(other: Path, durable: bool, rounds: int, cycles: int) -> int:
     print(f"{Path.cwd()} ({LANES} lanes, durable={durable}): {_figures(here)}")
     ratio = statistics.median(here) / statistics.median(there)
     p90 = statistics.quantiles(here, n=10)[-1] / statistics.quantiles(there, n=10)[-1]
-    print(f"ratio here / there: median {ratio:.3f}, p90 {p90:.3f} ({rounds} rounds each, taken in turn); "
-          f"median of the {rounds} rounds' ratios {statistics.median(pairs):.3f}")  # fmt: skip
+    print(
+        f"ratio here / there: median {ratio:.3f}, p90 {p90:.3f} ({rounds} rounds each, taken in turn); "
+        f"median of the {rounds} rounds' ratios {statistics.median(pairs):.3f}"
+    )
     return 0
 
 
@@ -141,8 +168,10 @@ def main() -> int:
             medians.append(statistics.median(times))
             every += times
             print(f"round {n + 1}: {_figures(times)}")
-    print(f"commit cost ({Path.cwd()}, {LANES} lanes, durable={durable}): {_figures(every)}; median of the round "
-          f"medians {statistics.median(medians) * 1e3:.3f} ms")  # fmt: skip
+    print(
+        f"commit cost ({Path.cwd()}, {LANES} lanes, durable={durable}): {_figures(every)}; median of the round "
+        f"medians {statistics.median(medians) * 1e3:.3f} ms"
+    )
     return 0
 
 

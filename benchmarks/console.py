@@ -1,7 +1,7 @@
 """Console figures, run by hand: the time one console refresh takes (read every lane from the store and redraw
 the table and the detail) for a site of 8 lanes after a simulated day (goal: under 100 ms).
 
-    .venv/bin/python benchmarks/console.py
+    .venv/bin/python -m benchmarks.console
 """
 
 from __future__ import annotations
@@ -9,17 +9,15 @@ from __future__ import annotations
 import asyncio
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lane.commands import Command, Outcome
+from lane.config import load
+from lane.console.app import open_console
 
-from lane.commands import Command, Outcome  # noqa: E402
-from lane.config import load  # noqa: E402
-from lane.console.app import open_console  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class ReadOnly:
@@ -36,8 +34,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         db = Path(name) / "site.db"
         t0 = time.perf_counter()
-        subprocess.run([str(ROOT / ".venv/bin/lane"), "simulate", "--hours", "8", "--lanes", "8", "--db", str(db),
-                        "--fast-store"], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [str(ROOT / ".venv/bin/lane"), "simulate", "--hours", "8", "--lanes", "8", "--db", str(db), "--fast-store"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         print(f"made a simulated 8-lane day in {time.perf_counter() - t0:.1f} s")
         config = load(ROOT / "config" / "site.toml")
         app = open_console(db, config, ReadOnly(), lambda: None, "bench", "no-pin")

@@ -1,5 +1,5 @@
 """What the officers' checks cost and what a flood does to the audit table, run by hand
-(`.venv/bin/python benchmarks/control.py`).
+(`.venv/bin/python -m benchmarks.control`).
 
 Prints: a PIN check (scrypt, n=2^14 r=8 p=1) in ms, median of `--checks`; the account-and-role check the lane
 makes for every command (`lane.officers.authorise`, one indexed read) in microseconds, median of 2,000; and a flood
@@ -14,20 +14,18 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lane import control
+from lane.clock import Clock
+from lane.commands import Action, Command, Outcome
+from lane.officers import Officers, Role, authorise, check_pin, hash_pin
+from lane.store import Stamp, Store
 
-from lane import control  # noqa: E402
-from lane.clock import Clock  # noqa: E402
-from lane.commands import Action, Command, Outcome  # noqa: E402
-from lane.officers import Officers, Role, authorise, check_pin, hash_pin  # noqa: E402
-from lane.store import Stamp, Store  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Served:
@@ -51,8 +49,15 @@ async def flood(db: Path, junk: int) -> tuple[float, int, int, int]:
     await server.start()
     try:
         reader, writer = await asyncio.open_unix_connection(str(control.socket_path(db)))
-        request = {"op": "command", "token": "x" * 43, "lane": "L1", "action": Action.ABORT.value,
-                   "reason": "z" * 500, "plate": "p" * 500, "receipt": "r" * 500}  # fmt: skip
+        request = {
+            "op": "command",
+            "token": "x" * 43,
+            "lane": "L1",
+            "action": Action.ABORT.value,
+            "reason": "z" * 500,
+            "plate": "p" * 500,
+            "receipt": "r" * 500,
+        }
         lines = b"".join(json.dumps({**request, "n": n}).encode() + b"\n" for n in range(junk))
         started = time.perf_counter()
 
@@ -100,8 +105,10 @@ def main() -> None:
         store.close()
         print(f"account and role check per command: median {statistics.median(times) * 1e6:.0f} us over 2000")
         took, limited, rows, size = asyncio.run(flood(Path(tmp) / "flood.db", args.junk))
-    print(f"{args.junk} junk commands on one connection: {took:.2f} s, {limited} refused by the rate limit, "
-          f"{rows} audit rows added, about {size / 1024:.1f} KiB")  # fmt: skip
+    print(
+        f"{args.junk} junk commands on one connection: {took:.2f} s, {limited} refused by the rate limit, "
+        f"{rows} audit rows added, about {size / 1024:.1f} KiB"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Crash figures, run by hand (`.venv/bin/python benchmarks/crash.py [--kills 40] [--seed 1]`): the controller
+"""Crash figures, run by hand (`.venv/bin/python -m benchmarks.crash [--kills 40] [--seed 1]`): the controller
 killed with SIGKILL at seeded moments spread over every stage of a renewal (and at purely random delays), on two
 lanes whose device simulators stay up across every kill while the physical world goes on, then restarted on the
 same database (`benchmarks/crash_world.py` says how). It prints the kills per stage and what the world shows:
@@ -14,9 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from crash_world import plan, run_crash
+from benchmarks.crash_world import plan, run_crash
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,12 +51,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from devices.sim.launcher import LaneSims, SimProcesses, write_sims
+from devices.sim.world_client import ControlLink
 
-from devices.sim.launcher import LaneSims, SimProcesses, write_sims  # noqa: E402
-from devices.sim.world_client import ControlLink  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 #: The working stages a kill may be aimed at (a lane in that stage).
 STAGES = ("arrived", "plate", "documents", "payment", "photo", "printing", "handover", "exiting", "rejected")
@@ -351,9 +349,25 @@ class CrashWorld:
 
     def _launch(self, renewals: int) -> None:
         self.starts += 1
-        cmd = [sys.executable, "-m", "lane.cli", "--config", str(self.config), "demo", "--renewals",
-               str(renewals * len(self.lanes)), "--db", str(self.db), "--plain", "--plate-reader", "operator",
-               "--sims", str(self.sims_file), "--seed", str(self.seed * 1000 + self.starts)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "lane.cli",
+            "--config",
+            str(self.config),
+            "demo",
+            "--renewals",
+            str(renewals * len(self.lanes)),
+            "--db",
+            str(self.db),
+            "--plain",
+            "--plate-reader",
+            "operator",
+            "--sims",
+            str(self.sims_file),
+            "--seed",
+            str(self.seed * 1000 + self.starts),
+        ]
         with open(self.workdir / "controller.log", "ab") as out:
             out.write(f"\n--- start {self.starts}: {' '.join(cmd[3:])}\n".encode())
             out.flush()

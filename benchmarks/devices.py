@@ -1,4 +1,4 @@
-"""Device figures, run by hand (`.venv/bin/python benchmarks/devices.py [--quick]`):
+"""Device figures, run by hand (`.venv/bin/python -m benchmarks.devices [--quick]`):
 
 1. round-trip time of a status query over a pseudo-terminal at 9600 and 115200 baud, against the line's own limit
    (the bits of request and answer on the wire divided by the baud rate, 10 bits a byte at 8N1): the printer's
@@ -22,16 +22,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from devices import registry
+from devices.codecs.iomap import IOMap
+from devices.modbus_io import ModbusIOModule
+from devices.printer_evolis import EvolisPrinter
+from devices.sim.launcher import SimProcesses
+from devices.sim.world_client import WorldClient
+from devices.transport import LinkSettings
 
-from devices import registry  # noqa: E402
-from devices.codecs.iomap import IOMap  # noqa: E402
-from devices.modbus_io import ModbusIOModule  # noqa: E402
-from devices.printer_evolis import EvolisPrinter  # noqa: E402
-from devices.sim.launcher import SimProcesses  # noqa: E402
-from devices.sim.world_client import WorldClient  # noqa: E402
-from devices.transport import LinkSettings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RST_BYTES = len(b"\x1bRst\r") + len(b"READY\r")  # 11
 MODBUS_READ_BYTES = 8 + 6  # read 8 discrete inputs: request 8 bytes, answer 6
@@ -81,8 +80,14 @@ def round_trips(n: int) -> list[str]:
     for baud in (9600, 115200):
         for paced in (False, True):
             with tempfile.TemporaryDirectory() as tmp:
-                sims = SimProcesses(["B1"], link="pty", run_dir=Path(tmp), cards_dir=Path(tmp) / "cards",
-                                    kinds=("io", "printer"), pace_baud=baud if paced else None)  # fmt: skip
+                sims = SimProcesses(
+                    ["B1"],
+                    link="pty",
+                    run_dir=Path(tmp),
+                    cards_dir=Path(tmp) / "cards",
+                    kinds=("io", "printer"),
+                    pace_baud=baud if paced else None,
+                )
                 with sims as lanes:
                     urls = lanes["B1"].urls
                     rtts = asyncio.run(_rtts(urls, baud, n))
@@ -90,8 +95,10 @@ def round_trips(n: int) -> list[str]:
                 limit = nbytes * 10 / baud
                 s = _stats(rtts[name])
                 mode = "paced" if paced else "unpaced"
-                lines.append(f"   {name:16} {baud:>6} {mode:8} {limit * 1e3:7.2f} {s['median'] * 1e3:7.2f} "
-                             f"{s['p95'] * 1e3:7.2f} {s['min'] * 1e3:7.2f} {s['median'] / limit:8.2f}")  # fmt: skip
+                lines.append(
+                    f"   {name:16} {baud:>6} {mode:8} {limit * 1e3:7.2f} {s['median'] * 1e3:7.2f} "
+                    f"{s['p95'] * 1e3:7.2f} {s['min'] * 1e3:7.2f} {s['median'] / limit:8.2f}"
+                )
     return lines
 
 
@@ -130,13 +137,21 @@ def close_latency(n: int) -> list[str]:
     for link, baud, poll in (("pty", 19200, 0.05), ("pty", 19200, 0.02), ("tcp", 19200, 0.05)):
         with tempfile.TemporaryDirectory() as tmp:
             io_map = IOMap(poll=poll)
-            sims = SimProcesses(["B1"], link=link, run_dir=Path(tmp), cards_dir=Path(tmp) / "cards",
-                                extra={"io": {"gate_travel": 0.2}}, io_map=io_map)  # fmt: skip
+            sims = SimProcesses(
+                ["B1"],
+                link=link,
+                run_dir=Path(tmp),
+                cards_dir=Path(tmp) / "cards",
+                extra={"io": {"gate_travel": 0.2}},
+                io_map=io_map,
+            )
             with sims as lanes:
                 options = lanes["B1"].backend_options() | {"io_baudrate": baud}
                 s = _stats(asyncio.run(_close_latency(options, n)))
-        lines.append(f"   {link} {baud} baud, poll {poll * 1e3:.0f} ms: median {s['median'] * 1e3:.1f}, "
-                     f"p95 {s['p95'] * 1e3:.1f}, max {s['max'] * 1e3:.1f} (n={n})")  # fmt: skip
+        lines.append(
+            f"   {link} {baud} baud, poll {poll * 1e3:.0f} ms: median {s['median'] * 1e3:.1f}, "
+            f"p95 {s['p95'] * 1e3:.1f}, max {s['max'] * 1e3:.1f} (n={n})"
+        )
     return lines
 
 

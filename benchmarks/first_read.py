@@ -1,4 +1,4 @@
-"""The first plate reads of a lane, cold and warmed, run by hand (`.venv/bin/python benchmarks/first_read.py`).
+"""The first plate reads of a lane, cold and warmed, run by hand (`.venv/bin/python -m benchmarks.first_read`).
 
 A lane reads plates on a thread of its own (`lane.controller`), where the reader's models are loaded when the lane
 starts (`PlateReader.warm_up`). Each trial runs in a fresh Python process, as a controller starting: a reading
@@ -45,8 +45,11 @@ pool.shutdown()
 def trial(warm: bool, reads: int) -> list[float]:
     out = subprocess.run(
         [sys.executable, "-c", TRIAL, "warm" if warm else "cold", str(reads)],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return [float(ms) for ms in json.loads(out.stdout.splitlines()[-1])]
 
 
@@ -62,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
             total[name].append(sum(times))
             print(f"{name:6}  reads ms: {' '.join(f'{t:.0f}' for t in times)}", flush=True)
     cold, warmed = statistics.median(total["cold"]), statistics.median(total["warmed"])
-    print(f"the first {args.reads} reads in all, median of {args.trials} trials: cold {cold:.0f} ms, warmed "
-          f"{warmed:.0f} ms; cold / warmed {cold / warmed:.1f}x")  # fmt: skip
+    print(
+        f"the first {args.reads} reads in all, median of {args.trials} trials: cold {cold:.0f} ms, warmed "
+        f"{warmed:.0f} ms; cold / warmed {cold / warmed:.1f}x"
+    )
     return 0
 
 

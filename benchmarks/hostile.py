@@ -1,6 +1,6 @@
 """Generated hostile inputs against every place the lane takes text or files from outside; not a test.
 
-    .venv/bin/python benchmarks/hostile.py [--cases 100] [--seed 1] [--time-limit 15] [--memory-mb 2048]
+    .venv/bin/python -m benchmarks.hostile [--cases 100] [--seed 1] [--time-limit 15] [--memory-mb 2048]
 
 The inputs and their targets are in benchmarks/hostile_corpus.py: config files, prompt templates, the registry
 import, image files, the CSV and terminal writers; the issue's own cases by name, then `--cases` generated ones
@@ -17,7 +17,7 @@ import multiprocessing as mp
 import resource
 import sys
 
-from hostile_corpus import cases, run_case
+from benchmarks.hostile_corpus import cases, run_case
 
 
 def _worker(conn: mp.connection.Connection, memory_mb: int) -> None:
@@ -88,8 +88,10 @@ def main() -> int:
     for key in ("traceback", "hang", "violation"):
         print(f"{key}s: {counts.get(key, 0)}")
     print("\n".join(bad))
-    print(f"peak memory of a worker (ru_maxrss): {max(peak.values()) / 1024:.0f} MB, address-space limit "
-          f"{args.memory_mb} MB; by target: " + ", ".join(f"{t} {m / 1024:.0f}" for t, m in peak.items()))  # fmt: skip
+    print(
+        f"peak memory of a worker (ru_maxrss): {max(peak.values()) / 1024:.0f} MB, address-space limit "
+        f"{args.memory_mb} MB; by target: " + ", ".join(f"{t} {m / 1024:.0f}" for t, m in peak.items())
+    )
     return 1 if bad else 0
 
 

@@ -23,7 +23,6 @@ import logging
 import random
 import re
 import struct
-import sys
 import tempfile
 import traceback
 import zlib
@@ -34,7 +33,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 TODAY = date(2026, 11, 28)
 TERMINAL_BAD = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -153,9 +151,14 @@ def gen_text(rnd: random.Random) -> bytes:
 
 
 GENERATORS: dict[str, Callable[[random.Random], bytes]] = {
-    "site": gen_site, "prompts": gen_prompts, "template": gen_template, "registry": gen_registry,
-    "image": gen_image, "report": gen_text, "terminal": gen_text,
-}  # fmt: skip
+    "site": gen_site,
+    "prompts": gen_prompts,
+    "template": gen_template,
+    "registry": gen_registry,
+    "image": gen_image,
+    "report": gen_text,
+    "terminal": gen_text,
+}
 
 
 # --- targets: one input in, "ok" or "refused: why" out; an exception is a traceback, AssertionError a violation ---
@@ -197,8 +200,17 @@ def run_template(data: bytes, work: Path) -> str:
 
 def run_registry(data: bytes, work: Path) -> str:
     (work / "holders.csv").write_bytes(data)
-    return _cli(["--config", str(ROOT / "config" / "site.toml"), "registry", "--path", str(work / "reg.db"),
-                 "import", str(work / "holders.csv")])  # fmt: skip
+    return _cli(
+        [
+            "--config",
+            str(ROOT / "config" / "site.toml"),
+            "registry",
+            "--path",
+            str(work / "reg.db"),
+            "import",
+            str(work / "holders.csv"),
+        ]
+    )
 
 
 def run_image(data: bytes, work: Path) -> str:
@@ -215,10 +227,26 @@ def _report(text: str) -> object:
 
     figures = model.Figures(text, 1)
     cycle = model.SlowCycle(1, text, text, 60.0, "aborted", text, text, text, text, 0, (model.Step(text, 0, 1, text),))
-    return model.Report(text, model.Period(TODAY, TODAY, "Asia/Jakarta"), (text,), 600.0, text, False, figures,
-                        (figures,), (figures,), (figures,), (figures,), (), (), model.Histogram(60.0, (0,)), (cycle,),
-                        (model.ReasonCount("aborted", text, 1),), (model.FaultCount(text, text, text, text, 1, text),),
-                        (model.OverrideCount(text, text, 1, 1, text),))  # fmt: skip
+    return model.Report(
+        text,
+        model.Period(TODAY, TODAY, "Asia/Jakarta"),
+        (text,),
+        600.0,
+        text,
+        False,
+        figures,
+        (figures,),
+        (figures,),
+        (figures,),
+        (figures,),
+        (),
+        (),
+        model.Histogram(60.0, (0,)),
+        (cycle,),
+        (model.ReasonCount("aborted", text, 1),),
+        (model.FaultCount(text, text, text, text, 1, text),),
+        (model.OverrideCount(text, text, 1, 1, text),),
+    )
 
 
 def run_report(data: bytes, work: Path) -> str:
@@ -258,9 +286,14 @@ def run_terminal(data: bytes, work: Path) -> str:
 
 
 TARGETS: dict[str, Callable[[bytes, Path], str]] = {
-    "site": run_site, "prompts": run_prompts, "template": run_template, "registry": run_registry,
-    "image": run_image, "report": run_report, "terminal": run_terminal,
-}  # fmt: skip
+    "site": run_site,
+    "prompts": run_prompts,
+    "template": run_template,
+    "registry": run_registry,
+    "image": run_image,
+    "report": run_report,
+    "terminal": run_terminal,
+}
 
 
 # --- the issue's own cases, by name ------------------------------------------------------------------------------

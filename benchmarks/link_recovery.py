@@ -1,4 +1,4 @@
-"""Link recovery after line noise, run by hand (`.venv/bin/python benchmarks/link_recovery.py [--reps 5]`).
+"""Link recovery after line noise, run by hand (`.venv/bin/python -m benchmarks.link_recovery [--reps 5]`).
 
 One lane's I/O module, printer and sign simulators run as processes on loopback TCP (`socket://` URLs, as a
 serial-to-Ethernet converter gives), and the lane's drivers talk to them with the serial backend's settings
@@ -16,23 +16,21 @@ import argparse
 import asyncio
 import contextlib
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from devices.codecs.iomap import IOMap
+from devices.errors import DeviceError
+from devices.modbus_io import ModbusIOModule, ModbusLoop
+from devices.printer_evolis import EvolisPrinter
+from devices.sign_display import LedSign
+from devices.sim.launcher import SimProcesses
+from devices.sim.world_client import WorldClient
+from devices.transport import LinkSettings
 
-from devices.codecs.iomap import IOMap  # noqa: E402
-from devices.errors import DeviceError  # noqa: E402
-from devices.modbus_io import ModbusIOModule, ModbusLoop  # noqa: E402
-from devices.printer_evolis import EvolisPrinter  # noqa: E402
-from devices.sign_display import LedSign  # noqa: E402
-from devices.sim.launcher import SimProcesses  # noqa: E402
-from devices.sim.world_client import WorldClient  # noqa: E402
-from devices.transport import LinkSettings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 GOAL_S = 5.0
 KINDS = ("io", "printer", "sign")
@@ -56,8 +54,9 @@ async def _first_answer(ask: Callable[[], Awaitable[bool]], since: float, limit:
     return limit
 
 
-async def _run(urls: dict[str, str], control: dict[str, str], reps: int, noise: float, rate: int,
-               limit: float) -> dict[str, list[float]]:  # fmt: skip
+async def _run(
+    urls: dict[str, str], control: dict[str, str], reps: int, noise: float, rate: int, limit: float
+) -> dict[str, list[float]]:
     tb = RealTime()
     module = ModbusIOModule("bench.io", tb, LinkSettings(urls["io"], 19200, timeout=0.5), IOMap())
     loop = ModbusLoop("bench.entry_loop", tb, module, "entry_loop")
@@ -125,8 +124,10 @@ def main() -> None:
         lanes = sims.start()
         try:
             line = "socket://" if args.link == "tcp" else "pseudo-terminal"
-            print(f"link recovery: {args.noise:g} s of noise at {args.rate} B/s on each {line} line, "
-                  f"{args.reps} repetitions")  # fmt: skip
+            print(
+                f"link recovery: {args.noise:g} s of noise at {args.rate} B/s on each {line} line, "
+                f"{args.reps} repetitions"
+            )
             b1 = lanes["B1"]
             out = asyncio.run(_run(b1.urls, b1.control, args.reps, args.noise, args.rate, args.limit))
         finally:

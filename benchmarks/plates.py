@@ -1,4 +1,4 @@
-"""Plate reading figures, run by hand (`.venv/bin/python benchmarks/plates.py`):
+"""Plate reading figures, run by hand (`.venv/bin/python -m benchmarks.plates`):
 
 1. id-crops (../shared/data/plates/id-crops, rows with format_ok=0 left out): exact-plate accuracy, character
    accuracy (1 - edit distance / length, over all plates), median and 95th-percentile ms a crop, read as a lane
@@ -31,20 +31,21 @@ from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+import cv2
+import numpy as np
+
+from devices import render
+from plates import grammar, line_net
+from plates.decode import edit_distance
+from plates.engine import Engine, PytesseractEngine, TesserocrEngine
+from plates.locate import iou, locate
+from plates.reader import PlateReader, ReaderSettings
+from plates.reading import Image as PlateImage
+from plates.reading import PlateReading
+from plates_training import line_data
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from devices import render  # noqa: E402
-from plates import grammar, line_net  # noqa: E402
-from plates.decode import edit_distance  # noqa: E402
-from plates.engine import Engine, PytesseractEngine, TesserocrEngine  # noqa: E402
-from plates.locate import iou, locate  # noqa: E402
-from plates.reader import PlateReader, ReaderSettings  # noqa: E402
-from plates.reading import PlateReading  # noqa: E402
-from plates_training import line_data  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "plates"
 EXPIRY_LABELS = Path(__file__).with_name("id_crops_expiry.csv")  # the id-crops' expiry lines as read by eye
@@ -54,6 +55,14 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+def _imread(path: Path) -> PlateImage:
+    """A labelled image as the reader takes it (8-bit BGR); a missing or unreadable file is an error in the set."""
+    image = cv2.imread(str(path))
+    if image is None:
+        raise FileNotFoundError(f"cannot read {path}")
+    return np.asarray(image, np.uint8)
+
+
 def id_crops(reader: PlateReader, limit: int | None, show_failures: bool, label: str = "") -> None:
     """The plates, read by `reader` (main's reads as a lane reads each camera frame: without the expiry line)."""
     folder = DATA / "id-crops"
@@ -61,7 +70,7 @@ def id_crops(reader: PlateReader, limit: int | None, show_failures: bool, label:
         rows = [r for r in csv.DictReader(f) if r["format_ok"] == "1"][:limit]
     exact, char_err, chars, times = 0, 0, 0, []
     for r in rows:
-        image = cv2.imread(str(folder / r["file"]))
+        image = _imread(folder / r["file"])
         t0 = time.perf_counter()
         got = reader.read_crop(image)
         times.append((time.perf_counter() - t0) * 1000)
@@ -73,8 +82,10 @@ def id_crops(reader: PlateReader, limit: int | None, show_failures: bool, label:
         if show_failures and text != truth:
             print(f"    {r['file']}: read {text or '-'} ({getattr(got, 'reason', '')}) truth {truth}")
     n = len(rows)
-    print(f"id-crops{label}: {n} plates: exact {exact / n:.1%}, characters {1 - char_err / chars:.1%}, "
-          f"ms a crop median {statistics.median(times):.0f} p95 {pct(times, 95):.0f}")  # fmt: skip
+    print(
+        f"id-crops{label}: {n} plates: exact {exact / n:.1%}, characters {1 - char_err / chars:.1%}, "
+        f"ms a crop median {statistics.median(times):.0f} p95 {pct(times, 95):.0f}"
+    )
 
 
 def expiry_lines(reader: PlateReader, limit: int | None) -> None:
@@ -85,7 +96,7 @@ def expiry_lines(reader: PlateReader, limit: int | None) -> None:
         rows = list(csv.DictReader(f))[:limit]
     right, wrong, missed, invented, times = 0, 0, 0, 0, []
     for r in rows:
-        image = cv2.imread(str(folder / r["file"]))
+        image = _imread(folder / r["file"])
         t0 = time.perf_counter()
         got = reader.read_expiry(image)
         times.append((time.perf_counter() - t0) * 1000)
@@ -95,9 +106,11 @@ def expiry_lines(reader: PlateReader, limit: int | None) -> None:
         missed += bool(truth) and not got
         invented += not truth and bool(got)
     legible = right + wrong + missed
-    print(f"id-crops expiry lines: {legible} legible of {len(rows)}: read right {right}, wrong {wrong}, not read "
-          f"{missed}; read where not legible {invented}; ms a crop median {statistics.median(times):.0f} "
-          f"p95 {pct(times, 95):.0f}")  # fmt: skip
+    print(
+        f"id-crops expiry lines: {legible} legible of {len(rows)}: read right {right}, wrong {wrong}, not read "
+        f"{missed}; read where not legible {invented}; ms a crop median {statistics.median(times):.0f} "
+        f"p95 {pct(times, 95):.0f}"
+    )
 
 
 def scenes_eu(reader: PlateReader, limit: int | None) -> None:
@@ -107,7 +120,7 @@ def scenes_eu(reader: PlateReader, limit: int | None) -> None:
     first, anywhere, times = 0, 0, []
     k = reader.settings.candidates
     for r in rows:
-        image = cv2.imread(str(folder / r["file"]))
+        image = _imread(folder / r["file"])
         truth = (int(r["x"]), int(r["y"]), int(r["w"]), int(r["h"]))
         t0 = time.perf_counter()
         found = locate(image, limit=k)
@@ -156,8 +169,10 @@ def views(count: int) -> None:
     ms = (time.perf_counter() - t0) * 1000 / count
     valid = [(g, t) for g, t in zip(got, texts, strict=True) if grammar.is_valid(t)]
     exact = sum(g is not None and g.plate.text.replace(" ", "") == t for g, t in valid)
-    print(f"synthetic line views: {len(valid)} grammatical: recogniser exact {exact / len(valid):.1%}, "
-          f"{ms:.1f} ms a view (network and decoding)")  # fmt: skip
+    print(
+        f"synthetic line views: {len(valid)} grammatical: recogniser exact {exact / len(valid):.1%}, "
+        f"{ms:.1f} ms a view (network and decoding)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,8 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--synthetic", type=int, default=40, help="synthetic scenes (default 40)")
     p.add_argument("--failures", action="store_true", help="list the id-crops read wrong")
     p.add_argument("--tesseract-only", action="store_true", help="no glyph classifier: Tesseract reads the line")
-    p.add_argument("--recogniser", choices=["vote", "first", "only", "off"], default="vote",
-                   help="the line recogniser (plates.line_net): vote (default), first, only, or off")  # fmt: skip
+    p.add_argument(
+        "--recogniser",
+        choices=["vote", "first", "only", "off"],
+        default="vote",
+        help="the line recogniser (plates.line_net): vote (default), first, only, or off",
+    )
     p.add_argument("--no-compare", action="store_true", help="skip id-crops with the recogniser alone and without it")
     p.add_argument("--views", type=int, default=300, help="synthetic line views for the recogniser (default 300)")
     args = p.parse_args(argv)

@@ -1,4 +1,4 @@
-"""Personal-data figures, run by hand (`.venv/bin/python benchmarks/privacy.py [--days 365] [--per-day 100]`):
+"""Personal-data figures, run by hand (`.venv/bin/python -m benchmarks.privacy [--days 365] [--per-day 100]`):
 
 1. what masking adds to the lane's hot path: `lane.privacy.masked` on a documents_ok trigger's data, and
    `snapshot_context` on a cycle's context with its holder (microseconds a call; a transition costs about 1 ms);
@@ -12,20 +12,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 import timeit
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lane import retention
+from lane.config import Retention
+from lane.privacy import masked, names_in, snapshot_context
+from lane.store import MIGRATIONS, Store
 
-from lane import retention  # noqa: E402
-from lane.config import Retention  # noqa: E402
-from lane.privacy import masked, names_in, snapshot_context  # noqa: E402
-from lane.store import MIGRATIONS, Store  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 NIK, NAME, SIM = "3310046908608118", "TRI RAHMAWATI", "2320792618423"
 HOLDER = {

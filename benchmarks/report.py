@@ -1,4 +1,4 @@
-"""`lane report` figures, run by hand (`.venv/bin/python benchmarks/report.py`); not a test.
+"""`lane report` figures, run by hand (`.venv/bin/python -m benchmarks.report`); not a test.
 
 1. The data: a year of a four-lane site made with the engine `lane simulate` runs (`lane.simulate.simulate` on the
    virtual clock), one 8-hour day at a time from 08:00 site time, 13 arrivals an hour a lane: about 150,000
@@ -36,15 +36,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lane import clock as clocks
+from lane.config import SiteConfig, load
+from lane.report.model import Period
+from lane.simulate import SimPlan, simulate
+from lane.site import lanes_for
+from lane.summary import Summary
 
-from lane import clock as clocks  # noqa: E402
-from lane.config import SiteConfig, load  # noqa: E402
-from lane.report.model import Period  # noqa: E402
-from lane.simulate import SimPlan, simulate  # noqa: E402
-from lane.site import lanes_for  # noqa: E402
-from lane.summary import Summary  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 FIRST_DAY = date(2025, 1, 1)
 TABLES_AT = {"cycles": "started_at", "events": "at", "device_events": "at", "operator_actions": "at", "notices": "at"}
@@ -96,8 +95,15 @@ def generate(db: Path, days: int, lanes: int, per_hour: float, hours: float) -> 
 
         summary: Summary = clocks.run(one_day, "virtual", start=start)
         shutil.rmtree(db.parent / "photos", ignore_errors=True)  # a year of driver photos is not wanted here
-        done.append({"date": day.isoformat(), "completed": summary.completed, "rejected": summary.rejected,
-                     "aborted": summary.aborted, "open": summary.open})  # fmt: skip
+        done.append(
+            {
+                "date": day.isoformat(),
+                "completed": summary.completed,
+                "rejected": summary.rejected,
+                "aborted": summary.aborted,
+                "open": summary.open,
+            }
+        )
         side.write_text(json.dumps({"params": params, "days": done}, indent=0))
         if index % 10 == 9 or index == days - 1:
             cycles = sum(int(str(d["completed"])) + int(str(d["rejected"])) for d in done)
@@ -123,14 +129,19 @@ def fill(db: Path, days: list[dict[str, object]], total: int) -> list[dict[str, 
         with con:
             for table, column in TABLES_AT.items():
                 cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
-                moved = {c: f"strftime('%Y-%m-%dT%H:%M:%f', {c}, '+{shift} days') || '+00:00'"
-                         for c in ("at", "started_at", "ended_at") if c in cols}  # fmt: skip
+                moved = {
+                    c: f"strftime('%Y-%m-%dT%H:%M:%f', {c}, '+{shift} days') || '+00:00'"
+                    for c in ("at", "started_at", "ended_at")
+                    if c in cols
+                }
                 moved["cycle_id" if table != "cycles" else "id"] = f"{'cycle_id' if table != 'cycles' else 'id'} + ?"
                 targets = [c for c in cols if c != "id" or table == "cycles"]
                 values = [moved.get(c, c) for c in targets]
-                con.execute(f"INSERT INTO {table} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {table} "
-                            f"WHERE id <= ? AND {column} < ? ORDER BY id",
-                            [block * top["cycles"], top[table], until])  # fmt: skip
+                con.execute(
+                    f"INSERT INTO {table} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {table} "
+                    f"WHERE id <= ? AND {column} < ? ORDER BY id",
+                    [block * top["cycles"], top[table], until],
+                )
         print(f"  days {shift + 1} to {shift + keep}: days 1 to {keep} again, {shift} days later")
     con.close()
     out = [*days]
@@ -163,10 +174,17 @@ def timed(db: Path, config: SiteConfig, period: Period, out: Path, runs: int, mo
         render_html.save(report, out.with_suffix(".html"))
         walls.append(time.perf_counter() - w0)
         cpus.append(time.process_time() - c0)
-    return {"wall": statistics.median(walls), "best": min(walls), "cpu": statistics.median(cpus),
-            "query": statistics.median(builds),
-            "cycles": report.total.total, "completed": report.total.completed, "rejected": report.total.rejected,
-            "aborted": report.total.aborted, "open": report.total.open}  # fmt: skip
+    return {
+        "wall": statistics.median(walls),
+        "best": min(walls),
+        "cpu": statistics.median(cpus),
+        "query": statistics.median(builds),
+        "cycles": report.total.total,
+        "completed": report.total.completed,
+        "rejected": report.total.rejected,
+        "aborted": report.total.aborted,
+        "open": report.total.open,
+    }
 
 
 def _forget_last_day(kept: Path) -> None:
@@ -187,8 +205,12 @@ def command_wall(args: list[str], runs: int = 3, before: Callable[[], None] | No
     return statistics.median(walls)
 
 
-MODES = {"rows": "every row read (--no-cache)", "first": "first report, day cache empty",
-         "kept": "closed days from the day cache", "new": "from the day cache but a day closed since"}  # fmt: skip
+MODES = {
+    "rows": "every row read (--no-cache)",
+    "first": "first report, day cache empty",
+    "kept": "closed days from the day cache",
+    "new": "from the day cache but a day closed since",
+}
 
 
 def figures(db: Path, days: list[dict[str, object]], runs: int) -> None:
@@ -207,28 +229,54 @@ def figures(db: Path, days: list[dict[str, object]], runs: int) -> None:
             summed = sum(int(str(d[field])) for d in days)
             if summed != r[field]:
                 print(f"  {MODES[mode]}: {field}: days' summaries {summed}, report {int(r[field])}: MISMATCH")
-    print("  completed, rejected, aborted, open: the report's totals equal the days' summaries in every mode (else "
-          "MISMATCH above)")  # fmt: skip
+    print(
+        "  completed, rejected, aborted, open: the report's totals equal the days' summaries in every mode (else "
+        "MISMATCH above)"
+    )
     loop = min(timeit.repeat("sum(range(10**6))", number=1, repeat=5))
-    print(f"3. report time (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; this Python adds up "
-          f"a million integers in {loop * 1000:.0f} ms)")  # fmt: skip
+    print(
+        f"3. report time (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; this Python adds up "
+        f"a million integers in {loop * 1000:.0f} ms)"
+    )
     for mode, label in MODES.items():
         for name, period in (("year", year), ("week", week)):
             t = timed(db, config, period, out / name, runs, mode)
-            print(f"  {label}, {name} ({int(t['cycles'])} cycles): {t['wall']:.3f} s wall (best {t['best']:.3f}), "
-                  f"{t['cpu']:.3f} s CPU (query {t['query']:.3f} s); goal 1 s: ratio {t['wall']:.2f}")  # fmt: skip
+            print(
+                f"  {label}, {name} ({int(t['cycles'])} cycles): {t['wall']:.3f} s wall (best {t['best']:.3f}), "
+                f"{t['cpu']:.3f} s CPU (query {t['query']:.3f} s); goal 1 s: ratio {t['wall']:.2f}"
+            )
     lane = ROOT / ".venv" / "bin" / "lane"
-    cmd = [str(lane), "report", "--db", str(db), "--from", year.first.isoformat(), "--to", year.last.isoformat(),
-           "--csv", str(out / "cmd.csv"), "--html", str(out / "cmd.html")]  # fmt: skip
-    imports = command_wall([sys.executable, "-c", "import lane.cli, lane.report.cache, lane.report.query, "
-                            "lane.report.render_text, lane.report.render_html, lane.report.render_csv"])  # fmt: skip
+    cmd = [
+        str(lane),
+        "report",
+        "--db",
+        str(db),
+        "--from",
+        year.first.isoformat(),
+        "--to",
+        year.last.isoformat(),
+        "--csv",
+        str(out / "cmd.csv"),
+        "--html",
+        str(out / "cmd.html"),
+    ]
+    imports = command_wall(
+        [
+            sys.executable,
+            "-c",
+            "import lane.cli, lane.report.cache, lane.report.query, "
+            "lane.report.render_text, lane.report.render_html, lane.report.render_csv",
+        ]
+    )
     kept = cache.path_for(db)
     for mode, label in MODES.items():
         extra = ["--no-cache"] if mode == "rows" else []
         before = {"first": lambda: kept.unlink(missing_ok=True), "new": lambda: _forget_last_day(kept)}.get(mode)
         wall = command_wall([*cmd, *extra], before=before)
-        print(f"  `lane report` over the year (terminal table, --csv, --html), {label}: {wall:.3f} s wall; "
-              f"goal 1 s: ratio {wall:.2f}")  # fmt: skip
+        print(
+            f"  `lane report` over the year (terminal table, --csv, --html), {label}: {wall:.3f} s wall; "
+            f"goal 1 s: ratio {wall:.2f}"
+        )
     print(f"  (of which starting Python and importing: {imports:.3f} s)")
     print(f"4. files, in {out}")
     for name in ("year.csv", "year.html", "week.csv", "week.html"):
@@ -245,8 +293,13 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=8.0)
     ap.add_argument("--generate-only", action="store_true", help="make the data and stop")
     ap.add_argument("--runs", type=int, default=5, help="timed runs; the median is reported")
-    ap.add_argument("--simulated", type=int, default=86, metavar="DAYS",
-                    help="simulate this many days, then repeat them to make --days (default 86)")  # fmt: skip
+    ap.add_argument(
+        "--simulated",
+        type=int,
+        default=86,
+        metavar="DAYS",
+        help="simulate this many days, then repeat them to make --days (default 86)",
+    )
     args = ap.parse_args()
 
     print(f"1. data: {args.days} days x {args.hours:g} h, {args.lanes} lanes, {args.per_hour:g} arrivals/h a lane")

@@ -1,6 +1,6 @@
 """Open an HTML report in headless Chromium with no network, take a screenshot and check that the charts render.
 
-    .venv/bin/python benchmarks/report_screenshot.py [--html FILE] [--png FILE]
+    .venv/bin/python -m benchmarks.report_screenshot [--html FILE] [--png FILE]
 
 Without --html it makes the report itself from a fresh `lane simulate --hours 8 --lanes 4` in a temporary
 directory. No network: Chromium runs in a network namespace of its own that has only loopback (`unshare --net`,
@@ -23,10 +23,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lane.report.svg import COLOURS
 
-from lane.report.svg import COLOURS  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED = ("histogram", "target", "stage", "hour_done", "share")  # drawn whenever there is a completed renewal
@@ -43,12 +42,23 @@ def isolated() -> bool:
 
 def command(html: Path, png: Path, profile: Path, size: tuple[int, int] = SIZE) -> list[str]:
     flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-        "--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND",
-        "--proxy-server=socks5://127.0.0.1:9", f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}",
-        f"--screenshot={png}", html.resolve().as_uri(),
-    ]  # fmt: skip
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=socks5://127.0.0.1:9",
+        f"--user-data-dir={profile}",
+        f"--window-size={size[0]},{size[1]}",
+        f"--screenshot={png}",
+        html.resolve().as_uri(),
+    ]
     return (["unshare", "--net"] if isolated() else []) + [str(CHROMIUM), *flags]
 
 
@@ -79,10 +89,15 @@ def chart_pixels(png: Path, tolerance: int = 2) -> dict[str, int]:
 def _make_report(tmp: Path) -> Path:
     db, html = tmp / "sim.db", tmp / "report.html"
     lane = str(ROOT / ".venv" / "bin" / "lane")
-    subprocess.run([lane, "simulate", "--hours", "8", "--lanes", "4", "--db", str(db), "--fast-store"], cwd=ROOT,
-                   check=True, capture_output=True)  # fmt: skip
-    subprocess.run([sys.executable, "-m", "lane.report", "--db", str(db), "--html", str(html), "--quiet"], cwd=ROOT,
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [lane, "simulate", "--hours", "8", "--lanes", "4", "--db", str(db), "--fast-store"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "lane.report", "--db", str(db), "--html", str(html), "--quiet"], cwd=ROOT, check=True
+    )
     return html
 
 
@@ -100,9 +115,14 @@ def main() -> int:
         args.png.unlink(missing_ok=True)
         cmd = screenshot(html, args.png)
         html_size = html.stat().st_size
-    print(("network namespace: own, loopback only\n" if cmd[0] == "unshare" else
-           "network namespace: shared (unshare not allowed); hosts resolve to nothing, proxy refused\n") +
-          f"screenshot: {args.png} ({args.png.stat().st_size:,} bytes) of {html} ({html_size:,} bytes)")  # fmt: skip
+    print(
+        (
+            "network namespace: own, loopback only\n"
+            if cmd[0] == "unshare"
+            else "network namespace: shared (unshare not allowed); hosts resolve to nothing, proxy refused\n"
+        )
+        + f"screenshot: {args.png} ({args.png.stat().st_size:,} bytes) of {html} ({html_size:,} bytes)"
+    )
     counts = chart_pixels(args.png)
     missing = [name for name in REQUIRED if counts[name] < MIN_PIXELS]
     for name, count in counts.items():

@@ -1,4 +1,4 @@
-"""Lane engine figures, run by hand (`make bench` or `.venv/bin/python benchmarks/simulate.py`):
+"""Lane engine figures, run by hand (`make bench` or `.venv/bin/python -m benchmarks.simulate`):
 
 1. wall time of `lane simulate --hours 8 --lanes 4` (goal: under 10 s on 2 cores), durable and fast store;
 2. events committed per second: in that run, and raw store throughput (durable / not);
@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lane import clock as clocks
+from lane.clock import Clock
+from lane.config import Lane, SiteConfig, load
+from lane.simulate import SimPlan, simulate
+from lane.site import lanes_for
+from lane.store import Stamp, Store, TransitionRecord
 
-from lane import clock as clocks  # noqa: E402
-from lane.config import load  # noqa: E402
-from lane.simulate import SimPlan, simulate  # noqa: E402
-from lane.site import lanes_for  # noqa: E402
-from lane.store import Stamp, Store, TransitionRecord  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def simulate_wall(tmp: Path, fast: bool) -> tuple[float, int, int]:
@@ -71,6 +71,11 @@ def store_throughput(tmp: Path, durable: bool, n: int = 2000) -> float:
     return rate
 
 
+async def _simulate_on(clock: Clock, config: SiteConfig, lanes: list[Lane], db: Path, plan: SimPlan) -> None:
+    """`simulate` with its clock first, as `clocks.run` calls it."""
+    await simulate(clock, config, lanes, db, plan, True)
+
+
 def overhead(tmp: Path, speed: float, renewals: int = 4) -> tuple[float, float, float]:
     config = load(ROOT / "config" / "site.toml")
     lanes = lanes_for(config, 1)
@@ -78,7 +83,7 @@ def overhead(tmp: Path, speed: float, renewals: int = 4) -> tuple[float, float, 
     for mode in ("virtual", "scaled"):
         db = tmp / f"overhead-{mode}.db"
         plan = SimPlan(count=renewals, plate_reader="operator", show="quiet")
-        clocks.run(lambda c, db=db, plan=plan: simulate(c, config, lanes, db, plan, True), mode, speed)
+        clocks.run(partial(_simulate_on, config=config, lanes=lanes, db=db, plan=plan), mode, speed)
         import sqlite3
 
         con = sqlite3.connect(db)

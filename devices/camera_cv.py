@@ -47,8 +47,17 @@ def source_kind(source: str) -> str:
 
 
 class CvCamera(Camera):
-    def __init__(self, name: str, timebase: Timebase, source: str, fps: float = 10.0, max_age: float = 1.0,
-                 frame_timeout: float = 3.0, backoff: float = 0.5, backoff_max: float = 10.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        timebase: Timebase,
+        source: str,
+        fps: float = 10.0,
+        max_age: float = 1.0,
+        frame_timeout: float = 3.0,
+        backoff: float = 0.5,
+        backoff_max: float = 10.0,
+    ) -> None:
         super().__init__(name, timebase)
         if not 0 < fps <= 120 or max_age <= 0 or frame_timeout <= 0:
             raise ValueError("fps must be in (0, 120], max_age and frame_timeout positive")
@@ -96,8 +105,10 @@ class CvCamera(Camera):
             if self._latest is not None and time.monotonic() - self._latest[1] <= self.max_age:
                 return self._latest[0]
             seen = self._latest[2] if self._latest else -1
-            self._cond.wait_for(lambda: (self._latest is not None and self._latest[2] != seen)
-                                or self._stopping.is_set(), self.frame_timeout)  # fmt: skip
+            self._cond.wait_for(
+                lambda: (self._latest is not None and self._latest[2] != seen) or self._stopping.is_set(),
+                self.frame_timeout,
+            )
             if self._latest is None or self._latest[2] == seen:
                 return None
             return self._latest[0]

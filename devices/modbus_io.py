@@ -40,9 +40,15 @@ class ModbusIOModule:
         self.settings = settings
         self.iomap = iomap
         self.worker: LinkWorker[ModbusSerialClient] = LinkWorker(
-            name, settings, self._connect, _close_client, self._link_health, on_open=self._all_off,
-            tick=self._poll, tick_interval=iomap.poll,
-        )  # fmt: skip
+            name,
+            settings,
+            self._connect,
+            _close_client,
+            self._link_health,
+            on_open=self._all_off,
+            tick=self._poll,
+            tick_interval=iomap.poll,
+        )
         self.loops: dict[str, ModbusLoop] = {}
         self.gates: dict[str, ModbusGate] = {}
         self.reversals = 0
@@ -99,8 +105,9 @@ class ModbusIOModule:
 
     def _read(self, client: ModbusSerialClient) -> dict[str, bool]:
         first, count = self.iomap.span()
-        response = self._call(client, "read inputs", lambda: client.read_discrete_inputs(
-            first, count=count, device_id=self.iomap.unit))  # fmt: skip
+        response = self._call(
+            client, "read inputs", lambda: client.read_discrete_inputs(first, count=count, device_id=self.iomap.unit)
+        )
         try:
             return self.iomap.decode(list(response.bits))
         except ValueError as err:
@@ -167,8 +174,11 @@ class ModbusIOModule:
 
     def _read_counters(self, client: ModbusSerialClient) -> dict[str, int]:
         first, count = self.iomap.counter_span()
-        response = self._call(client, "read loop counters", lambda: client.read_input_registers(
-            first, count=count, device_id=self.iomap.unit))  # fmt: skip
+        response = self._call(
+            client,
+            "read loop counters",
+            lambda: client.read_input_registers(first, count=count, device_id=self.iomap.unit),
+        )
         try:
             return self.iomap.decode_counters(list(response.registers))
         except ValueError as err:
@@ -206,8 +216,9 @@ class ModbusLoop(VehicleLoop):
     """A loop detector's output on one discrete input. Occupied for longer than `stuck_after` seconds makes the
     loop's health degraded (a detector stuck on, or a vehicle that does not move)."""
 
-    def __init__(self, name: str, timebase: Timebase, module: ModbusIOModule, signal: str,
-                 stuck_after: float = 300.0) -> None:  # fmt: skip
+    def __init__(
+        self, name: str, timebase: Timebase, module: ModbusIOModule, signal: str, stuck_after: float = 300.0
+    ) -> None:
         super().__init__(name, timebase)
         if signal not in LOOPS:
             raise ValueError(f"unknown loop {signal!r}")
@@ -238,8 +249,15 @@ class ModbusLoop(VehicleLoop):
 
 
 class ModbusGate(Gate):
-    def __init__(self, name: str, timebase: Timebase, safety: VehicleLoop, module: ModbusIOModule, gate: str,
-                 move_timeout: float = 8.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        timebase: Timebase,
+        safety: VehicleLoop,
+        module: ModbusIOModule,
+        gate: str,
+        move_timeout: float = 8.0,
+    ) -> None:
         super().__init__(name, timebase, safety, move_timeout)
         if gate not in GATES:
             raise ValueError(f"unknown gate {gate!r}")

@@ -19,8 +19,15 @@ from devices.transport import LinkSettings, LinkWorker, exchange, open_serial
 
 
 class EvolisPrinter(CardPrinter):
-    def __init__(self, name: str, timebase: Timebase, settings: LinkSettings, panels: str = "ymck",
-                 print_timeout: float = 120.0, poll: float = 1.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        timebase: Timebase,
+        settings: LinkSettings,
+        panels: str = "ymck",
+        print_timeout: float = 120.0,
+        poll: float = 1.0,
+    ) -> None:
         super().__init__(name, timebase)
         if not panels or set(panels) - set(evolis.PANELS):
             raise ValueError(f"panels must be letters of {''.join(evolis.PANELS)}, got {panels!r}")
@@ -28,8 +35,9 @@ class EvolisPrinter(CardPrinter):
         self.panels = panels
         self.print_timeout = print_timeout
         self.poll = poll
-        self.link: LinkWorker[Any] = LinkWorker(name, settings, lambda: open_serial(settings),
-                                                lambda port: port.close(), self._link_health, self._setup)  # fmt: skip
+        self.link: LinkWorker[Any] = LinkWorker(
+            name, settings, lambda: open_serial(settings), lambda port: port.close(), self._link_health, self._setup
+        )
 
     async def start(self) -> None:
         self.link.start()

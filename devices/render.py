@@ -54,8 +54,14 @@ def random_plate(
 Box = tuple[int, int, int, int]
 
 
-def scene(plate: str, seed: int = 0, black: bool | None = None, motorcycle: bool = False,
-          size: tuple[int, int] = SCENE_SIZE, expiry: str = "08.29") -> tuple[Image, Box]:  # fmt: skip
+def scene(
+    plate: str,
+    seed: int = 0,
+    black: bool | None = None,
+    motorcycle: bool = False,
+    size: tuple[int, int] = SCENE_SIZE,
+    expiry: str = "08.29",
+) -> tuple[Image, Box]:
     """A lane-camera frame with `plate` on a vehicle: the plate's width is 12-30% of the frame's, placed, turned
     (up to 6 degrees), blurred and lit at random from `seed`, over a cluttered background. Returns the frame and
     the plate's box (x, y, w, h)."""
@@ -72,8 +78,9 @@ def scene(plate: str, seed: int = 0, black: bool | None = None, motorcycle: bool
         x0, y0 = int(rng.integers(0, fw)), int(rng.integers(0, fh))
         colour = tuple(int(v) for v in rng.integers(0, 256, 3))
         if rng.random() < 0.5:
-            cv2.rectangle(frame, (x0, y0), (x0 + int(rng.integers(20, fw // 3)), y0 + int(rng.integers(10, fh // 3))),
-                          colour, -1)  # fmt: skip
+            cv2.rectangle(
+                frame, (x0, y0), (x0 + int(rng.integers(20, fw // 3)), y0 + int(rng.integers(10, fh // 3))), colour, -1
+            )
         else:
             cv2.line(
                 frame, (x0, y0), (int(rng.integers(0, fw)), int(rng.integers(0, fh))), colour, int(rng.integers(1, 6))

@@ -16,16 +16,18 @@ from devices.transport import LinkSettings, LinkWorker, exchange, open_serial
 
 
 class LedSign(LaneDisplay):
-    def __init__(self, name: str, timebase: Timebase, settings: LinkSettings, sign_id: int = 1,
-                 line_chars: int = 120) -> None:  # fmt: skip
+    def __init__(
+        self, name: str, timebase: Timebase, settings: LinkSettings, sign_id: int = 1, line_chars: int = 120
+    ) -> None:
         super().__init__(name, timebase)
         if not 1 <= sign_id <= 0xFF:
             raise ValueError(f"sign id must be 1-255 (0 is broadcast, unanswered), got {sign_id}")
         self.settings = settings
         self.sign_id = sign_id
         self.line_chars = min(line_chars, sign.MAX_TEXT)
-        self.link: LinkWorker[Any] = LinkWorker(name, settings, lambda: open_serial(settings),
-                                                lambda port: port.close(), self._link_health)  # fmt: skip
+        self.link: LinkWorker[Any] = LinkWorker(
+            name, settings, lambda: open_serial(settings), lambda port: port.close(), self._link_health
+        )
         self.shown: tuple[str, str] = ("", "")  # what the sign shows, as sent
 
     async def start(self) -> None:
@@ -38,8 +40,10 @@ class LedSign(LaneDisplay):
         self.set_health(health, why)
 
     def frames(self, indonesian: str, english: str) -> list[bytes]:
-        pages = [sign.Page(line, "A", sign.transliterate(text, self.line_chars))
-                 for line, text in ((1, indonesian), (2, english))]  # fmt: skip
+        pages = [
+            sign.Page(line, "A", sign.transliterate(text, self.line_chars))
+            for line, text in ((1, indonesian), (2, english))
+        ]
         return [sign.encode_page(self.sign_id, page) for page in pages]
 
     async def _show(self, indonesian: str, english: str) -> None:

@@ -100,8 +100,9 @@ class Decoder(Protocol[E]):
     def feed(self, data: bytes) -> list[E]: ...
 
 
-def exchange(port: Any, request: bytes, decoder: Decoder[E], accept: Callable[[E], T | None], timeout: float,
-             name: str) -> T:  # fmt: skip
+def exchange(
+    port: Any, request: bytes, decoder: Decoder[E], accept: Callable[[E], T | None], timeout: float, name: str
+) -> T:
     """Write `request` and read until `accept` takes an event from `decoder`; DeviceTimeout when nothing came,
     ProtocolError when only bytes that `accept` refused came. Before the request the line is drained: bytes
     waiting are read until the line has been quiet for four characters' time (20 ms at least), and when the line
@@ -129,9 +130,17 @@ class LinkWorker(Generic[C]):
     """One thread owns one connection `C` (a pyserial port, a pymodbus client). `run(job)` hands it a job;
     `tick` (if given) runs every `tick_interval` seconds while the worker is idle, e.g. to poll inputs."""
 
-    def __init__(self, name: str, settings: LinkSettings, opener: Callable[[], C], closer: Callable[[C], None],
-                 health: HealthSink, on_open: Callable[[C], None] | None = None,
-                 tick: Callable[[C], None] | None = None, tick_interval: float = 0.05) -> None:  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        settings: LinkSettings,
+        opener: Callable[[], C],
+        closer: Callable[[C], None],
+        health: HealthSink,
+        on_open: Callable[[C], None] | None = None,
+        tick: Callable[[C], None] | None = None,
+        tick_interval: float = 0.05,
+    ) -> None:
         self.name = name
         self.settings = settings
         self._opener, self._closer, self._on_open = opener, closer, on_open

@@ -96,8 +96,9 @@ def fill(text: str, values: Mapping[str, object]) -> str:
     return "".join(out)
 
 
-def prompt(code: str, stage: str = "", variant: str = "", table: Mapping[str, Prompt] | None = None,
-           **values: object) -> Prompt:  # fmt: skip
+def prompt(
+    code: str, stage: str = "", variant: str = "", table: Mapping[str, Prompt] | None = None, **values: object
+) -> Prompt:
     """The prompt for `code`, most specific first: "<code>.<stage>@<variant>", "<code>@<variant>",
     "<code>.<stage>", "<code>" (variant is the lane class, A or C), from `table` (the site's texts, by default
     these), with `{placeholders}` filled in (`fill`)."""

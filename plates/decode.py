@@ -58,8 +58,9 @@ def _put(table: dict[str, float], char: str, score: float) -> None:
         table[char] = score
 
 
-def slots(mixed: Sequence[Symbol], letters: Sequence[Symbol] = (), digits: Sequence[Symbol] = (),
-          char_height: float = 40.0) -> list[Slot]:  # fmt: skip
+def slots(
+    mixed: Sequence[Symbol], letters: Sequence[Symbol] = (), digits: Sequence[Symbol] = (), char_height: float = 40.0
+) -> list[Slot]:
     """One slot per symbol of the mixed read, with the letters-only and digits-only reads folded in by position."""
     out: list[Slot] = []
     for s in mixed:

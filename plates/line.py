@@ -70,8 +70,11 @@ class Line:
     def breaks(self) -> list[int]:
         """x positions in `image` of the wide gaps that separate groups of characters."""
         g = self.glyphs
-        return [(g[i][0] + g[i][1] + g[i + 1][0]) // 2 for i in range(len(g) - 1)
-                if g[i + 1][0] - g[i][0] - g[i][1] >= 0.6 * CHAR_HEIGHT]  # fmt: skip
+        return [
+            (g[i][0] + g[i][1] + g[i + 1][0]) // 2
+            for i in range(len(g) - 1)
+            if g[i + 1][0] - g[i][0] - g[i][1] >= 0.6 * CHAR_HEIGHT
+        ]
 
 
 def to_grey(image: Image) -> Image:
@@ -109,8 +112,11 @@ def blobs(mask: Image, min_h: int = 1, max_h: int = 1 << 30) -> list[Blob]:
 
 def chain(found: list[Blob], height: int) -> list[Blob]:
     """The longest left-to-right chain of character-like blobs of similar height on one line (a DAG longest path)."""
-    cand = [b for b in found if 0.2 * height <= b.h <= 0.95 * height and b.h >= 8 and b.w <= 1.3 * b.h
-            and b.area >= 0.08 * b.w * b.h]  # fmt: skip
+    cand = [
+        b
+        for b in found
+        if 0.2 * height <= b.h <= 0.95 * height and b.h >= 8 and b.w <= 1.3 * b.h and b.area >= 0.08 * b.w * b.h
+    ]
     cand.sort(key=lambda b: b.x)
     cand = cand[:80]
     n = len(cand)
@@ -190,8 +196,15 @@ def _band(grey: Image, mask: Image, y0: float, y1: float, x0: float, x1: float, 
     keep = cv2.dilate(mask[ya:yb, xa:xb], np.ones((3, 3), np.uint8))
     band = np.where(keep > 0, band, 255.0)
     scale = CHAR_HEIGHT / hm
-    out = u8(cv2.resize(band.astype(np.uint8), None, fx=scale, fy=scale,
-                        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC))  # fmt: skip
+    out = u8(
+        cv2.resize(
+            band.astype(np.uint8),
+            None,
+            fx=scale,
+            fy=scale,
+            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC,
+        )
+    )
     return out
 
 
@@ -260,8 +273,9 @@ def find_lines(crop: Image, limit: int = 2, min_contrast: float = MIN_CONTRAST) 
         line = _level_and_cut(img, light, mask, found, score)
         if line is not None and line.band is not None:
             b = line.band
-            line = replace(line, band=Band(b.cx / scale, b.cy / scale, b.angle, b.height / scale, b.x0 / scale,
-                                           b.x1 / scale))  # fmt: skip
+            line = replace(
+                line, band=Band(b.cx / scale, b.cy / scale, b.angle, b.height / scale, b.x0 / scale, b.x1 / scale)
+            )
         if (
             line is not None
             and line.contrast >= min_contrast
@@ -326,8 +340,11 @@ def _expiry(grey: Image, level: Image, bottom: float, hm: float, x0: float, x1: 
     top, low = bottom + 0.08 * hm, bottom + 0.95 * hm
     if low > grey.shape[0] + 0.2 * hm:
         return None
-    small = [b for b in blobs(level[:, max(0, int(x0)) : int(x1)])
-             if 0.22 * hm <= b.h <= 0.7 * hm and b.y >= top - 0.1 * hm and b.y + b.h <= low + 0.1 * hm]  # fmt: skip
+    small = [
+        b
+        for b in blobs(level[:, max(0, int(x0)) : int(x1)])
+        if 0.22 * hm <= b.h <= 0.7 * hm and b.y >= top - 0.1 * hm and b.y + b.h <= low + 0.1 * hm
+    ]
     if len(small) < 3:
         return None
     eh = float(np.median([b.h for b in small]))

@@ -32,8 +32,7 @@ class Candidate:
 
 def _rows(found: list[Blob], max_h: float) -> list[list[Blob]]:
     """Blobs linked into rows: neighbours of similar height on one baseline, at most 2.6 heights apart."""
-    chars = [b for b in found if MIN_CHAR <= b.h <= max_h and 0.08 <= b.w / b.h <= 1.25
-             and b.area >= 0.15 * b.w * b.h]  # fmt: skip
+    chars = [b for b in found if MIN_CHAR <= b.h <= max_h and 0.08 <= b.w / b.h <= 1.25 and b.area >= 0.15 * b.w * b.h]
     chars.sort(key=lambda b: b.x)
     parent = list(range(len(chars)))
 

@@ -222,8 +222,15 @@ class PlateReader:
                 found = ppocr.weigh(found, posteriors, second.posteriors(views))
         expiry = self._read_expiry(crop, bands, lines) if s.expiry else ""
         plate = found.plate
-        return PlateReading(plate.text, round(found.confidence, 3), plate.region_name, box, expiry,
-                            tuple(round(c, 3) for c in found.char_confidences), crop.copy())  # fmt: skip
+        return PlateReading(
+            plate.text,
+            round(found.confidence, 3),
+            plate.region_name,
+            box,
+            expiry,
+            tuple(round(c, 3) for c in found.char_confidences),
+            crop.copy(),
+        )
 
     def _read_expiry(self, crop: Image, bands: list[line.Band], lines: list[line.Line]) -> str:
         """The expiry line (MM.YY) under the first main line: read by the second recogniser, its digits only, and

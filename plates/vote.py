@@ -71,12 +71,19 @@ class Voter:
         exact = [r for r in bucket if r.compact == plate.text.replace(" ", "")]
         best = max(exact or bucket, key=lambda r: r.confidence)
         shares = tuple(round(conf / max(1e-9, total), 3) for _, _, (conf, total) in winners)
-        confidence = round(sum(s * best_c for s, best_c in zip(shares, _position_conf(bucket, winners), strict=True))
-                           / len(shares), 3)  # fmt: skip
+        confidence = round(
+            sum(s * best_c for s, best_c in zip(shares, _position_conf(bucket, winners), strict=True)) / len(shares), 3
+        )
         expiries = Counter(r.expiry for r in bucket if r.expiry)
-        return replace(best, text=plate.text, region=plate.region_name, confidence=confidence,
-                       char_confidences=shares, expiry=expiries.most_common(1)[0][0] if expiries else "",
-                       frames=len(bucket))  # fmt: skip
+        return replace(
+            best,
+            text=plate.text,
+            region=plate.region_name,
+            confidence=confidence,
+            char_confidences=shares,
+            expiry=expiries.most_common(1)[0][0] if expiries else "",
+            frames=len(bucket),
+        )
 
 
 def _winners(bucket: list[PlateReading]) -> list[tuple[str, int, tuple[float, float]]]:

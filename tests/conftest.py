@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
-def run_virtual(main: Callable[[Clock], Awaitable[Any]]) -> Any:
+def run_virtual(main: Callable[[Clock], Coroutine[Any, Any, Any]]) -> Any:
     """Run `main(clock)` on a virtual clock (timers jump) and return its result."""
     loop = TimeWarpLoop(None)
     with asyncio.Runner(loop_factory=lambda: loop) as runner:
@@ -58,7 +58,7 @@ class Rig:
             **population.certificates(random.Random(2), today, 180),
         }
         rules = RenewalRules(self.registry, {"A": 80000, "C": 75000, "C I": 75000, "C II": 75000}, "TEST")
-        self._controller = lambda: LaneController(
+        self._controller: Callable[[], LaneController] = lambda: LaneController(
             "L1",
             flow,
             devices,

@@ -90,9 +90,15 @@ class IOMap:
 
     def options(self) -> dict[str, Any]:
         """The inverse of `from_options`: plain values for configuration files and command lines."""
-        return {"unit": self.unit, "coils": dict(self.coils), "inputs": dict(self.inputs),
-                "counters": dict(self.counters), "active_low": sorted(self.active_low), "pulse": self.pulse,
-                "poll": self.poll}  # fmt: skip
+        return {
+            "unit": self.unit,
+            "coils": dict(self.coils),
+            "inputs": dict(self.inputs),
+            "counters": dict(self.counters),
+            "active_low": sorted(self.active_low),
+            "pulse": self.pulse,
+            "poll": self.poll,
+        }
 
     def counter_span(self) -> tuple[int, int]:
         """First input register and count of one read that covers every loop counter."""

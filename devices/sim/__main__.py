@@ -55,8 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
-    sims = SimProcesses(lanes, link=args.link, speed=args.speed, run_dir=args.run_dir, cards_dir=args.cards_dir,
-                        pace_baud=args.pace_baud)  # fmt: skip
+    sims = SimProcesses(
+        lanes,
+        link=args.link,
+        speed=args.speed,
+        run_dir=args.run_dir,
+        cards_dir=args.cards_dir,
+        pace_baud=args.pace_baud,
+    )
     try:
         started = sims.start()
         report = {lane: {"urls": s.urls, "control": s.control} for lane, s in started.items()}

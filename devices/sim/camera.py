@@ -111,8 +111,10 @@ class CameraSim(Simulator):
             writer.close()
 
     async def _stream(self, name: str, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"HTTP/1.0 200 OK\r\nCache-Control: no-cache\r\n"
-                     b"Content-Type: multipart/x-mixed-replace; boundary=" + BOUNDARY + b"\r\n\r\n")  # fmt: skip
+        writer.write(
+            b"HTTP/1.0 200 OK\r\nCache-Control: no-cache\r\n"
+            b"Content-Type: multipart/x-mixed-replace; boundary=" + BOUNDARY + b"\r\n\r\n"
+        )
         while True:
             verdict = self.faults[name].apply("out", self.frame(name))
             if verdict.delay:
@@ -126,10 +128,21 @@ class CameraSim(Simulator):
 
     # -- control operations -----------------------------------------------------------------------------------
 
-    async def op_scene(self, plate: str | None = None, black: bool = False, dirty: bool = False,
-                       face_seed: int | None = None, issue: str | None = None) -> dict[str, Any]:  # fmt: skip
-        self.scene = {"plate": plate, "black": bool(black), "dirty": bool(dirty),
-                      "face_seed": None if face_seed is None else int(face_seed), "issue": issue}  # fmt: skip
+    async def op_scene(
+        self,
+        plate: str | None = None,
+        black: bool = False,
+        dirty: bool = False,
+        face_seed: int | None = None,
+        issue: str | None = None,
+    ) -> dict[str, Any]:
+        self.scene = {
+            "plate": plate,
+            "black": bool(black),
+            "dirty": bool(dirty),
+            "face_seed": None if face_seed is None else int(face_seed),
+            "issue": issue,
+        }
         return self.scene
 
     async def op_faults(self, endpoint: str = "plate", direction: str = "out", **spec: Any) -> dict[str, Any]:
@@ -152,5 +165,9 @@ class CameraSim(Simulator):
         self.scene = {"plate": None, "black": False, "dirty": False, "face_seed": None, "issue": None}
 
     def state(self) -> dict[str, Any]:
-        return {"scene": self.scene, "sent": dict(self.sent), "ports": dict(self.ports),
-                "online": {n: s is not None for n, s in self.servers.items()}}  # fmt: skip
+        return {
+            "scene": self.scene,
+            "sent": dict(self.sent),
+            "ports": dict(self.ports),
+            "online": {n: s is not None for n, s in self.servers.items()},
+        }

@@ -64,8 +64,15 @@ class _Line:
 
 
 class Endpoint:
-    def __init__(self, name: str, link: str, peer: Callable[[], Peer], faults: Faults, path: Path | None = None,
-                 pace_baud: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        link: str,
+        peer: Callable[[], Peer],
+        faults: Faults,
+        path: Path | None = None,
+        pace_baud: int | None = None,
+    ) -> None:
         if link not in ("pty", "tcp"):
             raise ValueError("link is pty or tcp")
         if link == "pty" and path is None:
@@ -190,8 +197,9 @@ class Endpoint:
 
     # -- both ----------------------------------------------------------------------------------------------------
 
-    async def _session(self, read: Callable[[int], Awaitable[bytes]],
-                       write: Callable[[bytes], Awaitable[None]]) -> None:  # fmt: skip
+    async def _session(
+        self, read: Callable[[int], Awaitable[bytes]], write: Callable[[bytes], Awaitable[None]]
+    ) -> None:
         self.connections += 1
         line = _Line(write, self.faults, self.pace_baud)
         self._lines.add(line)

@@ -117,8 +117,9 @@ class IOModuleSim(Simulator):
             [SimData(0, values=0, datatype=DataType.REGISTERS)],
             [SimData(0, values=[0] * counters, datatype=DataType.REGISTERS)],
         ))  # fmt: skip
-        self.server = ModbusTcpServer(device, framer=FramerType.RTU, address=("127.0.0.1", self.modbus_port),
-                                      ignore_missing_devices=True)  # fmt: skip
+        self.server = ModbusTcpServer(
+            device, framer=FramerType.RTU, address=("127.0.0.1", self.modbus_port), ignore_missing_devices=True
+        )
         self.endpoint("line", lambda: _ModbusPeer(self.modbus_port))
 
     async def start(self) -> dict[str, Any]:
@@ -169,8 +170,9 @@ class IOModuleSim(Simulator):
                 self._pressing[gate] = pressing
             last = now
 
-    async def _action(self, fc: int, start: int, address: int, count: int, registers: list[int],
-                      values: list[int] | list[bool] | None) -> None:  # fmt: skip
+    async def _action(
+        self, fc: int, start: int, address: int, count: int, registers: list[int], values: list[int] | list[bool] | None
+    ) -> None:
         if fc == 2:
             self.reads += 1
             bits = [False] * (len(registers) * 16)
@@ -210,12 +212,19 @@ class IOModuleSim(Simulator):
 
     def state(self) -> dict[str, Any]:
         return {
-            "loops": {name: self.occupied(name) for name in LOOPS}, "stuck_loops": sorted(self.stuck_loops),
-            "gates": {g: {"position": b.position, "pos": round(b.pos, 3), "stuck": b.stuck}
-                      for g, b in self.barriers.items()},
-            "coils": dict(self.coils), "commands": self.commands[-20:], "violations": self.violations,
-            "hits": self.hits, "reads": self.reads, "close_latency": self.close_latency, "passes": dict(self.passes),
-        }  # fmt: skip
+            "loops": {name: self.occupied(name) for name in LOOPS},
+            "stuck_loops": sorted(self.stuck_loops),
+            "gates": {
+                g: {"position": b.position, "pos": round(b.pos, 3), "stuck": b.stuck} for g, b in self.barriers.items()
+            },
+            "coils": dict(self.coils),
+            "commands": self.commands[-20:],
+            "violations": self.violations,
+            "hits": self.hits,
+            "reads": self.reads,
+            "close_latency": self.close_latency,
+            "passes": dict(self.passes),
+        }
 
     async def op_loop(self, name: str, occupied: bool) -> None:
         if name not in self.loops:

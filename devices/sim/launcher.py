@@ -79,10 +79,19 @@ def read_sims(path: Path) -> tuple[dict[str, LaneSims], float | None]:
 
 
 class SimProcesses:
-    def __init__(self, lanes: list[str], link: str = "tcp", speed: float = 1.0, run_dir: Path = Path("var/sim"),
-                 cards_dir: Path = Path("var/cards"), seed: int = 0, kinds: tuple[str, ...] = KINDS,
-                 extra: dict[str, dict[str, Any]] | None = None, pace_baud: int | None = None,
-                 io_map: IOMap | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        lanes: list[str],
+        link: str = "tcp",
+        speed: float = 1.0,
+        run_dir: Path = Path("var/sim"),
+        cards_dir: Path = Path("var/cards"),
+        seed: int = 0,
+        kinds: tuple[str, ...] = KINDS,
+        extra: dict[str, dict[str, Any]] | None = None,
+        pace_baud: int | None = None,
+        io_map: IOMap | None = None,
+    ) -> None:
         unknown = set(kinds) - set(KINDS)
         if unknown or not lanes:
             raise ValueError(f"need lanes and kinds from {KINDS}; unknown {sorted(unknown)}")
@@ -100,9 +109,25 @@ class SimProcesses:
             extra.setdefault("iomap", self.io_map.options())
         if kind == "printer":
             extra.setdefault("cards_dir", str(self.cards_dir))
-        cmd = [sys.executable, "-m", "devices.sim.run", kind, "--lane", lane, "--link", self.link,
-               "--run-dir", str(self.run_dir), "--speed", str(self.speed), "--seed", str(seed),
-               "--extra", json.dumps(extra), "--parent-pipe"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "devices.sim.run",
+            kind,
+            "--lane",
+            lane,
+            "--link",
+            self.link,
+            "--run-dir",
+            str(self.run_dir),
+            "--speed",
+            str(self.speed),
+            "--seed",
+            str(seed),
+            "--extra",
+            json.dumps(extra),
+            "--parent-pipe",
+        ]
         if self.pace_baud:
             cmd += ["--pace-baud", str(self.pace_baud)]
         return cmd
@@ -115,8 +140,10 @@ class SimProcesses:
                 with open(self.run_dir / f"{lane}-{kind}.log", "ab") as log:
                     self.procs[(lane, kind)] = subprocess.Popen(
                         self._command(lane, kind, self.seed + 10 * i + j),
-                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                    )  # fmt: skip
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=log,
+                    )
         try:
             self._collect(timeout)
         except BaseException:

@@ -114,7 +114,7 @@ class PrinterSim(Simulator):
             ("Rse", ("i",)): lambda: "CARD" if self.card_inside else "NO CARD",
             ("Rrt", ("count",)): lambda: str(max(0, self.ribbon)),
             ("Rco", ("p",)): lambda: str(self.counter),
-        }  # fmt: skip
+        }
         if (name, params) in queries:
             return queries[(name, params)]()
         if name == "Pem":
@@ -194,11 +194,20 @@ class PrinterSim(Simulator):
 
     def state(self) -> dict[str, Any]:
         return {
-            "status": self.status(), "stock": self.stock, "ribbon": self.ribbon, "cover_open": self.cover_open,
-            "jammed": self.jammed, "jam_next": self.jam_next, "card_inside": self.card_inside,
-            "counter": self.counter, "rejected": self.rejected, "error_mode": self.error_mode,
-            "garbage": self.garbage, "commands": self.commands, "cards": self.cards[-20:],
-        }  # fmt: skip
+            "status": self.status(),
+            "stock": self.stock,
+            "ribbon": self.ribbon,
+            "cover_open": self.cover_open,
+            "jammed": self.jammed,
+            "jam_next": self.jam_next,
+            "card_inside": self.card_inside,
+            "counter": self.counter,
+            "rejected": self.rejected,
+            "error_mode": self.error_mode,
+            "garbage": self.garbage,
+            "commands": self.commands,
+            "cards": self.cards[-20:],
+        }
 
     async def op_set(self, **values: Any) -> dict[str, Any]:
         for key, value in values.items():

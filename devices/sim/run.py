@@ -50,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
 async def _main(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         raise SystemExit("--speed must be positive")
-    options = SimOptions(args.lane, args.link, args.run_dir, args.speed, args.seed, args.pace_baud,
-                         json.loads(args.extra))  # fmt: skip
+    options = SimOptions(
+        args.lane, args.link, args.run_dir, args.speed, args.seed, args.pace_baud, json.loads(args.extra)
+    )
     sim = make(args.kind, options)
     done = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -73,5 +73,11 @@ class SignSim(Simulator):
         return [self.pages.get(f"{line}A", "") for line in (1, 2)]
 
     def state(self) -> dict[str, Any]:
-        return {"lines": self.lines(), "pages": dict(self.pages), "history": self.history[-20:],
-                "frames": self.frames, "nacks": self.nacks, "bad": self.bad}  # fmt: skip
+        return {
+            "lines": self.lines(),
+            "pages": dict(self.pages),
+            "history": self.history[-20:],
+            "frames": self.frames,
+            "nacks": self.nacks,
+            "bad": self.bad,
+        }

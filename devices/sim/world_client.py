@@ -149,8 +149,9 @@ class PrinterHandle:
 
 
 class WorldClient:
-    def __init__(self, lane: str, control: dict[str, str], timebase: Timebase,
-                 payment: VirtualPayment | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, lane: str, control: dict[str, str], timebase: Timebase, payment: VirtualPayment | None = None
+    ) -> None:
         self.name = lane
         self.timebase = timebase
         self.links = {kind: ControlLink(address) for kind, address in control.items()}
@@ -218,9 +219,17 @@ class WorldClient:
     def vehicle(self, vehicle: Vehicle | None) -> None:
         self._vehicle = vehicle
         if "cameras" in self.links:
-            scene = {"plate": None, "face_seed": None} if vehicle is None else {
-                "plate": vehicle.plate, "black": vehicle.black_plate, "dirty": vehicle.dirty_plate,
-                "face_seed": vehicle.face_seed, "issue": vehicle.extras.get("photo_issue")}  # fmt: skip
+            scene = (
+                {"plate": None, "face_seed": None}
+                if vehicle is None
+                else {
+                    "plate": vehicle.plate,
+                    "black": vehicle.black_plate,
+                    "dirty": vehicle.dirty_plate,
+                    "face_seed": vehicle.face_seed,
+                    "issue": vehicle.extras.get("photo_issue"),
+                }
+            )
             self._send("cameras", "scene", **scene)
 
     async def drive_in(self, vehicle: Vehicle, pass_seconds: float = 2.0, give_up_after: float = 600.0) -> None:

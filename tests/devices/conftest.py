@@ -23,7 +23,11 @@ from devices.sim.launcher import SimProcesses
 from devices.sim.world_client import WorldClient
 
 #: Simulated durations short enough for tests (lane seconds; the simulators run at speed 1).
-SIM_EXTRA = {"io": {"gate_travel": 0.3}, "printer": {"print_seconds": 0.3, "stock": 50}, "cameras": {"fps": 10}}
+SIM_EXTRA: dict[str, dict[str, Any]] = {
+    "io": {"gate_travel": 0.3},
+    "printer": {"print_seconds": 0.3, "stock": 50},
+    "cameras": {"fps": 10},
+}
 DEVICE_OPTIONS = {"gate_timeout": 3.0, "link_timeout": 0.3, "link_retries": 2, "print_timeout": 10.0}
 
 

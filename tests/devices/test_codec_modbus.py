@@ -106,4 +106,5 @@ def test_iomap_decodes_bits_with_polarity_and_rejects_bad_wiring() -> None:
 
 
 def test_gate_position_from_limit_switches() -> None:
-    assert [gate_position(u, d) for u, d in ((1, 0), (0, 1), (0, 0), (1, 1))] == ["up", "down", "moving", "both"]
+    switches = ((True, False), (False, True), (False, False), (True, True))  # (up, down)
+    assert [gate_position(up, down) for up, down in switches] == ["up", "down", "moving", "both"]

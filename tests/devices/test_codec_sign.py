@@ -31,7 +31,9 @@ def test_frames_decode_across_reads_after_garbage() -> None:
     d = FrameDecoder()
     out = d.feed(b"\x00zz<I") + d.feed(WELCOME[2:30]) + d.feed(WELCOME[30:])
     assert out == [Frame(1, WELCOME[6:-5])]
-    page = out[0].page()
+    frame = out[0]
+    assert isinstance(frame, Frame)
+    page = frame.page()
     assert page is not None and (page.line, page.page, page.text) == (1, "A", "Selamat datang")
 
 

@@ -29,7 +29,7 @@ def _serial_rig(clock: Clock, db: Path, options: dict[str, Any]) -> tuple[Rig, L
     rig.lane.devices = devices  # the same controller, on devices that speak the real protocols
     for device in devices.all():
         device.subscribe(rig.lane._device_event)
-    rig.world = devices.world  # type: ignore[assignment]  # the world client offers what the rig uses
+    rig.world = devices.world  # the world client offers what the rig uses
     return rig, devices
 
 

@@ -17,6 +17,8 @@ HEADER = "lane: configuration error"
 #: What a case writes to the site file: text, raw bytes, or None for "no file at all".
 Content = str | bytes | None
 Build = Callable[[str], Content]
+#: An edit of the shipped text into text (a Build that always writes a file).
+Edit = Callable[[str], str]
 
 SMALL_SITE = '[site]\nname = "Test site"\noffice_code = "TEST-1"\n'
 SMALL_LANE = '[[lanes]]\nid = "L1"\nclass = "A"\n'
@@ -32,7 +34,7 @@ def _shipped() -> str:
     return SHIPPED.read_text(encoding="utf-8")
 
 
-def sub(old: str, new: str) -> Build:
+def sub(old: str, new: str) -> Edit:
     """An edit of the shipped file; fails loudly if the shipped file no longer holds `old` exactly once."""
 
     def build(text: str) -> str:
@@ -42,7 +44,7 @@ def sub(old: str, new: str) -> Build:
     return build
 
 
-def cut(start: str, end: str) -> Build:
+def cut(start: str, end: str) -> Edit:
     """The shipped file without the text from the first `start` up to (not including) `end`."""
 
     def build(text: str) -> str:

@@ -136,7 +136,7 @@ def test_the_expiry_is_read_when_sure_and_left_out_when_not(monkeypatch: pytest.
     assert isinstance(without, PlateReading) and without.text == "B 1995 JVK" and without.expiry == ""
     monkeypatch.setattr("plates.reader.EXPIRY_TRUST", 1.0)  # nothing is that sure
     assert reader.read_expiry(large) == ""
-    assert isinstance(PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(np.zeros((9, 9))), NoPlate)
+    assert isinstance(PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(np.zeros((9, 9), np.uint8)), NoPlate)
     with pytest.raises(ValueError, match="bad reader settings"):
         ReaderSettings(second_opinion=1.5)
 
@@ -146,6 +146,8 @@ def test_warming_up_loads_the_models_and_survives_a_broken_engine(monkeypatch: p
     from plates.engine import EngineError
 
     class Broken:
+        name = "broken"
+
         def read_line(self, image: np.ndarray, whitelist: str) -> list[Any]:
             raise EngineError("no tesseract here")
 
@@ -169,6 +171,7 @@ def test_warming_up_starts_tesseract_only_where_it_will_read(
     monkeypatch: pytest.MonkeyPatch, rec: ppocr.PaddleRec
 ) -> None:
     class Counting:
+        name = "counting"
         calls = 0
 
         def read_line(self, image: np.ndarray, whitelist: str) -> list[Any]:
@@ -200,7 +203,7 @@ def test_a_damaged_or_missing_model_leaves_the_reader_reading_alone(tmp_path: An
 
 def test_a_second_opinion_that_fails_leaves_the_reading(monkeypatch: pytest.MonkeyPatch, rec: ppocr.PaddleRec) -> None:
     class Failing:
-        def get_inputs(self) -> list[Any]:
+        def get_inputs(self) -> Any:
             return rec._session.get_inputs()
 
         def get_modelmeta(self) -> Any:

@@ -7,12 +7,13 @@ import csv
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from plates.decode import edit_distance
 from plates.locate import iou, locate
 from plates.reader import PlateReader
-from plates.reading import PlateReading
+from plates.reading import Image, PlateReading
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "plates"
 ID_EXACT_FLOOR = 0.87
@@ -22,6 +23,13 @@ SCENES_FOUND_FLOOR = 0.92
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"no real plate data: {DATA} is absent")
 
 
+def _imread(path: Path) -> Image:
+    """A labelled image as the reader takes it (8-bit BGR); a missing file fails the test, not the reader."""
+    image = cv2.imread(str(path))
+    assert image is not None, f"cannot read {path}"
+    return np.asarray(image, np.uint8)
+
+
 def test_id_crops_accuracy_floor() -> None:
     folder = DATA / "id-crops"
     with (folder / "labels.csv").open(newline="") as f:
@@ -29,7 +37,7 @@ def test_id_crops_accuracy_floor() -> None:
     reader = PlateReader()
     exact = errors = chars = 0
     for r in rows:
-        got = reader.read_crop(cv2.imread(str(folder / r["file"])))
+        got = reader.read_crop(_imread(folder / r["file"]))
         text = got.compact if isinstance(got, PlateReading) else ""
         truth = r["plate_text"].replace(" ", "")
         exact += text == truth
@@ -46,6 +54,6 @@ def test_scene_plates_are_found() -> None:
     found = 0
     for r in rows:
         truth = (int(r["x"]), int(r["y"]), int(r["w"]), int(r["h"]))
-        candidates = locate(cv2.imread(str(folder / r["file"])), limit=3)
+        candidates = locate(_imread(folder / r["file"]), limit=3)
         found += any(iou(c.box, truth) >= 0.5 for c in candidates)
     assert found / len(rows) >= SCENES_FOUND_FLOOR, f"found {found}/{len(rows)}"
