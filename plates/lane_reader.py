@@ -1,4 +1,4 @@
-"""The lane's plate reader entry points, for `lane/site.py`: `lane_reader()`, a `plates.reader.PlateReader`
+"""The lane's plate reader, for `lane/site.py`: `lane_reader()`, a `plates.reader.PlateReader`
 (plate finding, line cleaning, the line recognisers, grammar decoding) as a lane uses it: each camera frame's plate,
 without the expiry line, which the lane does not record (reading it would double a frame's time); `read`, the
 default reader (expiry included) as a plain function. Pure."""
