@@ -5,16 +5,13 @@ default reader (expiry included) as a plain function. Pure."""
 
 from __future__ import annotations
 
+from plates.once import once
 from plates.reader import PlateReader, ReaderSettings, read
 
 __all__ = ["lane_reader", "read"]
 
-_lane_reader: PlateReader | None = None
 
-
+@once
 def lane_reader() -> PlateReader:
     """The reader a lane reads its camera's frames with, one per process."""
-    global _lane_reader
-    if _lane_reader is None:
-        _lane_reader = PlateReader(ReaderSettings(expiry=False))
-    return _lane_reader
+    return PlateReader(ReaderSettings(expiry=False))
