@@ -397,39 +397,48 @@ def parse(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         raise ConfigError("\n".join(lines)) from err
 
 
+PromptText = Annotated[str, Field(min_length=1, max_length=120)]
+PROMPT_PAIR = '["Bahasa Indonesia", "English"], each 1 to 120 characters'
+
+
+class PromptsFile(Section):
+    """`prompts.toml`: one `[prompts]` table, each entry `code = ["Bahasa Indonesia", "English"]`."""
+
+    prompts: dict[str, Annotated[tuple[PromptText, PromptText], Field(strict=False)]] = Field(default_factory=dict)
+
+
+def _prompts_problem(path: Path, loc: tuple[int | str, ...]) -> str:
+    if loc[0] != "prompts":
+        return f"{path}: {loc[0]}: unknown key (expected a [prompts] table)"
+    if len(loc) == 1:
+        return f"{path}: prompts: expected a [prompts] table"
+    return f"{path}: prompts.{loc[1]}: expected {PROMPT_PAIR}"
+
+
 def load_prompts(path: Path) -> dict[str, tuple[str, str]]:
     """The driver prompts: the defaults in flows/prompts.py with the site's `[prompts]` from `path` over them
-    (a missing file means the defaults). Each entry is `code = ["Bahasa Indonesia", "English"]`, each text a
-    template `flows.prompts.check` accepts for that code."""
-    texts = dict(PROMPTS)
+    (a missing file means the defaults). Each entry is `code = ["Bahasa Indonesia", "English"]` (`PromptsFile`),
+    each text a template `flows.prompts.check` accepts for that code; every problem is told, one a line."""
     try:
         data = toml_file.read(path)
     except FileNotFoundError:
-        return texts
+        return dict(PROMPTS)
     except toml_file.BadFile as err:
         raise ConfigError(str(err)) from err
-    problems = []
-    for key in data:
-        if key != "prompts":
-            problems.append(f"{path}: {key}: unknown key (expected a [prompts] table)")
-    table = data.get("prompts") or {}
-    if not isinstance(table, dict):
-        problems.append(f"{path}: prompts: expected a [prompts] table")
-        table = {}
-    for code, value in table.items():
-        where = f"{path}: prompts.{code}"
-        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and 0 < len(v) <= 120
-                                                                     for v in value)):  # fmt: skip
-            problems.append(f'{where}: expected ["Bahasa Indonesia", "English"], each 1 to 120 characters')
-            continue
-        bad = [f"{where}[{i}]: {problem}" for i, text in enumerate(value) if (problem := check_prompt(code, text))]
-        if bad:
-            problems.extend(bad)
-            continue
-        texts[code] = (value[0], value[1])
+    problems: list[str] = []
+    try:
+        table = PromptsFile.model_validate(data).prompts
+    except ValidationError as err:
+        problems = list(dict.fromkeys(_prompts_problem(path, e["loc"]) for e in err.errors()))
+        bad = {e["loc"][1] for e in err.errors() if len(e["loc"]) > 1}
+        raw = data.get("prompts")  # the entries that are well formed still have their templates checked
+        table = {k: (v[0], v[1]) for k, v in raw.items() if k not in bad} if isinstance(raw, dict) else {}
+    for code, pair in table.items():
+        problems += [f"{path}: prompts.{code}[{i}]: {problem}" for i, text in enumerate(pair)
+                     if (problem := check_prompt(code, text))]  # fmt: skip
     if problems:
         raise ConfigError("\n".join(problems))
-    return texts
+    return {**PROMPTS, **table}
 
 
 def load(path: Path | str = DEFAULT_PATH) -> SiteConfig:
