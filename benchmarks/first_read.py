@@ -24,11 +24,11 @@ import json, sys, time
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from devices import render
-from plates import ocr
+from plates import lane_reader
 warm, count = sys.argv[1] == "warm", int(sys.argv[2])
 rng = np.random.default_rng(7)
 frames = [render.scene(render.random_plate(rng), seed=i)[0] for i in range(count)]
-reader = ocr.lane_reader()
+reader = lane_reader.lane_reader()
 pool = ThreadPoolExecutor(1)
 if warm:
     pool.submit(reader.warm_up).result()

@@ -102,7 +102,7 @@ def gen_template(rnd: random.Random) -> bytes:
 
 def gen_registry(rnd: random.Random) -> bytes:
     from flows import population
-    from lane.registry import COLUMNS
+    from lane.holders import COLUMNS
 
     out = io.StringIO()
     writer = csv.writer(out)

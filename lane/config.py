@@ -13,7 +13,16 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from flows.documents import DocumentRules
 from flows.photo_rules import PhotoRules
@@ -83,30 +92,37 @@ class Control(Section):
 URL = Annotated[str, Field(min_length=1, max_length=500)]
 Baud = Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200]
 
-#: Keys only the serial backend reads; the virtual backend's own keys are the rest.
-SERIAL_KEYS = ("io_url", "printer_url", "sign_url", "plate_camera", "driver_camera", "io_baudrate", "io_map",
-               "printer_baudrate", "printer_panels", "print_timeout", "sign_baudrate", "sign_id", "sign_chars",
-               "camera_fps", "loop_stuck_after", "link_timeout", "link_retries")  # fmt: skip
 
+class DeviceSettings(Section):
+    """What every backend reads: how plates are read, and how long a gate may take to move."""
 
-class Devices(Section):
-    """A lane's devices. `virtual`: in-process simulated devices. `serial`: the real protocols, opened by URL
-    (`/dev/ttyUSB0`, `socket://host:port`, `rtsp://...`, a camera index, a video file or a folder of images);
-    docs/protocols.md says what each one speaks."""
-
-    backend: Literal["virtual", "serial"] = "virtual"
     plate_reader: Literal["ocr", "operator"] = "ocr"
     gate_timeout: Seconds = 8.0
-    # virtual backend
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for devices.registry.build(backend, ...): every key but the backend and plate reader."""
+        return self.model_dump(exclude={"backend", "plate_reader"})
+
+
+class VirtualDevices(DeviceSettings):
+    """`backend = "virtual"` (the default): in-process simulated devices."""
+
+    backend: Literal["virtual"] = "virtual"
     gate_travel: Seconds = 2.0
     card_stock: Annotated[int, Field(ge=0, le=10000)] = 100
     print_seconds: Seconds = 25.0
-    # serial backend
-    io_url: URL | None = None  # Modbus RTU I/O module: gates, loops, limit switches
-    printer_url: URL | None = None  # Evolis-style card printer
-    sign_url: URL | None = None  # AM03127-style LED sign
-    plate_camera: URL | None = None
-    driver_camera: URL | None = None
+
+
+class SerialDevices(DeviceSettings):
+    """`backend = "serial"`: the real protocols, opened by URL (`/dev/ttyUSB0`, `socket://host:port`, `rtsp://...`,
+    a camera index, a video file or a folder of images); docs/protocols.md says what each one speaks."""
+
+    backend: Literal["serial"]
+    io_url: URL  # Modbus RTU I/O module: gates, loops, limit switches
+    printer_url: URL  # Evolis-style card printer
+    sign_url: URL  # AM03127-style LED sign
+    plate_camera: URL
+    driver_camera: URL
     io_baudrate: Baud = 19200
     io_map: dict[str, Any] = Field(default_factory=dict)  # unit, coils, inputs, active_low, pulse, poll
     printer_baudrate: Baud = 115200
@@ -120,21 +136,21 @@ class Devices(Section):
     link_timeout: Annotated[float, Field(gt=0, le=30)] = 0.5
     link_retries: Annotated[int, Field(ge=0, le=10)] = 2
 
-    @model_validator(mode="after")
-    def _urls(self) -> Devices:
-        if self.backend == "serial":
-            missing = [k for k in ("io_url", "printer_url", "sign_url", "plate_camera", "driver_camera")
-                       if getattr(self, k) is None]  # fmt: skip
-            if missing:
-                raise ValueError(f"the serial backend needs {', '.join(missing)}")
-        return self
 
-    def options(self) -> dict[str, Any]:
-        """Keyword arguments for devices.registry.build(backend, ...)."""
-        if self.backend == "virtual":
-            return {"gate_travel": self.gate_travel, "gate_timeout": self.gate_timeout,
-                    "card_stock": self.card_stock, "print_seconds": self.print_seconds}  # fmt: skip
-        return {"gate_timeout": self.gate_timeout, **{k: getattr(self, k) for k in SERIAL_KEYS}}
+BACKENDS = ("virtual", "serial")
+
+
+def _backend(value: Any) -> str | None:
+    """The union's tag: the table's `backend` ("virtual" when it has none); None (an error) for any other."""
+    backend = value.get("backend", "virtual") if isinstance(value, dict) else getattr(value, "backend", "virtual")
+    return backend if backend in BACKENDS else None
+
+
+#: A lane's devices, one model per backend: each accepts only the keys its backend reads.
+Devices = Annotated[
+    Annotated[VirtualDevices, Tag("virtual")] | Annotated[SerialDevices, Tag("serial")],
+    Discriminator(_backend, custom_error_type="backend", custom_error_message="Input should be 'virtual' or 'serial'"),
+]
 
 
 class Lane(Section):
@@ -142,7 +158,7 @@ class Lane(Section):
     lane_class: Annotated[LaneClass, Field(strict=False)] = Field(alias="class")
     budgets: dict[StageName, Seconds] = Field(default_factory=dict)
     hard_limits: dict[StageName, Seconds] = Field(default_factory=dict)
-    devices: Devices = Devices()
+    devices: Devices = VirtualDevices()
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
@@ -337,16 +353,33 @@ def _key(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+def _sections(model: type[Section]) -> list[type[Section]]:
+    return [model, *(m for sub in model.__subclasses__() for m in _sections(sub))]
+
+
+def _path(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """An error's location without pydantic's own parts (validator names, the devices union's tag)."""
+    out: list[int | str] = []
+    for part in loc:
+        tag = out[-1:] == ["devices"] and part in BACKENDS
+        if tag or (isinstance(part, str) and part.startswith(("function-", "lognormal"))):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
 def parse(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
     try:
         return SiteConfig.model_validate(data)
     except ValidationError as err:
-        keys = {f.alias or n for model in Section.__subclasses__() for n, f in model.model_fields.items()}
+        keys = {f.alias or n for model in _sections(Section) for n, f in model.model_fields.items()}
         lines = []
         for e in err.errors():
-            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith(("function-", "lognormal"))))
+            loc = _path(e["loc"])
             msg = e["msg"].removeprefix("Value error, ")
             value = e.get("input")
+            if e["type"] == "backend":  # the devices union's tag: say it of the key
+                loc, value = (*loc, "backend"), value.get("backend") if isinstance(value, dict) else value
             if e["type"] == "extra_forbidden":
                 msg = "unknown key"
             elif e["type"] == "missing":
@@ -364,39 +397,48 @@ def parse(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
         raise ConfigError("\n".join(lines)) from err
 
 
+PromptText = Annotated[str, Field(min_length=1, max_length=120)]
+PROMPT_PAIR = '["Bahasa Indonesia", "English"], each 1 to 120 characters'
+
+
+class PromptsFile(Section):
+    """`prompts.toml`: one `[prompts]` table, each entry `code = ["Bahasa Indonesia", "English"]`."""
+
+    prompts: dict[str, Annotated[tuple[PromptText, PromptText], Field(strict=False)]] = Field(default_factory=dict)
+
+
+def _prompts_problem(path: Path, loc: tuple[int | str, ...]) -> str:
+    if loc[0] != "prompts":
+        return f"{path}: {loc[0]}: unknown key (expected a [prompts] table)"
+    if len(loc) == 1:
+        return f"{path}: prompts: expected a [prompts] table"
+    return f"{path}: prompts.{loc[1]}: expected {PROMPT_PAIR}"
+
+
 def load_prompts(path: Path) -> dict[str, tuple[str, str]]:
     """The driver prompts: the defaults in flows/prompts.py with the site's `[prompts]` from `path` over them
-    (a missing file means the defaults). Each entry is `code = ["Bahasa Indonesia", "English"]`, each text a
-    template `flows.prompts.check` accepts for that code."""
-    texts = dict(PROMPTS)
+    (a missing file means the defaults). Each entry is `code = ["Bahasa Indonesia", "English"]` (`PromptsFile`),
+    each text a template `flows.prompts.check` accepts for that code; every problem is told, one a line."""
     try:
         data = toml_file.read(path)
     except FileNotFoundError:
-        return texts
+        return dict(PROMPTS)
     except toml_file.BadFile as err:
         raise ConfigError(str(err)) from err
-    problems = []
-    for key in data:
-        if key != "prompts":
-            problems.append(f"{path}: {key}: unknown key (expected a [prompts] table)")
-    table = data.get("prompts") or {}
-    if not isinstance(table, dict):
-        problems.append(f"{path}: prompts: expected a [prompts] table")
-        table = {}
-    for code, value in table.items():
-        where = f"{path}: prompts.{code}"
-        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and 0 < len(v) <= 120
-                                                                     for v in value)):  # fmt: skip
-            problems.append(f'{where}: expected ["Bahasa Indonesia", "English"], each 1 to 120 characters')
-            continue
-        bad = [f"{where}[{i}]: {problem}" for i, text in enumerate(value) if (problem := check_prompt(code, text))]
-        if bad:
-            problems.extend(bad)
-            continue
-        texts[code] = (value[0], value[1])
+    problems: list[str] = []
+    try:
+        table = PromptsFile.model_validate(data).prompts
+    except ValidationError as err:
+        problems = list(dict.fromkeys(_prompts_problem(path, e["loc"]) for e in err.errors()))
+        bad = {e["loc"][1] for e in err.errors() if len(e["loc"]) > 1}
+        raw = data.get("prompts")  # the entries that are well formed still have their templates checked
+        table = {k: (v[0], v[1]) for k, v in raw.items() if k not in bad} if isinstance(raw, dict) else {}
+    for code, pair in table.items():
+        problems += [f"{path}: prompts.{code}[{i}]: {problem}" for i, text in enumerate(pair)
+                     if (problem := check_prompt(code, text))]  # fmt: skip
     if problems:
         raise ConfigError("\n".join(problems))
-    return texts
+    return {**PROMPTS, **table}
 
 
 def load(path: Path | str = DEFAULT_PATH) -> SiteConfig:

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
-from lane import limits
+from lane import limits, wire
 from lane.clock import Clock
 from lane.commands import Action, Command, Outcome
 from lane.errors import Refused
@@ -54,20 +54,28 @@ def socket_path(db: Path) -> Path:
 
 
 def to_wire(cmd: Command, token: str) -> dict[str, Any]:
-    return {"op": "command", "token": token, "lane": cmd.lane, "action": cmd.action.value, "reason": cmd.reason,
-            "plate": cmd.plate, "receipt": cmd.receipt, "data": cmd.data}  # fmt: skip
+    """The request of command `cmd` under session `token` (checked by the controller, not here)."""
+    request = wire.CommandRequest.model_construct(op="command", token=token, lane=cmd.lane, action=cmd.action.value,
+                                                  reason=cmd.reason, plate=cmd.plate, receipt=cmd.receipt,
+                                                  data=wire.CommandData.model_construct(None, **cmd.data))  # fmt: skip
+    return request.model_dump(exclude_unset=True)
 
 
 def from_wire(msg: dict[str, Any], operator: str) -> Command:
     """The command of request `msg`, sent by `operator` (the session's officer: never a field of the request)."""
-    fields = {k: limits.text_field(msg, k) for k in ("reason", "plate", "receipt")}
-    lane = limits.text_field(msg, "lane", limits.MAX_LANE)
-    action = limits.text_field(msg, "action", 32)
+    request = wire.request(msg)
+    if not isinstance(request, wire.CommandRequest):
+        raise ValueError("op is 'command'")
+    return _command(request, operator)
+
+
+def _command(request: wire.CommandRequest, operator: str) -> Command:
     try:
-        act = Action(action)
+        action = Action(request.action)
     except ValueError:
-        raise ValueError(f"unknown action {action!r}") from None
-    return Command(lane=lane, action=act, operator=operator, data=limits.data_fields(msg), **fields)
+        raise ValueError(f"unknown action {request.action!r}") from None
+    return Command(lane=request.lane, action=action, operator=operator, reason=request.reason, plate=request.plate,
+                   receipt=request.receipt, data=request.fields())  # fmt: skip
 
 
 class ControlServer:
@@ -112,19 +120,19 @@ class ControlServer:
         self._clients += 1
         try:
             if self._clients > limits.MAX_CLIENTS:
-                await self._send(writer, {"ok": False, "message": f"more than {limits.MAX_CLIENTS} connections"})
+                await self._send(writer, wire.Answer(ok=False, message=f"more than {limits.MAX_CLIENTS} connections"))
                 return
             while True:
                 try:
                     line = await reader.readline()
                 except (asyncio.LimitOverrunError, ValueError):
-                    await self._send(writer, {"ok": False, "message": f"line longer than {limits.MAX_LINE} bytes"})
+                    await self._send(writer, wire.Answer(ok=False, message=f"line longer than {limits.MAX_LINE} bytes"))
                     break
                 if not line:
                     break
                 if not conn.bucket.take():
-                    await self._send(writer, {"ok": False, "message": f"too many requests: at most "
-                                              f"{limits.RATE:g} a second"})  # fmt: skip
+                    await self._send(writer, wire.Answer(ok=False, message=f"too many requests: at most "
+                                                         f"{limits.RATE:g} a second"))  # fmt: skip
                     continue
                 self._summarise(conn)
                 await self._send(writer, await self._answer(line, conn))
@@ -144,38 +152,34 @@ class ControlServer:
             self.site.audit("*", conn.officer, "rate_limit", {"peer": conn.peer, "refused": n}, "refused",
                             f"{n} requests over {limits.RATE:g} a second refused")  # fmt: skip
 
-    async def _answer(self, line: bytes, conn: _Connection) -> dict[str, Any]:
+    async def _answer(self, line: bytes, conn: _Connection) -> wire.Answer:
         try:
             if limits.nesting(line) > limits.MAX_DEPTH:
                 raise ValueError(f"JSON nested deeper than {limits.MAX_DEPTH}")
             msg = json.loads(line)
             if not isinstance(msg, dict):
                 raise ValueError("a JSON object")
-            op = msg.get("op")
-            if op == "clock":
-                return {"ok": True, "now": self.site.clock.wall().isoformat()}
-            if op == "login":
-                return await self._login(limits.text_field(msg, "officer", 64), limits.text_field(msg, "pin", 128),
-                                         conn)  # fmt: skip
-            if op not in ("command", "logout"):
-                raise ValueError("op is 'login', 'command', 'logout' or 'clock'")
-            token = limits.text_field(msg, "token", 128)
-            officer = self.site.officers.session(token) if token else None
-            if op == "logout":
-                self.site.officers.logout(token)
-                return {"ok": True, "message": "logged out"}
-            cmd = from_wire(msg, officer.id if officer else "")
+            request = wire.request(msg)
+            if isinstance(request, wire.Clock):
+                return wire.ClockAnswer(ok=True, now=self.site.clock.wall().isoformat())
+            if isinstance(request, wire.Login):
+                return await self._login(request.officer, request.pin, conn)
+            officer = self.site.officers.session(request.token) if request.token else None
+            if isinstance(request, wire.Logout):
+                self.site.officers.logout(request.token)
+                return wire.Answer(ok=True, message="logged out")
+            cmd = _command(request, officer.id if officer else "")
         except (ValueError, TypeError, RecursionError) as err:
-            return {"ok": False, "message": f"bad request: {err}"}
+            return wire.Answer(ok=False, message=f"bad request: {err}")
         if officer is None:
-            why = SESSION_LAPSED if token else "no session: log in first"
+            why = SESSION_LAPSED if request.token else "no session: log in first"
             self.site.audit(cmd.lane or "*", "", cmd.action.value, {"peer": conn.peer}, "refused", why)
-            return {"ok": False, "message": why}
+            return wire.Answer(ok=False, message=why)
         conn.officer = officer.id
         outcome = await self.site.execute(cmd)
-        return {"ok": outcome.ok, "message": outcome.message}
+        return wire.Answer(ok=outcome.ok, message=outcome.message)
 
-    async def _login(self, officer_id: str, pin: str, conn: _Connection) -> dict[str, Any]:
+    async def _login(self, officer_id: str, pin: str, conn: _Connection) -> wire.Answer:
         officers = self.site.officers
         try:
             row = officers.begin(officer_id)
@@ -183,15 +187,15 @@ class ControlServer:
             officer, token = officers.finish(row, matches)
         except Refused as err:
             self.site.audit("*", officer_id, "login", {"peer": conn.peer}, "refused", str(err))
-            return {"ok": False, "message": str(err)}
+            return wire.Answer(ok=False, message=str(err))
         conn.officer = officer.id
         self.site.audit("*", officer.id, "login", {"peer": conn.peer, "role": officer.role.value}, "ok", "logged in")
-        return {"ok": True, "token": token, "officer": officer.id, "role": officer.role.value,
-                "message": f"logged in as {officer.id} ({officer.role})"}  # fmt: skip
+        return wire.LoginAnswer(ok=True, token=token, officer=officer.id, role=officer.role.value,
+                                message=f"logged in as {officer.id} ({officer.role})")  # fmt: skip
 
     @staticmethod
-    async def _send(writer: asyncio.StreamWriter, answer: dict[str, Any]) -> None:
-        writer.write(json.dumps(answer, ensure_ascii=False).encode() + b"\n")
+    async def _send(writer: asyncio.StreamWriter, answer: wire.Answer) -> None:
+        writer.write(json.dumps(answer.model_dump(), ensure_ascii=False).encode() + b"\n")
         await writer.drain()
 
 

@@ -2,18 +2,16 @@
 
 A line is at most `MAX_LINE` bytes (the longest real command, the documents' fields, is some 300); its JSON nests
 at most `MAX_DEPTH` deep, checked before it is parsed, so that no line can make the parser recurse without
-bound; each text field is at most `MAX_FIELD` characters and `data` holds only the documents' keys. A connection
-sends at most `BURST` requests at once and `RATE` a second after that (a token bucket, in real time whatever the
-lane clock's speed): the excess is answered with an error, and counted into one audit row rather than a row each.
+bound; each text field is at most `lane.commands.MAX_FIELD` characters and `data` holds only the documents' keys
+(the messages' models, lane/wire.py). A connection sends at most `BURST` requests at once and `RATE` a second after
+that (a token bucket, in real time whatever the lane clock's speed): the excess is answered with an error, and
+counted into one audit row rather than a row each.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
-
-from lane.commands import DATA_FIELDS, MAX_FIELD
 
 MAX_LINE = 8 * 1024
 MAX_DEPTH = 4  # a command is an object holding one object (`data`)
@@ -43,27 +41,6 @@ def nesting(line: bytes) -> int:
         elif byte in (0x5D, 0x7D):  # ] }
             depth -= 1
     return deepest
-
-
-def text_field(msg: dict[str, Any], key: str, limit: int = MAX_FIELD) -> str:
-    """`msg[key]` as text of at most `limit` characters; ValueError naming the field otherwise."""
-    value = msg.get(key, "")
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be text")
-    if len(value) > limit:
-        raise ValueError(f"{key} longer than {limit} characters")
-    return value
-
-
-def data_fields(msg: dict[str, Any]) -> dict[str, str]:
-    """`msg["data"]`: only the documents' keys (and gate), each value bounded like any text field."""
-    data = msg.get("data") or {}
-    if not isinstance(data, dict):
-        raise ValueError("data must map names to text")
-    unknown = [str(k)[:20] for k in data if k not in DATA_FIELDS]
-    if unknown:
-        raise ValueError(f"data: unknown key {unknown[0]!r} (known: {', '.join(DATA_FIELDS)})")
-    return {k: text_field(data, k) for k in data}
 
 
 class Bucket:

@@ -38,8 +38,8 @@ from flows.states import Stage
 from lane.commands import Action, Command, Outcome
 from lane.config import Distribution, Simulation
 from lane.events import LaneEvent
+from lane.holders import Registry
 from lane.officers import Officers, Role
-from lane.registry import Registry
 
 log = logging.getLogger(__name__)
 

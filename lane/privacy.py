@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from flows.nik import mask
 
 if TYPE_CHECKING:  # the registry (sqlite-utils) is loaded only by those that restore a lane
-    from lane.registry import Registry
+    from lane.holders import Registry
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700

@@ -18,7 +18,7 @@ from lane.config import SiteConfig
 from lane.sanitize import line
 
 if TYPE_CHECKING:
-    from lane.registry import Change
+    from lane.holders import Change
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, config: SiteConfig) -> int:
-    from lane.registry import Registry, RegistryError, WouldChange  # sqlite-utils: loaded by the command that uses it
+    from lane.holders import Registry, RegistryError, WouldChange  # sqlite-utils: loaded by the command that uses it
 
     path = args.path or config.documents.registry
     try:

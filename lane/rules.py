@@ -14,7 +14,7 @@ from flows import documents, photo
 from flows.documents import DocumentRules, Holder, Submission, Verdict
 from flows.photo import PhotoRules, PhotoVerdict
 from flows.renewal import VEHICLE_CATEGORY, LaneClass
-from lane.registry import Registry
+from lane.holders import Registry
 
 Image = np.ndarray[Any, np.dtype[np.uint8]]
 

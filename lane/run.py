@@ -13,8 +13,8 @@ from pathlib import Path
 from lane.clock import Clock
 from lane.config import SiteConfig
 from lane.control import ControlServer, socket_path
+from lane.holders import Registry
 from lane.progress import Progress
-from lane.registry import Registry
 from lane.retention import daily
 from lane.site import Site
 from lane.store import Store

@@ -15,10 +15,10 @@ from devices.virtual import VirtualLane
 from lane.clock import Clock
 from lane.config import Lane, SiteConfig
 from lane.control import ControlServer, socket_path
+from lane.holders import Registry
 from lane.isolation import each_lane, failed
 from lane.people import LanePeople, Sampler, make_arrivals, seed_officers
 from lane.progress import Progress
-from lane.registry import Registry
 from lane.site import Site
 from lane.store import Store
 from lane.summary import Summary, summarise

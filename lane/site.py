@@ -18,12 +18,12 @@ from lane.clock import Clock
 from lane.commands import Command, Outcome
 from lane.config import Lane, SiteConfig
 from lane.controller import LaneController
+from lane.holders import Registry
 from lane.isolation import failed
 from lane.officers import Officers
-from lane.registry import Registry
 from lane.rules import RenewalRules
 from lane.store import Stamp, Store
-from plates import ocr
+from plates import lane_reader
 from plates.reading import Reader
 
 
@@ -69,7 +69,7 @@ class Site:
             options = lane.devices.options() if backend == lane.devices.backend else {}
             devices = device_registry.build(backend, lane.id, clock, **{**options, **override})
             mode = plate_reader or lane.devices.plate_reader
-            reader: Reader | None = ocr.lane_reader() if mode == "ocr" else None
+            reader: Reader | None = lane_reader.lane_reader() if mode == "ocr" else None
             flow = config.flow(lane)
             self.lanes[lane.id] = LaneController(
                 lane.id,

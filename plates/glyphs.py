@@ -15,7 +15,6 @@ probability; `fold` can mix in what Tesseract read at the same place. Pure but f
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import numpy as np
 
 from plates import line
 from plates.decode import FLOOR, Slot, overlapping
+from plates.once import once
 from plates.reading import Image, u8
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -93,18 +93,13 @@ class Classifier:
         return self.probabilities(np.stack([features(c) for c in cells]))
 
 
-_model: Classifier | None = None
-_lock = threading.Lock()
-
-
+@once
 def model() -> Classifier | None:
     """The bundled classifier, loaded once; None when glyph_model.npz is missing (then Tesseract reads alone)."""
-    global _model
-    with _lock:
-        if _model is None and MODEL_PATH.is_file():
-            with np.load(MODEL_PATH) as data:
-                _model = Classifier({k: data[k] for k in data.files})
-        return _model
+    if not MODEL_PATH.is_file():
+        return None
+    with np.load(MODEL_PATH) as data:
+        return Classifier({k: data[k] for k in data.files})
 
 
 def cells(ln: line.Line) -> list[Image]:

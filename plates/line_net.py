@@ -20,6 +20,7 @@ import numpy as np
 
 from plates import ctc
 from plates.line import Band, to_grey
+from plates.once import once
 from plates.reading import Image, u8
 
 HEIGHT, WIDTH = 32, 160  # the network's input, grey
@@ -115,14 +116,7 @@ class LineNet:
         return [ctc.decode_ctc(p) for p in self.posteriors(views)]
 
 
-_model: LineNet | None = None
-_lock = threading.Lock()
-
-
+@once
 def model() -> LineNet | None:
     """The bundled recogniser, loaded once; None when line_model.onnx is missing."""
-    global _model
-    with _lock:
-        if _model is None and MODEL_PATH.is_file():
-            _model = LineNet(MODEL_PATH.read_bytes())
-        return _model
+    return LineNet(MODEL_PATH.read_bytes()) if MODEL_PATH.is_file() else None

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ import numpy as np
 from plates import ctc, decode, fuse, line_net
 from plates.grammar import Plate
 from plates.line import Band
+from plates.once import once
 from plates.reading import Image, u8
 
 HEIGHT = 48  # the model's input height; widths follow the view's shape
@@ -145,22 +145,17 @@ def _log(p: float) -> float:
     return math.log(max(p, 1e-12))
 
 
-_model: PaddleRec | None = None
-_tried = False
-_lock = threading.Lock()
 #: Why the recogniser is not there ("" when it is, or before the first `model()`).
 missing = ""
 
 
+@once
 def model() -> PaddleRec | None:
     """The recogniser, loaded once; None (and `missing` says why) when onnxruntime or the model's package is not
     installed or the model file cannot be loaded: the reader then reads alone."""
-    global _model, _tried, missing
-    with _lock:
-        if not _tried:
-            _tried = True
-            _model, missing = _load(model_path())
-        return _model
+    global missing
+    rec, missing = _load(model_path())
+    return rec
 
 
 def _load(path: Path | None) -> tuple[PaddleRec | None, str]:

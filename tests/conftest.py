@@ -19,8 +19,8 @@ from flows.states import Stage
 from lane.clock import Clock, TimeWarpLoop
 from lane.commands import Action, Command, Outcome
 from lane.controller import LaneController
+from lane.holders import Registry
 from lane.officers import Officers, Role
-from lane.registry import Registry
 from lane.rules import RenewalRules
 from lane.store import Store
 

@@ -23,8 +23,8 @@ from lane.commands import Action, Command, Outcome
 from lane.config import SiteConfig, load
 from lane.console.app import Console, open_console
 from lane.errors import Refused
+from lane.holders import Registry
 from lane.officers import SESSION_LAPSED, Role
-from lane.registry import Registry
 from lane.site import Site
 from lane.store import Store
 from tests.conftest import ROOT

@@ -19,8 +19,8 @@ from lane.commands import Action, Command, Outcome
 from lane.console.app import open_console
 from lane.console.attach import site_clock
 from lane.control import Client, ControlServer
+from lane.holders import Registry
 from lane.officers import Role
-from lane.registry import Registry
 from lane.site import Site
 from lane.store import Store
 from tests.lane.test_console import fast_config

@@ -29,8 +29,8 @@ from lane.clock import Clock
 from lane.commands import Action, Command, Outcome
 from lane.config import Simulation
 from lane.events import LaneEvent
+from lane.holders import Registry
 from lane.people import LanePeople, Sampler
-from lane.registry import Registry
 from tests.conftest import ROOT, run_virtual
 
 

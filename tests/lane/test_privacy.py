@@ -19,8 +19,8 @@ from flows.nik import mask
 from flows.states import Stage
 from lane.cli import main
 from lane.controller import LaneController
+from lane.holders import Registry
 from lane.privacy import mask_name, masked, scrub
-from lane.registry import Registry
 from lane.report.cache import DayCache, path_for
 from lane.rules import holder_dict
 from lane.store import MIGRATIONS, Store

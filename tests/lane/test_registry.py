@@ -1,4 +1,4 @@
-"""lane.registry: seeding is reproducible and consistent, lookup, sample, CSV import, pre-registration bookings."""
+"""lane.holders: seeding is reproducible and consistent, lookup, sample, CSV import, pre-registration bookings."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from flows import nik as niks
 from flows.card import five_years_on
 from flows.documents import Holder
 from flows.population import NIK_BASED_SINCE
-from lane.registry import COLUMNS, Imported, Registry, RegistryError
+from lane.holders import COLUMNS, Imported, Registry, RegistryError
 
 TODAY = date(2026, 11, 28)
 COUNT = 500

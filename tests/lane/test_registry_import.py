@@ -12,7 +12,7 @@ import pytest
 
 from flows.nik import mask
 from lane.cli import main
-from lane.registry import COLUMNS, Registry, RegistryError, WouldChange
+from lane.holders import COLUMNS, Registry, RegistryError, WouldChange
 from tests.conftest import ROOT
 from tests.lane.test_registry import TODAY, csv_row, make_holder, write_csv
 

@@ -194,7 +194,7 @@ def test_simulate_closes_its_store_and_population_however_it_ends(tmp_path: Path
     """A simulation stopped part-way (here a failure while it plans the arrivals; a Ctrl-C alike) closes them."""
     from lane import config as site_config
     from lane import simulate as sim
-    from lane.registry import Registry
+    from lane.holders import Registry
     from lane.store import Store
     from tests.conftest import run_virtual
 
@@ -282,7 +282,7 @@ def test_a_lane_whose_device_fails_to_start_is_reported_and_the_others_run(tmp_p
 
     from devices.virtual import VirtualDisplay
     from lane import config as site_config
-    from lane.registry import Registry
+    from lane.holders import Registry
     from lane.site import Site
     from lane.store import Store
     from tests.conftest import run_virtual

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from devices import render
-from plates import ocr
+from plates import lane_reader
 from plates.locate import iou
 from plates.reader import PlateReader, ReaderSettings, check_image
 from plates.reading import NoPlate, PlateReading
@@ -27,24 +27,24 @@ def test_reads_a_clean_plate_crop(plate: str, black: bool) -> None:
 
 
 def test_reads_the_virtual_lane_camera_frame() -> None:
-    """The frames the simulated lane camera sends (devices/virtual.py) read through `plates.ocr.read`."""
+    """The frames the simulated lane camera sends (devices/virtual.py) read through `plates.lane_reader.read`."""
     for seed, black in ((0, False), (1, True)):
-        got = ocr.read(render.plate_frame("H 1691 IL", black=black, seed=seed))
+        got = lane_reader.read(render.plate_frame("H 1691 IL", black=black, seed=seed))
         assert isinstance(got, PlateReading), got
         assert got.text == "H 1691 IL"
         assert got.box is not None and iou(got.box, render.plate_box()) >= 0.5
 
 
 def test_a_lane_reads_each_frame_without_the_expiry_line() -> None:
-    """A lane records no expiry, so its reader (`plates.ocr.lane_reader`, one a process) does not spend on it."""
-    reader = ocr.lane_reader()
-    assert reader is ocr.lane_reader() and not reader.settings.expiry
+    """A lane records no expiry, so its reader (`plates.lane_reader`, one a process) does not spend on it."""
+    reader = lane_reader.lane_reader()
+    assert reader is lane_reader.lane_reader() and not reader.settings.expiry
     got = reader.read_crop(render.plate_image("B 1995 JVK", False, "01.28", size=(632, 216)))
     assert isinstance(got, PlateReading) and got.text == "B 1995 JVK" and got.expiry == ""
 
 
 def test_an_empty_lane_has_no_plate() -> None:
-    got = ocr.read(render.plate_frame(None, seed=3))
+    got = lane_reader.read(render.plate_frame(None, seed=3))
     assert isinstance(got, NoPlate) and got.reason
 
 
