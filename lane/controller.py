@@ -30,7 +30,7 @@ from lane import receipts
 from lane.clock import Clock
 from lane.commands import Action, Command, Outcome
 from lane.errors import Refused
-from lane.events import REQUESTS
+from lane.events import REQUESTS, EventKind
 from lane.machine import LaneCore
 from lane.officers import authorise
 from lane.privacy import masked, names_in, private_dir, private_file, restored_context, scrub
@@ -183,7 +183,7 @@ class LaneController(LaneCore):
     def alert(self, code: str, text: str) -> None:
         text = scrub(text, names_in(self.ctx))
         self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "alert", code, text)
-        self.emit("alert", code=code, text=text)
+        self.emit(EventKind.ALERT, code=code, text=text)
 
     async def show(self, code: str, **values: Any) -> None:
         fee = f"{self.fee:,}".replace(",", ".")
@@ -193,7 +193,7 @@ class LaneController(LaneCore):
                                      remaining=remaining, **values)  # fmt: skip
         stored = scrub(indonesian, names_in(self.ctx))
         self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "prompt", code, stored)
-        self.emit("prompt", code=code, id=indonesian, en=english)
+        self.emit(EventKind.PROMPT, code=code, id=indonesian, en=english)
         try:
             await self.devices.display.show(indonesian, english)
         except DeviceError as err:
@@ -204,11 +204,11 @@ class LaneController(LaneCore):
         self.pending = {"what": what, "text": REQUESTS.get(what, what), **detail}
         text = json.dumps(masked(self.pending, names_in(self.ctx)), default=str, ensure_ascii=False)
         self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "request", what, text)
-        self.emit("request", what=what, **detail)
+        self.emit(EventKind.REQUEST, what=what, **detail)
 
     def _device_event(self, event: Any) -> None:
         self.store.device_event(self.lane_id, self.cycle_id, self.stamp(), event.device, event.kind, event.detail)
-        self.emit("device", device=event.device, device_kind=event.kind, **event.detail)
+        self.emit(EventKind.DEVICE, device=event.device, device_kind=event.kind, **event.detail)
 
     async def _watch(self, stage: Stage) -> None:
         budget = self.flow.budgets[stage]
@@ -388,7 +388,7 @@ class LaneController(LaneCore):
                 return
             code = verdict.problems[0]
             await self.show(f"photo_{code}")
-            self.emit("photo_problem", problems=list(verdict.problems), attempt=attempt + 1)
+            self.emit(EventKind.PHOTO_PROBLEM, problems=list(verdict.problems), attempt=attempt + 1)
         assert verdict is not None
         self.ctx["photo_problems"] = list(verdict.problems)
         self.request("photo", problems=list(verdict.problems), file=self._save_photo("rejected"))
@@ -486,7 +486,9 @@ class LaneController(LaneCore):
             "ok" if outcome.ok else "refused",
             scrub(outcome.message, names + names_in(self.ctx)),
         )
-        self.emit("operator", action=cmd.action.value, operator=cmd.operator, ok=outcome.ok, message=outcome.message)
+        self.emit(
+            EventKind.OPERATOR, action=cmd.action.value, operator=cmd.operator, ok=outcome.ok, message=outcome.message
+        )
         return outcome
 
     async def _do(self, cmd: Command) -> str:
