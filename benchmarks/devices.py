@@ -6,7 +6,7 @@
    moves bytes at memory speed whatever its baud rate, so each is measured twice: "unpaced" (what the software
    costs) and "paced" (the simulator holds each request and answer for its time on a real line at that rate);
 2. time from "exit loop clear and safety loop clear" to the close command on the wire: the lane's steps
-   (`LaneController._pass_and_close`: wait for the loop, wait for the safety loop, close) on the Modbus devices
+   (`lane.stages.pass_and_close`: wait for the loop, wait for the safety loop, close) on the Modbus devices
    against the simulated I/O module, timed by the simulator's own clock from the moment both loops were clear to
    the close coil's rising edge. It is dominated by the input poll interval (`io_map.poll`).
 """
@@ -119,7 +119,7 @@ async def _close_latency(options: dict[str, Any], n: int) -> list[float]:
             world.exit_safety.set(False)
             await asyncio.sleep(0.02)
             world.exit_loop.set(False)  # from now both are clear; the simulator notes the time
-            # the lane's steps (LaneController._pass_and_close):
+            # the lane's steps (lane.stages.pass_and_close):
             await loop.wait_for(False)
             await safety.wait_for(False)
             await gate.close()

@@ -263,7 +263,7 @@ def run_report(data: bytes, work: Path) -> str:
 
 
 def run_terminal(data: bytes, work: Path) -> str:
-    from lane.events import LaneEvent
+    from lane.events import EventKind, LaneEvent
     from lane.progress import Progress
     from lane.report import render_text
     from lane.sanitize import guard_log
@@ -273,7 +273,7 @@ def run_terminal(data: bytes, work: Path) -> str:
     render_text.render(_report(text), out, width=200)  # type: ignore[arg-type]
     lane = SimpleNamespace(listeners=[], ctx={"plate": text}, clock=SimpleNamespace(wall=lambda: datetime.now(UTC)))
     Progress({"L1": lane}, "Asia/Jakarta", out, "plain")  # type: ignore[dict-item]
-    lane.listeners[0](LaneEvent("L1", "alert", "fault", 1, 0.0, {"code": text, "text": text}))
+    lane.listeners[0](LaneEvent("L1", EventKind.ALERT, "fault", 1, 0.0, {"code": text, "text": text}))
     handler = logging.StreamHandler(out)
     logging.getLogger().addHandler(handler)
     try:

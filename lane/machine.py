@@ -8,39 +8,22 @@ before the lane acts on the new state. Triggers are serialised: one at a time pe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from transitions import MachineError
+from transitions import EventData, MachineError
 from transitions.extensions.asyncio import AsyncMachine
 
+from flows.bookkeeping import bookkeep
 from flows.renewal import GUARDS, Flow
 from flows.states import TIMED, Stage
 from lane.clock import Clock
 from lane.errors import Refused
-from lane.events import LaneEvent, LaneListener
+from lane.events import EventKind, LaneEvent, LaneListener
 from lane.privacy import masked, names_in, scrub, snapshot_context
 from lane.store import Stamp, Store, TransitionRecord
 from plates.grammar import is_valid
-
-#: Keys of trigger data that are copied onto the cycle row.
-CYCLE_FIELDS = (
-    "plate",
-    "plate_source",
-    "plate_confidence",
-    "plate_evidence",
-    "receipt",
-    "fee",
-    "holder_name",
-    "nik",
-    "sim_number",
-    "sim_class",
-    "photo_file",
-    "prereg_id",
-    "receipt_manual",
-    "approved_by",
-)
 
 
 class LaneMachine(AsyncMachine):
@@ -56,8 +39,19 @@ class LaneMachine(AsyncMachine):
         return None
 
 
+def _faulted_in(stage: Stage) -> Callable[[LaneCore, EventData | None], bool]:
+    """The guard `faulted_in_<stage>`: the lane's fault happened in `stage` (the guard reads no event data)."""
+
+    def guard(lane: LaneCore, ev: EventData | None = None) -> bool:
+        return lane.faulted_from is stage
+
+    guard.__name__ = f"faulted_in_{stage.value}"
+    return guard
+
+
 class LaneCore:
     state: str  # set by the machine
+    trigger: Callable[..., Awaitable[bool]]  # set by the machine
 
     def __init__(self, lane_id: str, flow: Flow, store: Store, clock: Clock) -> None:
         self.lane_id = lane_id
@@ -108,7 +102,7 @@ class LaneCore:
             self._on_enter(self.stage)
 
     def _why_not(self, trigger: str, data: dict[str, Any]) -> str:
-        event = _Data(data)
+        event = EventData(None, None, self.machine, self, (), data)
         failed = []
         for row in self.flow.exits(self.stage):
             if row.trigger != trigger:
@@ -117,105 +111,81 @@ class LaneCore:
             failed += [f"not: {GUARDS.get(g, g)}" for g in row.unless if self._check(g, event)]
         return "; ".join(dict.fromkeys(failed)) or "no transition applies"
 
-    def _check(self, guard: str, event: Any) -> bool:
+    def _check(self, guard: str, event: EventData) -> bool:
         value = getattr(self, guard)  # a method, or a plain attribute such as close_requested
         return bool(value(event) if callable(value) else value)
 
     # -- guards (named in flows.renewal.GUARDS) ------------------------------------------------------------
 
-    def plate_valid(self, ev: Any) -> bool:
+    def plate_valid(self, ev: EventData) -> bool:
         return is_valid(str(ev.kwargs.get("plate", "")))
 
-    def documents_checked(self, ev: Any) -> bool:
+    def documents_checked(self, ev: EventData) -> bool:
         return bool(ev.kwargs.get("checked"))
 
-    def receipt_recorded(self, ev: Any) -> bool:
+    def receipt_recorded(self, ev: EventData) -> bool:
         return bool(str(ev.kwargs.get("receipt", "")).strip())
 
-    def photo_taken(self, ev: Any) -> bool:
+    def photo_taken(self, ev: EventData) -> bool:
         return bool(self.ctx.get("photo"))
 
-    def card_printed(self, ev: Any) -> bool:
+    def card_printed(self, ev: EventData) -> bool:
         return bool(self.ctx.get("card_job")) and ev.kwargs.get("job") == self.ctx.get("card_job")
 
-    def reason_given(self, ev: Any) -> bool:
+    def reason_given(self, ev: EventData) -> bool:
         return bool(str(ev.kwargs.get("reason", "")).strip())
 
-    def vehicle_present(self, ev: Any) -> bool:
+    def vehicle_present(self, ev: EventData) -> bool:
         return self.cycle_id is not None
 
-    def retry_allowed(self, ev: Any) -> bool:
+    def retry_allowed(self, ev: EventData) -> bool:
         return int(self.ctx.get("retries", {}).get(self.state, 0)) < self.flow.max_retries
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("faulted_in_"):
-            stage = name.removeprefix("faulted_in_")
-            return lambda ev: self.faulted_from is not None and self.faulted_from.value == stage
-        raise AttributeError(name)
+    faulted_in_idle = _faulted_in(Stage.IDLE)
+    faulted_in_arrived = _faulted_in(Stage.ARRIVED)
+    faulted_in_plate = _faulted_in(Stage.PLATE)
+    faulted_in_documents = _faulted_in(Stage.DOCUMENTS)
+    faulted_in_payment = _faulted_in(Stage.PAYMENT)
+    faulted_in_photo = _faulted_in(Stage.PHOTO)
+    faulted_in_printing = _faulted_in(Stage.PRINTING)
+    faulted_in_handover = _faulted_in(Stage.HANDOVER)
+    faulted_in_exiting = _faulted_in(Stage.EXITING)
+    faulted_in_rejected = _faulted_in(Stage.REJECTED)
 
     # -- bookkeeping, inside the machine's callbacks ----------------------------------------------------------
 
     def stamp(self) -> Stamp:
         return Stamp(self.clock.wall(), self.clock.monotonic())
 
-    def _persist(self, ev: Any) -> None:
+    def _persist(self, ev: EventData) -> None:
         """before_state_change: commit the transition; an exception here cancels it."""
-        src, dst = Stage(ev.transition.source), Stage(ev.transition.dest)
+        assert ev.transition is not None  # before_state_change runs inside a transition
+        src = Stage(ev.transition.source)
+        dst = Stage(ev.transition.dest or ev.transition.source)  # an internal transition (none in the table) stays
         data = {k: v for k, v in ev.kwargs.items() if k != "actor"}
         self.record(src, dst, ev.event.name, str(ev.kwargs.get("actor", "system")), data)
 
     def record(self, src: Stage, dst: Stage, trigger: str, actor: str, data: dict[str, Any]) -> None:
         """Write one transition (also used for restarts, which are not machine transitions)."""
         now = self.stamp()
+        done = bookkeep(src, dst, trigger, data, self.ctx, lane=self.lane_id, cycle=self.cycle_id,
+                        faulted_from=self.faulted_from)  # fmt: skip
+        ctx, closing, faulted_from = done.ctx, done.closing, done.faulted_from
         update: dict[str, Any] = {}
-        ctx = dict(self.ctx)
         if self.cycle_id is not None and (src in TIMED or src is Stage.FAULT):
             column = "fault" if src is Stage.FAULT else src.value
             self.durations[column] = self.durations.get(column, 0.0) + max(0.0, now.mono - self.since)
             update[f"dur_{column}"] = round(self.durations[column], 3)
-        for key in CYCLE_FIELDS:
-            if key in data:
-                update[key] = ctx[key] = data[key]
-        if "holder" in data:
-            ctx["holder"] = data["holder"]
-        if trigger == "retry":
-            retries = dict(ctx.get("retries", {}))
-            retries[src.value] = retries.get(src.value, 0) + 1
-            ctx["retries"] = retries
-            update["retries"] = sum(retries.values())
-        if dst is Stage.REJECTED and src is not Stage.REJECTED:  # entered (a restart in rejected keeps its why)
-            ctx["outcome"] = "rejected" if trigger == "documents_rejected" else "aborted"
-            update["reason"] = ctx["reason"] = scrub(str(data.get("reason", "")), names_in(ctx))
-        printed = voided = None
-        if dst is Stage.PRINTING and "card_job" not in ctx:
-            ctx["prints"] = 1
-            ctx["card_job"] = update["card_job"] = self._job_id(1)
-        if trigger == "reprint" or (trigger == "retry" and data.get("void_job")):
-            if trigger == "reprint":  # the card handed over is spoilt; a job voided unseen has no card row
-                voided = (str(ctx["card_job"]), str(data.get("reason", "")))
-                update["reprints"] = int(ctx.get("prints", 1))
-            ctx["prints"] = int(ctx.get("prints", 1)) + 1
-            ctx["card_job"] = update["card_job"] = self._job_id(ctx["prints"])
-            ctx.pop("card", None)
-        if trigger == "printed":
-            printed = ctx["card"] = str(data.get("job", ""))
-        if trigger == "abort" and dst is Stage.REJECTED and ctx.get("card"):  # a card printed, never handed over
-            voided = (str(ctx.pop("card")), str(data.get("reason", "")))
-        opening = src is Stage.IDLE and dst is Stage.ARRIVED
-        closing = self.cycle_id is not None and dst in (Stage.IDLE, Stage.CLOSED)
-        if opening:
-            ctx = {}
+        update.update(done.update)
+        if "reason" in done.update:  # free text: the holder's names masked before it is stored
+            update["reason"] = ctx["reason"] = scrub(str(done.update["reason"]), names_in(ctx))
         if closing and self.cycle_id is not None:
             started = self.store.cycle(self.cycle_id)["started_at"]
             update.update(
-                outcome=ctx.get("outcome", "completed"),
                 ended_at=now.iso,
                 ended_mono=now.mono,
                 duration=round((now.at - datetime.fromisoformat(started)).total_seconds(), 3),
             )
-        faulted_from = (src if src is not Stage.FAULT else self.faulted_from) if dst is Stage.FAULT else None
-        if dst is Stage.FAULT and "cause" in data:
-            ctx["fault_cause"] = str(data["cause"])
         snapshot = {
             "faulted_from": faulted_from.value if faulted_from else None,
             "close_requested": int(self.close_requested and dst is not Stage.CLOSED),
@@ -233,12 +203,12 @@ class LaneCore:
                 actor=actor,
                 detail=masked(_plain(data), names_in(ctx)),
                 cycle_id=self.cycle_id,
-                open_cycle=opening,
+                open_cycle=done.opening,
                 keeps_cycle=not closing,
                 cycle_update=update,
                 snapshot=snapshot,
-                card_printed=printed,
-                card_voided=voided,
+                card_printed=done.printed,
+                card_voided=done.voided,
             )
         )
         # Committed: now the lane's memory follows.
@@ -251,7 +221,7 @@ class LaneCore:
             self.close_requested = False
         self.since = now.mono
         self.emit(
-            "transition",
+            EventKind.TRANSITION,
             source=src.value,
             dest=dst.value,
             trigger=trigger,
@@ -260,9 +230,6 @@ class LaneCore:
             **_plain(data),
         )
 
-    def _job_id(self, attempt: int) -> str:
-        return f"{self.lane_id}-{self.cycle_id or 0:06d}-{attempt}"
-
     def note(self, **facts: Any) -> None:
         """Remember facts of the open cycle durably before acting on them (a loop's count before a boom opens)."""
         self.ctx.update(facts)
@@ -270,7 +237,7 @@ class LaneCore:
 
     # -- listeners --------------------------------------------------------------------------------------------
 
-    def emit(self, kind: str, **data: Any) -> None:
+    def emit(self, kind: EventKind, **data: Any) -> None:
         event = LaneEvent(
             self.lane_id,
             kind,
@@ -281,11 +248,6 @@ class LaneCore:
         )
         for listener in list(self.listeners):
             listener(event)
-
-
-class _Data:
-    def __init__(self, kwargs: dict[str, Any]) -> None:
-        self.kwargs = kwargs
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:

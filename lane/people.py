@@ -34,6 +34,7 @@ from devices.portrait import ISSUES
 from devices.sim.world_client import WorldClient
 from devices.virtual import Vehicle, VirtualLane
 from flows import population
+from flows.bookkeeping import cycle_name
 from flows.states import Stage
 from lane.commands import Action, Command, Outcome
 from lane.config import Distribution, Simulation
@@ -275,7 +276,7 @@ class LanePeople:
 
     async def _pay(self, cycle_id: int | None) -> None:
         await self.sleep(self.step("payment"))
-        reference = f"{self.lane_id}-{cycle_id or 0:06d}"
+        reference = cycle_name(self.lane_id, cycle_id)
         for _ in range(30):
             if self.world.payment.pay(reference):
                 return

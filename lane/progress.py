@@ -69,7 +69,7 @@ class Progress:
     def _render(self) -> Group:
         first = next(iter(self.lanes.values()))
         now_text = first.clock.wall().astimezone(self.tz).strftime("%H:%M:%S %Z")
-        table = Table(title=f"{first.office}  {now_text}", expand=False)
+        table = Table(title=f"{first.rules.office}  {now_text}", expand=False)
         for col in ("lane", "class", "state", "plate", "in stage", "budget", "cycle", "prompt"):
             table.add_column(col)
         for lane in self.lanes.values():

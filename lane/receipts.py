@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from flows.bookkeeping import cycle_name
 from flows.states import Stage
 from lane.commands import Command
 from lane.errors import Refused
@@ -27,7 +28,7 @@ def recorded(lane: LaneController) -> dict[str, int]:
     """Receipt number -> amount of the payments the payment point recorded for the lane's open cycle."""
     if lane.cycle_id is None:
         return {}
-    reference = f"{lane.lane_id}-{lane.cycle_id:06d}"
+    reference = cycle_name(lane.lane_id, lane.cycle_id)
     rows = lane.store.db.execute(
         "select detail from device_events where lane = ? and cycle_id = ? and kind = 'payment'",
         [lane.lane_id, lane.cycle_id],

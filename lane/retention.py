@@ -31,7 +31,7 @@ from lane.store import Stamp, Store, StoreError
 log = logging.getLogger(__name__)
 
 DAY_S = 86400.0
-#: The files the lane writes per cycle (lane.controller `_save_photo`, `_save_evidence`).
+#: The files the lane writes per cycle (lane.evidence `photo_name`, `plate_name`).
 PHOTO_NAME = re.compile(r"^(?P<lane>[A-Za-z0-9_-]{1,16})-(?P<cycle>\d{6,})-\d+-(?:ok|rejected)\.jpg$")
 PLATE_NAME = re.compile(r"^(?P<lane>[A-Za-z0-9_-]{1,16})-(?P<cycle>\d{6,})\.png$")
 

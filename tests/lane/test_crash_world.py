@@ -28,7 +28,7 @@ from lane import cli
 from lane.clock import Clock
 from lane.commands import Action, Command, Outcome
 from lane.config import Simulation
-from lane.events import LaneEvent
+from lane.events import EventKind, LaneEvent
 from lane.holders import Registry
 from lane.people import LanePeople, Sampler
 from tests.conftest import ROOT, run_virtual
@@ -122,7 +122,7 @@ def _operator(clock: Clock, world: VirtualLane, notes: Path, said: list[Command]
 
 
 def _event(kind: str, **data: Any) -> LaneEvent:
-    return LaneEvent("L1", kind, "printing", 7, 0.0, data)
+    return LaneEvent("L1", EventKind(kind), "printing", 7, 0.0, data)
 
 
 @pytest.mark.parametrize("came_out", [True, False])

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from lane.cli import main
-from lane.events import LaneEvent
+from lane.events import EventKind, LaneEvent
 from lane.progress import Progress
 from lane.report import query, render_csv, render_text
 from lane.sanitize import TerminalFormatter
@@ -71,9 +71,9 @@ def test_progress_lines_carry_no_escape_codes() -> None:
         "actor": "op\x1b[1m",
         "reason": ESCAPES,
     }
-    lane.listeners[0](LaneEvent("L1", "transition", "fault", 6, 0.0, data))
+    lane.listeners[0](LaneEvent("L1", EventKind.TRANSITION, "fault", 6, 0.0, data))
     lane.listeners[0](
-        LaneEvent("L1", "alert", "fault", 6, 0.0, {"code": "printer", "text": "jam\x1b]0;x\x07\nfake line"})
+        LaneEvent("L1", EventKind.ALERT, "fault", 6, 0.0, {"code": "printer", "text": "jam\x1b]0;x\x07\nfake line"})
     )
     lines = out.getvalue().splitlines()
     assert len(lines) == 2 and not any(a in out.getvalue() for a in ACTS)
