@@ -12,14 +12,8 @@ import pytest
 from devices.base import Health
 from devices.camera_cv import CvCamera, source_kind
 from devices.errors import DeviceError
+from tests.conftest import RealTime
 
-
-class RealTime:
-    def monotonic(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 def test_source_kinds(tmp_path: Path) -> None:

@@ -17,14 +17,8 @@ from devices.drain import drain
 from devices.errors import DeviceTimeout, DeviceUnavailable, ProtocolError
 from devices.printer_evolis import EvolisPrinter
 from devices.transport import LinkSettings, LinkWorker, exchange, open_serial
+from tests.conftest import RealTime
 
-
-class RealTime:
-    def monotonic(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 def _reply(event: evolis.Reply | evolis.Garbage) -> str | None:
