@@ -28,7 +28,6 @@ SIM_EXTRA = {"io": {"gate_travel": 0.3}, "printer": {"print_seconds": 0.3, "stoc
 DEVICE_OPTIONS = {"gate_timeout": 3.0, "link_timeout": 0.3, "link_retries": 2, "print_timeout": 10.0}
 
 
-
 @dataclass
 class Bench:
     options: dict[str, Any]
@@ -84,4 +83,3 @@ def on_devices(bench: Bench) -> Callable[..., Any]:
         return asyncio.run(main())
 
     return run
-

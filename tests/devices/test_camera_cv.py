@@ -15,7 +15,6 @@ from devices.errors import DeviceError
 from tests.conftest import RealTime
 
 
-
 def test_source_kinds(tmp_path: Path) -> None:
     assert [source_kind(s) for s in ("0", "rtsp://cam/1", "http://x/stream.mjpg", str(tmp_path), "clip.avi")] == [
         "index", "url", "url", "folder", "file"]  # fmt: skip

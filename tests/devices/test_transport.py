@@ -20,7 +20,6 @@ from devices.transport import LinkSettings, LinkWorker, exchange, open_serial
 from tests.conftest import RealTime
 
 
-
 def _reply(event: evolis.Reply | evolis.Garbage) -> str | None:
     return event.text if isinstance(event, evolis.Reply) else None
 
