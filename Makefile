@@ -20,11 +20,12 @@ demo: setup
 
 # The gates first, each stopping the run with its tool's message: ruff (lint, then format), mypy (strict); then
 # the whole suite. `make quick` is the inner loop: the same gates, then all but the slow integration tests.
+# The suite on two processes (pytest-xdist; a module's tests stay together, pyproject's --dist loadscope).
 test: setup lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 quick: setup lint typecheck
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 # The project's modules are byte-compiled as pip compiles an installed package's (an editable install is not),
 # so that a command starts without compiling them even where PYTHONDONTWRITEBYTECODE is set; quick when current.

@@ -1,4 +1,6 @@
-"""Shared fixtures: a lane on the virtual clock with virtual devices and a fresh store, driven by hand."""
+"""Shared fixtures: a lane on the virtual clock with virtual devices and a fresh store, driven by hand; and for
+tests on real time, `RealTime` (the lane clock's interface on plain asyncio time) and `until` (a bounded poll on a
+condition, instead of a fixed sleep)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,25 @@ from lane.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+class RealTime:
+    """The lane clock's interface (`monotonic`, `sleep`) on plain asyncio time, for devices tested on real time."""
+
+    def monotonic(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+async def until(predicate: Callable[[], Any], limit: float = 5.0, what: str = "condition", step: float = 0.02) -> None:
+    """Wait (real time) until `predicate()` is true, polling every `step` s; AssertionError after `limit` seconds."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{what} not met within {limit} s")
+        await asyncio.sleep(step)
 
 
 def run_virtual(main: Callable[[Clock], Coroutine[Any, Any, Any]]) -> Any:

@@ -21,6 +21,7 @@ from devices import registry
 from devices.registry import LaneDevices
 from devices.sim.launcher import SimProcesses
 from devices.sim.world_client import WorldClient
+from tests.conftest import RealTime
 
 #: Simulated durations short enough for tests (lane seconds; the simulators run at speed 1).
 SIM_EXTRA: dict[str, dict[str, Any]] = {
@@ -29,16 +30,6 @@ SIM_EXTRA: dict[str, dict[str, Any]] = {
     "cameras": {"fps": 10},
 }
 DEVICE_OPTIONS = {"gate_timeout": 3.0, "link_timeout": 0.3, "link_retries": 2, "print_timeout": 10.0}
-
-
-class RealTime:
-    """The lane clock's interface on plain asyncio time."""
-
-    def monotonic(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 @dataclass
@@ -96,12 +87,3 @@ def on_devices(bench: Bench) -> Callable[..., Any]:
         return asyncio.run(main())
 
     return run
-
-
-async def until(predicate: Callable[[], bool], limit: float = 5.0, what: str = "condition") -> None:
-    """Wait (real time) until `predicate()`; AssertionError after `limit` seconds."""
-    deadline = asyncio.get_running_loop().time() + limit
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what} not met within {limit} s")
-        await asyncio.sleep(0.02)

@@ -12,14 +12,7 @@ import pytest
 from devices.base import Health
 from devices.camera_cv import CvCamera, source_kind
 from devices.errors import DeviceError
-
-
-class RealTime:
-    def monotonic(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+from tests.conftest import RealTime, until
 
 
 def test_source_kinds(tmp_path: Path) -> None:
@@ -39,7 +32,7 @@ def test_a_folder_of_images_is_played_in_order(tmp_path: Path) -> None:
             shades = []
             for _ in range(5):
                 shades.append(int((await cam.capture()).image.mean()))
-                await asyncio.sleep(0.03)  # a few frames later
+                await asyncio.sleep(0.03)  # a few frames later (pacing: a sample every new frame could alias)
             return shades
         finally:
             await cam.stop()
@@ -62,7 +55,7 @@ def test_a_video_file_plays_and_starts_over(tmp_path: Path) -> None:
             shades = set()
             for _ in range(6):
                 shades.add(int((await cam.capture()).image.mean()) // 50)
-                await asyncio.sleep(0.03)
+                await asyncio.sleep(0.03)  # three frames later at 100 fps: the other of the file's two frames
             assert len(shades) == 2
             return cam.frames
         finally:
@@ -76,11 +69,7 @@ def test_a_source_that_is_not_there_is_down_and_capture_fails(tmp_path: Path) ->
         cam = CvCamera("cam", RealTime(), str(tmp_path / "missing.avi"), frame_timeout=0.3, backoff=0.05)
         await cam.start()
         try:
-            for _ in range(50):
-                if cam.health is Health.DOWN:
-                    break
-                await asyncio.sleep(0.02)
-            assert cam.health is Health.DOWN
+            await until(lambda: cam.health is Health.DOWN, limit=1.0, what="the camera down")
             with pytest.raises(DeviceError):
                 await cam.capture()
         finally:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from devices.camera_cv import CvCamera
-from tests.devices.test_camera_cv import RealTime
+from tests.conftest import RealTime
 from tests.plates.test_cli import png_claiming
 
 

@@ -22,17 +22,33 @@ from devices.printer_evolis import EvolisPrinter
 from devices.registry import LaneDevices
 from devices.sim.world_client import WorldClient
 from devices.virtual import Vehicle
+from tests.conftest import until
 
 T = TypeVar("T")
 CARD = np.full((648, 1016, 3), 230, np.uint8)
 CARD[40:120, 40:500] = (40, 40, 200)
 
 
-async def until(predicate: Any, limit: float = 5.0, what: str = "condition") -> None:
+async def answered(work: Callable[[], Awaitable[T]], limit: float = 10.0, what: str = "an answer") -> T:
+    """`await work()` again until it answers (no DeviceError): a bounded poll, not a fixed wait."""
     deadline = asyncio.get_running_loop().time() + limit
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what} not met within {limit} s")
+    while True:
+        try:
+            return await work()
+        except DeviceError:
+            assert asyncio.get_running_loop().time() < deadline, f"no {what} within {limit} s"
+            await asyncio.sleep(0.05)
+
+
+async def failed(work: Callable[[], Awaitable[object]], limit: float = 5.0, what: str = "a failure") -> DeviceError:
+    """`await work()` again until it raises DeviceError (a fault injected a moment ago has taken effect)."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while True:
+        try:
+            await work()
+        except DeviceError as err:
+            return err
+        assert asyncio.get_running_loop().time() < deadline, f"no {what} within {limit} s"
         await asyncio.sleep(0.02)
 
 
@@ -289,12 +305,9 @@ def test_corrupted_printer_answers_are_retried_for_queries_only(on_devices: Any)
 def test_a_printer_that_disconnects_comes_back(on_devices: Any) -> None:
     async def scenario(d: LaneDevices, world: WorldClient) -> None:
         await world.disconnect("printer", 0.8)
-        await asyncio.sleep(0.1)
-        with pytest.raises(DeviceError):
-            await evolis(d).check()
+        await failed(evolis(d).check, what="error while the printer is off the line")
         assert d.printer.health is Health.DOWN
-        await asyncio.sleep(1.0)
-        assert await evolis(d).check() == "READY"
+        assert await answered(evolis(d).check, what="answer once the printer is back") == "READY"
         await d.printer.print_card(PrintJob("after", CARD))
         assert health(d.printer) is Health.OK
 
@@ -380,8 +393,7 @@ def test_a_garbled_camera_stream_is_survived(on_devices: Any) -> None:
             await asyncio.sleep(0.1)
         await world.clear_faults()
         await until(lambda: d.plate_camera.health is Health.OK, limit=10.0, what="camera healthy")
-        await asyncio.sleep(0.3)
-        assert (await d.plate_camera.capture()).image.shape == (360, 640, 3)
+        assert (await answered(d.plate_camera.capture, what="frame")).image.shape == (360, 640, 3)
 
     on_devices(scenario)
 
@@ -405,8 +417,7 @@ def test_a_flood_of_garbage_neither_crashes_nor_grows_memory(on_devices: Any) ->
             tracemalloc.stop()
         assert peak < 16 * 1024 * 1024, f"{peak} bytes held while flooded"
         await world.clear_faults()
-        await asyncio.sleep(0.2)
-        assert await evolis(d).check() == "READY"
+        assert await answered(evolis(d).check, what="answer after the flood") == "READY"
         await d.display.show("Selamat datang", "Welcome")
 
     on_devices(scenario)
@@ -430,22 +441,14 @@ def test_after_line_noise_every_serial_link_answers_again(on_devices: Any) -> No
         for kind in kinds:
             await world.faults(kind, flood=0)
 
-        async def answered(work: Callable[[], Awaitable[T]]) -> T:
-            deadline = asyncio.get_running_loop().time() + 20.0  # generous: it takes well under a second
-            while True:
-                try:
-                    return await work()
-                except DeviceError:
-                    assert asyncio.get_running_loop().time() < deadline, "no correct answer 20 s after the noise"
-                    await asyncio.sleep(0.1)
-
         world.entry_loop.set(True)
         await world.sync()
-        states = await answered(module.read)
+        after = "correct answer after the noise"  # 20 s is generous: it takes well under a second
+        states = await answered(module.read, limit=20.0, what=after)
         assert states["entry_loop"] and states["entry_down"] and not states["entry_up"]
         await d.entry_loop.wait_for(True, 5.0)
-        assert await answered(printer.check) == "READY"
-        await answered(lambda: d.display.show("Silakan maju", "Please drive forward"))
+        assert await answered(printer.check, limit=20.0, what=after) == "READY"
+        await answered(lambda: d.display.show("Silakan maju", "Please drive forward"), limit=20.0, what=after)
         assert (await world.state("sign"))["lines"] == ["Silakan maju", "Please drive forward"]
         await d.entry_gate.open()  # and the booms still move
         await no_harm(world)

@@ -17,14 +17,7 @@ from devices.drain import drain
 from devices.errors import DeviceTimeout, DeviceUnavailable, ProtocolError
 from devices.printer_evolis import EvolisPrinter
 from devices.transport import LinkSettings, LinkWorker, exchange, open_serial
-
-
-class RealTime:
-    def monotonic(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+from tests.conftest import RealTime
 
 
 def _reply(event: evolis.Reply | evolis.Garbage) -> str | None:

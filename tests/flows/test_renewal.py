@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from flows.renewal import (
     BUDGET_CEILING_SECONDS,
@@ -24,7 +22,6 @@ from lane.machine import LaneCore
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_STAGES = list(Stage)
-TRIGGERS = sorted({row.trigger for row in TABLE})
 GUARD_NAMES = sorted({name for row in TABLE for name in (*row.conditions, *row.unless)})
 #: Stages the `fault` trigger leaves from, and `resume` goes back to.
 FAULTABLE = [Stage.IDLE, *TIMED]
@@ -192,35 +189,3 @@ def test_pure_module_does_no_io(relative: str) -> None:
     text = (ROOT / relative).read_text(encoding="utf-8")
     for word in ("open(", "socket", "serial", "sqlite3"):
         assert word not in text, f"{relative} mentions {word!r}"
-
-
-# -- a table walker -------------------------------------------------------------------------------------------
-
-
-def _walk(state: Stage, trigger: str) -> Stage:
-    """The first row for `trigger` out of `state`, guards ignored; no row: the state stays."""
-    for row in TABLE:
-        if row.source is state and row.trigger == trigger:
-            return row.dest
-    return state
-
-
-@settings(max_examples=300, database=None)
-@given(st.lists(st.sampled_from(TRIGGERS), max_size=60))
-def test_walker_stays_inside_the_reachable_stages(triggers: list[str]) -> None:
-    inside = reachable(TABLE)
-    state = Stage.IDLE
-    for trigger in triggers:
-        state = _walk(state, trigger)
-        assert isinstance(state, Stage)
-        assert state in inside
-
-
-def test_walker_follows_a_whole_renewal() -> None:
-    """The walker the property uses does move: the happy path ends back in idle."""
-    path = ["vehicle_arrived", "admitted", "plate_read", "documents_ok", "paid", "photo_accepted", "printed"]
-    seen = [Stage.IDLE]
-    for trigger in [*path, "handed_over", "vehicle_left"]:
-        seen.append(_walk(seen[-1], trigger))
-    assert seen[1:-1] == list(WORKING)
-    assert seen[-1] in (Stage.IDLE, Stage.CLOSED)

@@ -343,7 +343,13 @@ def test_a_refused_automatic_login_asks_for_the_pin(tmp_path: Path) -> None:
 def test_the_table_shows_every_lane(tmp_path: Path, lanes: int) -> None:
     async def scenario(h: Harness) -> None:
         await h.arrive()
-        await h.pilot.pause(0.6)
+
+        def shown() -> bool:  # the console's next refresh after the lane asked for the plate
+            snap = h.app.snap
+            asked = snap is not None and len(snap.lanes) == 2 and snap.lanes[0].request.get("what") == "plate"
+            return asked and "waiting for you" in str(h.app.query_one("#detail").render())
+
+        await h.until(shown, "both lanes in the table, L1 asking for the plate")
         snap = h.app.snap
         assert snap is not None and [v.lane for v in snap.lanes] == ["L1", "L2"]
         l1 = snap.lanes[0]
