@@ -136,8 +136,12 @@ def verify(con: sqlite3.Connection, table: str) -> Iterator[Problem]:
             if stored_prev != prev_hash:
                 gap = f" (ids jump from {prev_id} to {row_id})" if row_id != prev_id + 1 else ""
                 before = f"row {prev_id}'s hash" if prev_id else "the chain's start"
-                yield Problem(table, row_id, f"prev_hash {stored_prev[:12]}… is not {before} {prev_hash[:12]}…: "
-                                             f"a row deleted or inserted before it{gap}")  # fmt: skip
+                yield Problem(
+                    table,
+                    row_id,
+                    f"prev_hash {stored_prev[:12]}… is not {before} {prev_hash[:12]}…: "
+                    f"a row deleted or inserted before it{gap}",
+                )
             elif row_id != prev_id + 1:
                 yield Problem(table, row_id, f"ids jump from {prev_id} to {row_id} (renumbered)")
             if digest(table, row_id, values(table, row), stored_prev) != stored:
@@ -174,8 +178,9 @@ def find(con: sqlite3.Connection, digest_hex: str) -> tuple[str, int] | None:
     """(table, row id) of the row whose hash is `digest_hex` (a prefix of 12 or more hex digits will do)."""
     text = digest_hex.strip().lower()
     for table in TABLES:
-        hit = con.execute(f"SELECT id FROM [{table}] WHERE hash >= ? AND hash < ? ORDER BY id LIMIT 2",
-                          [text, text + "g"]).fetchall()  # fmt: skip
+        hit = con.execute(
+            f"SELECT id FROM [{table}] WHERE hash >= ? AND hash < ? ORDER BY id LIMIT 2", [text, text + "g"]
+        ).fetchall()
         if len(hit) == 1:
             return table, int(hit[0][0])
     return None

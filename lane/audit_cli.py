@@ -32,8 +32,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
     verify = verbs.add_parser("verify", help="walk the chains; find edited, deleted and inserted rows")
     verify.add_argument("--db", type=Path, default=None, help="database (default: store.path from the config)")
-    verify.add_argument("--head", type=_hash, action="append", default=[], metavar="HASH",
-                        help="a chain head printed by a report: is it still on its chain? (repeatable)")  # fmt: skip
+    verify.add_argument(
+        "--head",
+        type=_hash,
+        action="append",
+        default=[],
+        metavar="HASH",
+        help="a chain head printed by a report: is it still on its chain? (repeatable)",
+    )
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -51,8 +57,10 @@ def verify(db: Path, printed: list[str]) -> tuple[bool, list[str]]:
         con.execute("BEGIN")
         if not audit.chained(con):
             version = con.execute("PRAGMA user_version").fetchone()[0]
-            return False, [f"{db}: no audit chains (schema version {version}): the controller (`lane run`) seals "
-                           "the rows already there when it first opens it"]  # fmt: skip
+            return False, [
+                f"{db}: no audit chains (schema version {version}): the controller (`lane run`) seals "
+                "the rows already there when it first opens it"
+            ]
         ok, lines = True, []
         broken: dict[str, int] = {}  # table -> the first row id where its chain does not hold
         for head in audit.heads(con):

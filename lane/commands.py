@@ -52,8 +52,10 @@ class Command:
         """The command's fields for its audit row: each one bounded, NIK and SIM number masked."""
         out: dict[str, Any] = {k: clip(v) for k, v in asdict(self).items() if k in ("reason", "plate", "receipt") and v}
         if self.data:
-            out["data"] = {clip(k, 20): clip(mask(v) if k in ("nik", "sim") else v) for k, v in
-                           list(self.data.items())[: len(DATA_FIELDS)]}  # fmt: skip
+            out["data"] = {
+                clip(k, 20): clip(mask(v) if k in ("nik", "sim") else v)
+                for k, v in list(self.data.items())[: len(DATA_FIELDS)]
+            }
         return out
 
 

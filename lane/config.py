@@ -84,8 +84,10 @@ class Control(Section):
             try:
                 grp.getgrnam(value)
             except KeyError:
-                raise ValueError(f"no such group {value!r} on this machine (create it, or leave group unset: "
-                                 "the controller's own group)") from None  # fmt: skip
+                raise ValueError(
+                    f"no such group {value!r} on this machine (create it, or leave group unset: "
+                    "the controller's own group)"
+                ) from None
         return value
 
 
@@ -434,8 +436,11 @@ def load_prompts(path: Path) -> dict[str, tuple[str, str]]:
         raw = data.get("prompts")  # the entries that are well formed still have their templates checked
         table = {k: (v[0], v[1]) for k, v in raw.items() if k not in bad} if isinstance(raw, dict) else {}
     for code, pair in table.items():
-        problems += [f"{path}: prompts.{code}[{i}]: {problem}" for i, text in enumerate(pair)
-                     if (problem := check_prompt(code, text))]  # fmt: skip
+        problems += [
+            f"{path}: prompts.{code}[{i}]: {problem}"
+            for i, text in enumerate(pair)
+            if (problem := check_prompt(code, text))
+        ]
     if problems:
         raise ConfigError("\n".join(problems))
     return {**PROMPTS, **table}

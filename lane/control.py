@@ -55,9 +55,16 @@ def socket_path(db: Path) -> Path:
 
 def to_wire(cmd: Command, token: str) -> dict[str, Any]:
     """The request of command `cmd` under session `token` (checked by the controller, not here)."""
-    request = wire.CommandRequest.model_construct(op="command", token=token, lane=cmd.lane, action=cmd.action.value,
-                                                  reason=cmd.reason, plate=cmd.plate, receipt=cmd.receipt,
-                                                  data=wire.CommandData.model_construct(None, **cmd.data))  # fmt: skip
+    request = wire.CommandRequest.model_construct(
+        op="command",
+        token=token,
+        lane=cmd.lane,
+        action=cmd.action.value,
+        reason=cmd.reason,
+        plate=cmd.plate,
+        receipt=cmd.receipt,
+        data=wire.CommandData.model_construct(None, **cmd.data),
+    )
     return request.model_dump(exclude_unset=True)
 
 
@@ -74,8 +81,15 @@ def _command(request: wire.CommandRequest, operator: str) -> Command:
         action = Action(request.action)
     except ValueError:
         raise ValueError(f"unknown action {request.action!r}") from None
-    return Command(lane=request.lane, action=action, operator=operator, reason=request.reason, plate=request.plate,
-                   receipt=request.receipt, data=request.fields())  # fmt: skip
+    return Command(
+        lane=request.lane,
+        action=action,
+        operator=operator,
+        reason=request.reason,
+        plate=request.plate,
+        receipt=request.receipt,
+        data=request.fields(),
+    )
 
 
 class ControlServer:
@@ -102,8 +116,9 @@ class ControlServer:
             os.replace(os.path.join(private, "s"), self.path)  # over a socket left by a controller that died
         except OSError as err:
             sock.close()
-            raise ControlError(f"lane: control socket {self.path}: cannot give it to group {self.group or gid}: "
-                               f"{err.strerror}") from err  # fmt: skip
+            raise ControlError(
+                f"lane: control socket {self.path}: cannot give it to group {self.group or gid}: {err.strerror}"
+            ) from err
         finally:
             shutil.rmtree(private, ignore_errors=True)
         return sock
@@ -131,8 +146,9 @@ class ControlServer:
                 if not line:
                     break
                 if not conn.bucket.take():
-                    await self._send(writer, wire.Answer(ok=False, message=f"too many requests: at most "
-                                                         f"{limits.RATE:g} a second"))  # fmt: skip
+                    await self._send(
+                        writer, wire.Answer(ok=False, message=f"too many requests: at most {limits.RATE:g} a second")
+                    )
                     continue
                 self._summarise(conn)
                 await self._send(writer, await self._answer(line, conn))
@@ -149,8 +165,14 @@ class ControlServer:
         """One audit row for the requests refused by the rate limit since the last one."""
         if conn.bucket.refused:
             n, conn.bucket.refused = conn.bucket.refused, 0
-            self.site.audit("*", conn.officer, "rate_limit", {"peer": conn.peer, "refused": n}, "refused",
-                            f"{n} requests over {limits.RATE:g} a second refused")  # fmt: skip
+            self.site.audit(
+                "*",
+                conn.officer,
+                "rate_limit",
+                {"peer": conn.peer, "refused": n},
+                "refused",
+                f"{n} requests over {limits.RATE:g} a second refused",
+            )
 
     async def _answer(self, line: bytes, conn: _Connection) -> wire.Answer:
         try:
@@ -190,8 +212,13 @@ class ControlServer:
             return wire.Answer(ok=False, message=str(err))
         conn.officer = officer.id
         self.site.audit("*", officer.id, "login", {"peer": conn.peer, "role": officer.role.value}, "ok", "logged in")
-        return wire.LoginAnswer(ok=True, token=token, officer=officer.id, role=officer.role.value,
-                                message=f"logged in as {officer.id} ({officer.role})")  # fmt: skip
+        return wire.LoginAnswer(
+            ok=True,
+            token=token,
+            officer=officer.id,
+            role=officer.role.value,
+            message=f"logged in as {officer.id} ({officer.role})",
+        )
 
     @staticmethod
     async def _send(writer: asyncio.StreamWriter, answer: wire.Answer) -> None:

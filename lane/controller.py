@@ -86,8 +86,9 @@ class LaneController(LaneNotices):
         else:
             was = Stage(snap["state"])
             self.cycle_id = snap["cycle_id"]
-            self.ctx = restored_context(snap["context"], self.store.cycle(self.cycle_id) if self.cycle_id else None,
-                                        self.rules.registry)  # fmt: skip
+            self.ctx = restored_context(
+                snap["context"], self.store.cycle(self.cycle_id) if self.cycle_id else None, self.rules.registry
+            )
             self.close_requested = bool(snap["close_requested"])
             self.faulted_from = Stage(snap["faulted_from"]) if snap["faulted_from"] else None
             if self.cycle_id is not None:

@@ -111,8 +111,10 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 at.text += text[: RECORD_CHARS + 1 - len(at.text)]
             if at.chars > RECORD_CHARS:
                 column = _column(reader.fieldnames if at.start > 1 else None, at.text)
-                raise RegistryError(f"{path}:{at.start}: column {column}: a record of more than {RECORD_CHARS} "
-                                    "characters (a holder row is some 200)")  # fmt: skip
+                raise RegistryError(
+                    f"{path}:{at.start}: column {column}: a record of more than {RECORD_CHARS} "
+                    "characters (a holder row is some 200)"
+                )
             yield text
 
     with path.open("rb") as f:

@@ -31,8 +31,9 @@ def failed(lane: str, what: str, err: BaseException, alert: Alert | None = None)
     return message
 
 
-async def each_lane(works: Mapping[str, Awaitable[T]], what: str,
-                    alerts: Mapping[str, Alert] | None = None) -> dict[str, T]:  # fmt: skip
+async def each_lane(
+    works: Mapping[str, Awaitable[T]], what: str, alerts: Mapping[str, Alert] | None = None
+) -> dict[str, T]:
     """Await every lane's work at once; the results of the lanes whose work finished. A lane whose work raised
     is reported by `failed` (with its alert from `alerts`) while the others go on to their end."""
     lanes = list(works)

@@ -168,8 +168,9 @@ class LaneCore:
     def record(self, src: Stage, dst: Stage, trigger: str, actor: str, data: dict[str, Any]) -> None:
         """Write one transition (also used for restarts, which are not machine transitions)."""
         now = self.stamp()
-        done = bookkeep(src, dst, trigger, data, self.ctx, lane=self.lane_id, cycle=self.cycle_id,
-                        faulted_from=self.faulted_from)  # fmt: skip
+        done = bookkeep(
+            src, dst, trigger, data, self.ctx, lane=self.lane_id, cycle=self.cycle_id, faulted_from=self.faulted_from
+        )
         ctx, closing, faulted_from = done.ctx, done.closing, done.faulted_from
         update: dict[str, Any] = {}
         if self.cycle_id is not None and (src in TIMED or src is Stage.FAULT):

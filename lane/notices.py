@@ -41,8 +41,9 @@ class LaneNotices(LaneCore):
         fee = f"{self.fee:,}".replace(",", ".")
         budget = self.flow.budgets.get(self.stage)
         remaining = round(max(0.0, budget.soft - (self.clock.monotonic() - self.since))) if budget else ""
-        indonesian, english = prompt(code, self.state, self.flow.lane_class.value, self.prompts, fee=fee,
-                                     remaining=remaining, **values)  # fmt: skip
+        indonesian, english = prompt(
+            code, self.state, self.flow.lane_class.value, self.prompts, fee=fee, remaining=remaining, **values
+        )
         stored = scrub(indonesian, names_in(self.ctx))
         self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "prompt", code, stored)
         self.emit(EventKind.PROMPT, code=code, id=indonesian, en=english)

@@ -73,8 +73,10 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
         if what == "list":
             rows = officers.all()
             for o in rows:
-                print(f"{o.id:<16} {o.role.value:<11} {_state(o.disabled, o.locked_until):<32} "
-                      f"failures {o.failures}  {o.name}")  # fmt: skip
+                print(
+                    f"{o.id:<16} {o.role.value:<11} {_state(o.disabled, o.locked_until):<32} "
+                    f"failures {o.failures}  {o.name}"
+                )
             print(f"{len(rows)} officers in {db}")
         elif what == "add":
             pin = _pin(args)

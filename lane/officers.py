@@ -88,8 +88,9 @@ def hash_pin(pin: str) -> str:
 def check_pin(pin: str, stored: str) -> bool:
     try:
         kind, n, r, p, salt, digest = stored.split("$")
-        made = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                              dklen=len(digest) // 2)  # fmt: skip
+        made = hashlib.scrypt(
+            pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(digest) // 2
+        )
     except ValueError:
         return False
     return kind == "scrypt" and hmac.compare_digest(made.hex(), digest)
@@ -112,8 +113,9 @@ def get(store: Store, officer_id: str) -> Officer | None:
 
 def _officer(row: dict[str, Any]) -> Officer:
     locked = datetime.fromisoformat(row["locked_until"]) if row["locked_until"] else None
-    return Officer(row["id"], row["name"] or "", Role(row["role"]), bool(row["disabled"]), int(row["failures"] or 0),
-                   locked)  # fmt: skip
+    return Officer(
+        row["id"], row["name"] or "", Role(row["role"]), bool(row["disabled"]), int(row["failures"] or 0), locked
+    )
 
 
 def authorise(store: Store, officer_id: str, action: Action, paid: bool) -> Officer:
@@ -171,8 +173,16 @@ class Officers:
             raise OfficerError("name: at most 80 printable characters")
         now = self.now().isoformat(timespec="seconds")
         pin_hash = "!" if pin is None else hash_pin(check_pin_text(pin))
-        self.store.add_officer({"id": officer_id, "name": name, "role": role.value, "pin_hash": pin_hash,
-                                "created_at": now, "changed_at": now})  # fmt: skip
+        self.store.add_officer(
+            {
+                "id": officer_id,
+                "name": name,
+                "role": role.value,
+                "pin_hash": pin_hash,
+                "created_at": now,
+                "changed_at": now,
+            }
+        )
         return self._must(officer_id)
 
     def ensure(self, officer_id: str, role: Role, name: str = "") -> None:
@@ -214,8 +224,10 @@ class Officers:
         row = _row(self.store, officer_id[:64])
         officer = None if row is None else _officer(row)
         if officer is not None and officer.locked_until is not None and officer.locked_until > self.now():
-            raise Refused(f"officer {officer.id} is locked until {officer.locked_until:%H:%M} UTC after "
-                          f"{officer.failures} failed logins (or a supervisor sets a new PIN)")  # fmt: skip
+            raise Refused(
+                f"officer {officer.id} is locked until {officer.locked_until:%H:%M} UTC after "
+                f"{officer.failures} failed logins (or a supervisor sets a new PIN)"
+            )
         return Attempt(officer, row["pin_hash"] if row else _DUMMY)
 
     def finish(self, attempt: Attempt, matches: bool) -> tuple[Officer, str]:

@@ -29,8 +29,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     read.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="image files (JPEG, PNG, ...)")
     read.add_argument("--json", action="store_true", help="one JSON object a line")
     read.add_argument("--crop", action="store_true", help="the images are plates already cut out")
-    read.add_argument("--candidates", type=int, default=None,
-                      help="plate candidates read per image, 1 to 10 (default: the reader's setting)")  # fmt: skip
+    read.add_argument(
+        "--candidates",
+        type=int,
+        default=None,
+        help="plate candidates read per image, 1 to 10 (default: the reader's setting)",
+    )
     return plates
 
 
@@ -71,15 +75,24 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(result, NoPlate):
             row["reason"] = result.reason
         else:
-            row.update(plate=result.text, confidence=result.confidence, region=result.region,
-                       expiry=result.expiry or None, box=list(result.box) if result.box else None)  # fmt: skip
+            row.update(
+                plate=result.text,
+                confidence=result.confidence,
+                region=result.region,
+                expiry=result.expiry or None,
+                box=list(result.box) if result.box else None,
+            )
         if args.json:
             print(json_line(json.dumps(row, ensure_ascii=False)))
         elif row["plate"] is None:
             print(line(f"{path}: no plate ({row['reason']})  {ms:.0f} ms"))
         else:
             expiry = f", expires {row['expiry']}" if row.get("expiry") else ""
-            print(line(f"{path}: {row['plate']}  confidence {row['confidence']:.2f}  {ms:.0f} ms  "
-                       f"({row['region']}{expiry})"))  # fmt: skip
+            print(
+                line(
+                    f"{path}: {row['plate']}  confidence {row['confidence']:.2f}  {ms:.0f} ms  "
+                    f"({row['region']}{expiry})"
+                )
+            )
         sys.stdout.flush()
     return 1 if failed else 0

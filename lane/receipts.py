@@ -52,8 +52,10 @@ async def confirm(lane: LaneController, cmd: Command, who: str) -> str:
         return f"payment confirmed: receipt {receipt} was recorded by the payment point"
     text = f"approve manual receipt {receipt} entered by {cmd.operator} (a supervisor: approve)"
     lane.request(WAITING, text=text, receipt=receipt, entered_by=cmd.operator)
-    return (f"receipt {receipt} matches no payment recorded by the payment point: entered as a manual receipt, "
-            "waiting for a supervisor's approval")  # fmt: skip
+    return (
+        f"receipt {receipt} matches no payment recorded by the payment point: entered as a manual receipt, "
+        "waiting for a supervisor's approval"
+    )
 
 
 async def approve(lane: LaneController, cmd: Command, who: str) -> str:
@@ -64,6 +66,13 @@ async def approve(lane: LaneController, cmd: Command, who: str) -> str:
     if waiting.get("entered_by") == cmd.operator:
         raise Refused("a manual receipt is approved by a supervisor other than the officer who entered it")
     receipt = str(waiting["receipt"])
-    await lane.fire("paid", actor=who, receipt=receipt, fee=lane.fee, receipt_manual=1, approved_by=cmd.operator,
-                    receipt_entered_by=str(waiting.get("entered_by", "")))  # fmt: skip
+    await lane.fire(
+        "paid",
+        actor=who,
+        receipt=receipt,
+        fee=lane.fee,
+        receipt_manual=1,
+        approved_by=cmd.operator,
+        receipt_entered_by=str(waiting.get("entered_by", "")),
+    )
     return f"manual receipt {receipt} approved"

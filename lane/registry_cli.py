@@ -69,8 +69,12 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
                 print(line(error))
             _list(done.changes)
             new = done.holders - len(done.changes) - done.unchanged
-            print(line(f"{registry.path}: {done.holders} holders imported ({new} new, {len(done.changes)} changed, "
-                       f"{done.unchanged} unchanged), {len(done.errors)} rows refused"))  # fmt: skip
+            print(
+                line(
+                    f"{registry.path}: {done.holders} holders imported ({new} new, {len(done.changes)} changed, "
+                    f"{done.unchanged} unchanged), {len(done.errors)} rows refused"
+                )
+            )
             return 1 if done.errors else 0
         else:
             holder = registry.lookup(args.sim_number)

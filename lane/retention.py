@@ -59,8 +59,9 @@ def plan(store: Store, policy: Retention, var: Path, now: datetime) -> Plan:
     out = Plan(now, {k: now - timedelta(days=n) for k, n in days.items()})
     ended: dict[int, tuple[str, datetime]] = {}
     columns = ", ".join(f"[{c}]" for c in PERSONAL_COLUMNS)
-    rows = store.db.execute(f"SELECT id, lane, coalesce(ended_at, started_at), {columns} FROM cycles "
-                            "WHERE outcome != 'open'")  # fmt: skip
+    rows = store.db.execute(
+        f"SELECT id, lane, coalesce(ended_at, started_at), {columns} FROM cycles WHERE outcome != 'open'"
+    )
     for cycle_id, lane, end, *values in rows:
         if not end:
             continue
@@ -115,8 +116,10 @@ def apply(store: Store, todo: Plan, mono: float) -> list[str]:
 
 def summary(todo: Plan, dry_run: bool) -> str:
     verb = "would be " if dry_run else ""
-    return (f"{len(todo.photos)} photos and {len(todo.plates)} plate crops {verb}removed, personal data of "
-            f"{len(todo.cycles)} cycles {verb}masked")  # fmt: skip
+    return (
+        f"{len(todo.photos)} photos and {len(todo.plates)} plate crops {verb}removed, personal data of "
+        f"{len(todo.cycles)} cycles {verb}masked"
+    )
 
 
 def lines(todo: Plan, policy: Retention, dry_run: bool, failed: Sequence[str] = ()) -> list[str]:

@@ -71,8 +71,9 @@ async def _simulate(
     sampler = Sampler(config.simulation.seed if plan.seed is None else plan.seed)
     if registry.count() == 0:
         registry.seed(config.simulation.population, config.simulation.seed, clock.wall().date())
-    site = Site(config, store, clock, lanes, plan.plate_reader, var=db.parent, registry=registry,
-                device_options=device_options)  # fmt: skip
+    site = Site(
+        config, store, clock, lanes, plan.plate_reader, var=db.parent, registry=registry, device_options=device_options
+    )
     people: dict[str, LanePeople] = {}
     for lane_id, lane in site.lanes.items():
         world = lane.devices.world

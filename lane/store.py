@@ -195,11 +195,20 @@ def _v8(db: sqlite_utils.Database) -> None:
     """Officers' accounts (lane/officers.py: hashed PIN, role, failed logins, lockout), and on each cycle whether
     its receipt was entered by hand and which supervisor approved it."""
     db.table("officers").create(
-        {"id": str, "name": str, "role": str, "pin_hash": str, "disabled": int, "failures": int,
-         "locked_until": str, "created_at": str, "changed_at": str},
+        {
+            "id": str,
+            "name": str,
+            "role": str,
+            "pin_hash": str,
+            "disabled": int,
+            "failures": int,
+            "locked_until": str,
+            "created_at": str,
+            "changed_at": str,
+        },
         pk="id",
         defaults={"disabled": 0, "failures": 0},
-    )  # fmt: skip
+    )
     db.table("cycles").add_column("receipt_manual", int)
     db.table("cycles").add_column("approved_by", str)
 

@@ -87,8 +87,17 @@ class Console(App[None]):
         Binding("q", "quit", "quit"),
     ]
 
-    def __init__(self, reader: StoreReader, link: Link, site_clock: Clock, tz: str, site: str,
-                 operator: str | None = None, pin: str | None = None, refresh_s: float = 0.5) -> None:  # fmt: skip
+    def __init__(
+        self,
+        reader: StoreReader,
+        link: Link,
+        site_clock: Clock,
+        tz: str,
+        site: str,
+        operator: str | None = None,
+        pin: str | None = None,
+        refresh_s: float = 0.5,
+    ) -> None:
         """With `operator` and `pin` (the demo's own officer) the console logs in by itself; with `operator` only,
         it asks for the PIN."""
         super().__init__()
@@ -111,8 +120,11 @@ class Console(App[None]):
         yield Static(id="detail")
         yield DataTable(id="recent", show_cursor=False)
         yield Static(id="message")
-        yield Input(placeholder="press a key below, or / to type: ACTION key=value ... (Enter sends, Esc cancels)",
-                    id="command", select_on_focus=False)  # fmt: skip
+        yield Input(
+            placeholder="press a key below, or / to type: ACTION key=value ... (Enter sends, Esc cancels)",
+            id="command",
+            select_on_focus=False,
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -191,8 +203,17 @@ class Console(App[None]):
         down = [d for d, h in v.devices.items() if h != "ok"]
         cycle = f"[{cycle_colour}]{mmss(v.cycle_s)}[/]" if v.cycle_s is not None else "-"
         devices = "[red]" + ", ".join(down) + "[/]" if down else "[green]ok[/]"
-        return (v.lane, v.lane_class, v.state, v.plate, v.driver, f"[{colour}]{mmss(v.in_stage_s)}[/]",
-                mmss(v.budget_s), cycle, devices)  # fmt: skip
+        return (
+            v.lane,
+            v.lane_class,
+            v.state,
+            v.plate,
+            v.driver,
+            f"[{colour}]{mmss(v.in_stage_s)}[/]",
+            mmss(v.budget_s),
+            cycle,
+            devices,
+        )
 
     def selected(self) -> LaneView | None:
         if not self.snap or not self.snap.lanes:
@@ -284,7 +305,8 @@ class Console(App[None]):
         self.refresh_view()
 
 
-def open_console(db: Path, config: Any, link: Link, site_clock: Clock, operator: str | None,
-                 pin: str | None = None) -> Console:  # fmt: skip
+def open_console(
+    db: Path, config: Any, link: Link, site_clock: Clock, operator: str | None, pin: str | None = None
+) -> Console:
     reader = StoreReader(db, config)
     return Console(reader, link, site_clock, config.site.timezone, config.site.name, operator, pin)

@@ -70,9 +70,14 @@ class StoreReader:
         views = []
         for row in self.con.execute("select * from lane_state order by lane"):
             views.append(self._lane(row, now))
-        recent = [dict(r) for r in self.con.execute(
-            "select id, lane, plate, outcome, reason, duration, ended_at from cycles where outcome != 'open' "
-            "order by id desc limit ?", [self.recent_count])]  # fmt: skip
+        recent = [
+            dict(r)
+            for r in self.con.execute(
+                "select id, lane, plate, outcome, reason, duration, ended_at from cycles where outcome != 'open' "
+                "order by id desc limit ?",
+                [self.recent_count],
+            )
+        ]
         return Snapshot(now, views, recent)
 
     def _lane(self, row: sqlite3.Row, now: datetime) -> LaneView:
@@ -102,8 +107,18 @@ class StoreReader:
         ):
             health[dev["device"].split(".", 1)[-1]] = json.loads(dev["detail"]).get("health", "?")
         return LaneView(
-            lane=lane, lane_class=flow.lane_class.value, state=state, cycle_id=cycle_id,
-            plate=str(ctx.get("plate", "")), driver=driver, in_stage_s=_age(now, since),
-            budget_s=budget.soft if budget else None, hard_s=budget.hard if budget else None, cycle_s=cycle_s,
-            prompt=prompt[0] if prompt else "", request=request, alerts=alerts, devices=health,
-        )  # fmt: skip
+            lane=lane,
+            lane_class=flow.lane_class.value,
+            state=state,
+            cycle_id=cycle_id,
+            plate=str(ctx.get("plate", "")),
+            driver=driver,
+            in_stage_s=_age(now, since),
+            budget_s=budget.soft if budget else None,
+            hard_s=budget.hard if budget else None,
+            cycle_s=cycle_s,
+            prompt=prompt[0] if prompt else "",
+            request=request,
+            alerts=alerts,
+            devices=health,
+        )

@@ -62,16 +62,26 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
     local = _slot_clock(days.zone, width)
     start, end = days.utc_bounds()
     plus = "+" if (days.last - days.first).days >= LONG_DAYS else ""
-    names = [str(r[0]) for r in con.execute(f"SELECT DISTINCT lane FROM cycles WHERE {plus}started_at >= ? AND "
-                                            f"{plus}started_at < ? ORDER BY lane", [start, end])]  # fmt: skip
+    names = [
+        str(r[0])
+        for r in con.execute(
+            f"SELECT DISTINCT lane FROM cycles WHERE {plus}started_at >= ? AND {plus}started_at < ? ORDER BY lane",
+            [start, end],
+        )
+    ]
     lane_case = "CASE lane " + " ".join(f"WHEN ? THEN {i}" for i in range(len(names))) + " ELSE -1 END"
     outcome_case = "CASE outcome " + " ".join(f"WHEN '{o}' THEN {i}" for i, o in enumerate(OUTCOMES)) + " END"
     stage_cols = ", ".join(f"dur_{s}" for s in (*STAGES, "fault"))
-    slots = con.execute(f"SELECT substr(started_at, 1, {width}), count(*) FROM cycles WHERE started_at >= ? AND "
-                        "started_at < ? GROUP BY 1 ORDER BY 1", [start, end]).fetchall()  # fmt: skip
-    cursor = con.execute(f"SELECT id, {lane_case if names else '-1'}, 0, {outcome_case}, duration, {stage_cols} "
-                         "FROM cycles WHERE started_at >= ? AND started_at < ? ORDER BY started_at",
-                         [*names, start, end])  # fmt: skip
+    slots = con.execute(
+        f"SELECT substr(started_at, 1, {width}), count(*) FROM cycles WHERE started_at >= ? AND "
+        "started_at < ? GROUP BY 1 ORDER BY 1",
+        [start, end],
+    ).fetchall()
+    cursor = con.execute(
+        f"SELECT id, {lane_case if names else '-1'}, 0, {outcome_case}, duration, {stage_cols} "
+        "FROM cycles WHERE started_at >= ? AND started_at < ? ORDER BY started_at",
+        [*names, start, end],
+    )
     parts = [np.empty((0, len(COLUMNS)))]
     while chunk := cursor.fetchmany(CHUNK):
         parts.append(np.array(chunk, dtype=np.float64))
@@ -88,7 +98,9 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
     for slot, lane, outcome, reason, n in con.execute(
         f"SELECT substr(started_at, 1, {width}), lane, outcome, coalesce(nullif(reason, ''), '(none)'), count(*) "
         f"FROM cycles WHERE {plus}started_at >= ? AND {plus}started_at < ? AND outcome IN ('rejected', 'aborted', "
-        "'abandoned') GROUP BY 1, 2, 3, 4", [start, end]):  # fmt: skip
+        "'abandoned') GROUP BY 1, 2, 3, 4",
+        [start, end],
+    ):
         reasons[local(slot)[0]][lane, outcome, reason_group(reason)] += n
     faults: defaultdict[date, dict[tuple[str, str, str, str], tuple[int, str]]] = defaultdict(dict)
     if lanes:
@@ -98,14 +110,18 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
             "device, kind, at, json_extract(detail, '$.health') AS health, json_extract(detail, CASE kind WHEN "
             "'fault' THEN '$.cause' ELSE '$.why' END) AS cause FROM device_events WHERE kind IN ('fault', 'health') "
             f"AND at >= ? AND at < ? AND lane IN ({marks})) WHERE kind = 'fault' OR health != 'ok' "
-            "GROUP BY 1, 2, 3, 4, 5, 6", [start, end, *lanes]):  # fmt: skip
+            "GROUP BY 1, 2, 3, 4, 5, 6",
+            [start, end, *lanes],
+        ):
             key = (lane, device, str(health) if kind == "health" else "fault", str(cause or ""))
             n0, last0 = faults[local(slot)[0]].get(key, (0, last))
             faults[local(slot)[0]][key] = (n0 + n, max(last0, last))
     overrides: defaultdict[date, Counter[tuple[str | None, str, str, str | None]]] = defaultdict(Counter)
     for slot, lane, action, result, operator, n in con.execute(
         f"SELECT substr(at, 1, {width}), lane, action, result, operator, count(*) FROM operator_actions WHERE "
-        f"{plus}at >= ? AND {plus}at < ? AND action != 'confirm' GROUP BY 1, 2, 3, 4, 5", [start, end]):  # fmt: skip
+        f"{plus}at >= ? AND {plus}at < ? AND action != 'confirm' GROUP BY 1, 2, 3, 4, 5",
+        [start, end],
+    ):
         overrides[local(slot)[0]][lane, action, result, operator] += n
 
     out = []
@@ -113,11 +129,17 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
         mine = np.ascontiguousarray(rows[bounds[i] : bounds[i + 1]].T)
         over = Period(day, day, days.zone).utc_bounds()[1] <= (now - CLOSED_AFTER).astimezone(UTC).isoformat()
         closed = over and not np.any(mine[3] == OUTCOMES.index("open"))
-        out.append(Block(
-            day, bool(closed), tuple(names), mine, tuple((*k, n) for k, n in reasons[day].items()),
-            tuple((*k, n, last) for k, (n, last) in faults[day].items()),
-            tuple((*k, n) for k, n in overrides[day].items()),
-        ))  # fmt: skip
+        out.append(
+            Block(
+                day,
+                bool(closed),
+                tuple(names),
+                mine,
+                tuple((*k, n) for k, n in reasons[day].items()),
+                tuple((*k, n, last) for k, (n, last) in faults[day].items()),
+                tuple((*k, n) for k, n in overrides[day].items()),
+            )
+        )
     return out
 
 
@@ -163,10 +185,14 @@ def merge(blocks: Sequence[Block], period: Period, lanes: Sequence[str] = ()) ->
     seen = np.bincount(code, minlength=len(names) + 1) > 0
     present = np.flatnonzero(seen) - 1
     cycles = Cycles(
-        lanes=[names[i] if i >= 0 else "" for i in present], lane=(np.cumsum(seen) - 1)[code], day=day,
-        hour=table[2].astype(np.int64), outcome=table[3].astype(np.int64), duration=table[4],
+        lanes=[names[i] if i >= 0 else "" for i in present],
+        lane=(np.cumsum(seen) - 1)[code],
+        day=day,
+        hour=table[2].astype(np.int64),
+        outcome=table[3].astype(np.int64),
+        duration=table[4],
         stages=table[FIRST_STAGE:],
-    )  # fmt: skip
+    )
 
     reasons: Counter[tuple[str, str]] = Counter()
     fault: dict[tuple[str, str, str, str], tuple[int, str]] = {}  # count, last
@@ -191,9 +217,12 @@ def merge(blocks: Sequence[Block], period: Period, lanes: Sequence[str] = ()) ->
                     override_where[action, result].add(lane_or_none)
     faults = sorted(fault.items(), key=lambda kv: (-kv[1][0], kv[0]))
     return Merged(
-        cycles, table[0],
+        cycles,
+        table[0],
         [ReasonCount(o, r, n) for (o, r), n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))],
         [FaultCount(*k, n, period.local(last).strftime("%Y-%m-%d %H:%M")) for k, (n, last) in faults],
-        [OverrideCount(a, r, n, len(override_who[a, r]), ",".join(sorted(override_where[a, r])))
-         for (a, r), n in sorted(override_n.items(), key=lambda kv: (-kv[1], kv[0]))],
-    )  # fmt: skip
+        [
+            OverrideCount(a, r, n, len(override_who[a, r]), ",".join(sorted(override_where[a, r])))
+            for (a, r), n in sorted(override_n.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+    )

@@ -59,8 +59,9 @@ class DayCache:
                 con.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # a year's blocks read without a copy a page
                 con.execute("BEGIN IMMEDIATE")
                 con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                con.execute("CREATE TABLE IF NOT EXISTS blocks (day TEXT PRIMARY KEY, header TEXT NOT NULL, "
-                            "rows BLOB NOT NULL)")  # fmt: skip
+                con.execute(
+                    "CREATE TABLE IF NOT EXISTS blocks (day TEXT PRIMARY KEY, header TEXT NOT NULL, rows BLOB NOT NULL)"
+                )
                 return cls(con)
             except sqlite3.DatabaseError as err:
                 if con is not None:
@@ -82,8 +83,9 @@ class DayCache:
         """The kept blocks of `first`..`last` that are still true of `store` (in its read transaction)."""
         self._forget_stale(store, zone)
         out = {}
-        for day, header, rows in self.con.execute("SELECT day, header, rows FROM blocks WHERE day >= ? AND day <= ?",
-                                                  [first.isoformat(), last.isoformat()]):  # fmt: skip
+        for day, header, rows in self.con.execute(
+            "SELECT day, header, rows FROM blocks WHERE day >= ? AND day <= ?", [first.isoformat(), last.isoformat()]
+        ):
             try:
                 block = _decode(date.fromisoformat(day), header, rows)
             except (ValueError, KeyError, TypeError):
@@ -94,8 +96,10 @@ class DayCache:
 
     def save(self, blocks: Iterable[Block]) -> None:
         """Keep the closed ones of `blocks`, read from the store in the read transaction `load` saw."""
-        self.con.executemany("INSERT OR REPLACE INTO blocks (day, header, rows) VALUES (?, ?, ?)",
-                             [_encode(b) for b in blocks if b.closed])  # fmt: skip
+        self.con.executemany(
+            "INSERT OR REPLACE INTO blocks (day, header, rows) VALUES (?, ?, ?)",
+            [_encode(b) for b in blocks if b.closed],
+        )
         self.con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(self.marks.items()))
 
     def _forget_stale(self, store: sqlite3.Connection, zone: str) -> None:
@@ -107,8 +111,10 @@ class DayCache:
             self.con.execute("DELETE FROM blocks")
             self.con.execute("DELETE FROM meta")
             return
-        added = [store.execute(f"SELECT min(+{column}) FROM {table} WHERE id > ?", [int(kept.get(table, 0))])
-                 .fetchone()[0] for table, column in TABLES.items()]  # fmt: skip
+        added = [
+            store.execute(f"SELECT min(+{column}) FROM {table} WHERE id > ?", [int(kept.get(table, 0))]).fetchone()[0]
+            for table, column in TABLES.items()
+        ]
         earliest = min((a for a in added if a), default=None)
         if earliest is not None:
             local = datetime.fromisoformat(earliest).astimezone(ZoneInfo(zone)).date()

@@ -34,21 +34,31 @@ def _date(text: str) -> date:
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = subparsers.add_parser("report", help="supervisor report for a date range: terminal table, --csv, --html")
-    p.add_argument("--from", dest="first", type=_date, metavar="DATE",
-                   help="first day, YYYY-MM-DD in site time (default: 6 days before --to)")  # fmt: skip
+    p.add_argument(
+        "--from",
+        dest="first",
+        type=_date,
+        metavar="DATE",
+        help="first day, YYYY-MM-DD in site time (default: 6 days before --to)",
+    )
     p.add_argument("--to", dest="last", type=_date, metavar="DATE", help="last day, inclusive (default: today)")
     p.add_argument("--lane", action="append", default=[], metavar="ID", help="only this lane (repeatable)")
     p.add_argument("--db", type=Path, default=None, help="database (default: store.path from the config)")
     p.add_argument("--csv", type=Path, metavar="FILE", help="also write the report as CSV")
     p.add_argument("--html", type=Path, metavar="FILE", help="also write the report as one self-contained HTML file")
     p.add_argument("--slowest", type=int, default=10, metavar="N", help="slowest cycles listed (default 10)")
-    p.add_argument("--show-personal", action="store_true",
-                   help="show names and NIKs unmasked (needs --operator; written to the audit table)")  # fmt: skip
+    p.add_argument(
+        "--show-personal",
+        action="store_true",
+        help="show names and NIKs unmasked (needs --operator; written to the audit table)",
+    )
     p.add_argument("--operator", metavar="ID", help="who asks for personal data (with --show-personal)")
     p.add_argument("--quiet", action="store_true", help="no table on the terminal")
-    p.add_argument("--no-cache", action="store_true",
-                   help="read every row from the store, neither reading nor adding to the reports' day cache "
-                        "(<db>.report-cache)")  # fmt: skip
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every row from the store, neither reading nor adding to the reports' day cache (<db>.report-cache)",
+    )
     return p
 
 
@@ -84,8 +94,16 @@ def audit(live: Path, read: Path, operator: str, args: dict[str, Any]) -> None:
         message += f", read from {read.resolve()}, not from the live store"
     store = Store(live)
     try:
-        store.operator_action("*", None, Stamp(datetime.now(UTC), time.monotonic()), operator, AUDIT_ACTION,
-                              {**args, "db": str(read.resolve()), "live": not elsewhere}, "ok", message)  # fmt: skip
+        store.operator_action(
+            "*",
+            None,
+            Stamp(datetime.now(UTC), time.monotonic()),
+            operator,
+            AUDIT_ACTION,
+            {**args, "db": str(read.resolve()), "live": not elsewhere},
+            "ok",
+            message,
+        )
     finally:
         store.close()
 
@@ -119,14 +137,22 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
         return 1
     try:
         if args.show_personal:
-            asked = {"from": period.first.isoformat(), "to": period.last.isoformat(), "lanes": list(lanes),
-                     "csv": str(args.csv or ""), "html": str(args.html or ""), "terminal": not args.quiet}  # fmt: skip
+            asked = {
+                "from": period.first.isoformat(),
+                "to": period.last.isoformat(),
+                "lanes": list(lanes),
+                "csv": str(args.csv or ""),
+                "html": str(args.html or ""),
+                "terminal": not args.quiet,
+            }
             live = Path(config.store.path)
             try:
                 audit(live, db, operator, asked)
             except sqlite3.Error as err:
-                print(f"lane report: cannot write the audit row to the live store {live}, personal data not shown: "
-                      f"{err}", file=sys.stderr)  # fmt: skip
+                print(
+                    f"lane report: cannot write the audit row to the live store {live}, personal data not shown: {err}",
+                    file=sys.stderr,
+                )
                 return 1
         kept = None if args.no_cache else cache.path_for(db)
         report = query.build(con, config, period, lanes, args.show_personal, args.slowest, cache=kept)

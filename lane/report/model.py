@@ -241,10 +241,13 @@ def title(report: Report) -> str:
     p = report.period
     lanes = ", ".join(report.lanes) if report.lanes else "all lanes"
     who = "names and NIKs SHOWN" if report.personal else "names and NIKs masked"
-    return (f"{report.site}: {p.first} to {p.last} ({p.zone}), {lanes}; target {report.target_s / 60:g} min; "
-            f"{who}; made {report.generated}")  # fmt: skip
+    return (
+        f"{report.site}: {p.first} to {p.last} ({p.zone}), {lanes}; target {report.target_s / 60:g} min; "
+        f"{who}; made {report.generated}"
+    )
 
 
 def timeline(cycle: SlowCycle) -> str:
-    return " > ".join(f"{s.stage} {mmss(s.seconds)}" + (" (retry)" if s.ended_by == "retry" else "")
-                      for s in cycle.steps)  # fmt: skip
+    return " > ".join(
+        f"{s.stage} {mmss(s.seconds)}" + (" (retry)" if s.ended_by == "retry" else "") for s in cycle.steps
+    )

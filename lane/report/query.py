@@ -55,9 +55,16 @@ def budgets(config: SiteConfig, lane: str, lane_class: str) -> dict[str, float]:
     return {s.value: b.soft for s, b in flow.budgets.items() if s is not Stage.FAULT}
 
 
-def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tuple[str, ...] = (),
-          personal: bool = False, slowest: int = 10, now: datetime | None = None,
-          cache: Path | None = None) -> Report:  # fmt: skip
+def build(
+    con: sqlite3.Connection,
+    config: SiteConfig,
+    period: Period,
+    lanes: tuple[str, ...] = (),
+    personal: bool = False,
+    slowest: int = 10,
+    now: datetime | None = None,
+    cache: Path | None = None,
+) -> Report:
     """Every figure of the report, in one read transaction. With `cache` (a file, `lane.report.cache`), the
     closed days it holds are read from it and the closed days it lacks are added to it."""
     target = config.site.target_minutes * 60
@@ -90,12 +97,20 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
     hour_key = np.searchsorted(np.array(hours, dtype=np.int64), cycles.hour)
     own = [budgets(config, lane, cls) for lane, cls in zip(cycles.lanes, classes, strict=True)]
     by_class = {cls: [i for i, c in enumerate(classes) if c == cls] for cls in sorted(set(classes))}
-    staged = stats.stage_figures(cycles, [*((lane, [i], [own[i]]) for i, lane in enumerate(cycles.lanes)),
-                                          *((f"SIM {cls}", members, [own[i] for i in members])
-                                            for cls, members in by_class.items())])  # fmt: skip
+    staged = stats.stage_figures(
+        cycles,
+        [
+            *((lane, [i], [own[i]]) for i, lane in enumerate(cycles.lanes)),
+            *((f"SIM {cls}", members, [own[i] for i in members]) for cls, members in by_class.items()),
+        ],
+    )
     return Report(
-        site=config.site.name, period=period, lanes=lanes, target_s=target,
-        generated=now.astimezone(period.tz).strftime("%Y-%m-%d %H:%M"), personal=personal,
+        site=config.site.name,
+        period=period,
+        lanes=lanes,
+        target_s=target,
+        generated=now.astimezone(period.tz).strftime("%Y-%m-%d %H:%M"),
+        personal=personal,
         total=stats.figures(["site"], np.zeros_like(cycles.lane), cycles, target)[0],
         by_lane=tuple(stats.figures(cycles.lanes, cycles.lane, cycles, target)),
         by_day=tuple(stats.figures([d.isoformat() for d in days], cycles.day, cycles, target)),
@@ -103,10 +118,14 @@ def build(con: sqlite3.Connection, config: SiteConfig, period: Period, lanes: tu
         by_hour=tuple(stats.figures([f"{h:02d}" for h in hours], hour_key, cycles, target)),
         stages=tuple(f for group in staged[: len(cycles.lanes)] for f in group),
         stage_classes=tuple(f for group in staged[len(cycles.lanes) :] for f in group),
-        histogram=stats.histogram(cycles, target), slowest=tuple(slow), reasons=tuple(merged.reasons),
-        faults=tuple(merged.faults), overrides=tuple(merged.overrides), manual_receipts=tuple(receipts),
+        histogram=stats.histogram(cycles, target),
+        slowest=tuple(slow),
+        reasons=tuple(merged.reasons),
+        faults=tuple(merged.faults),
+        overrides=tuple(merged.overrides),
+        manual_receipts=tuple(receipts),
         chains=chains,
-    )  # fmt: skip
+    )
 
 
 def _missing(period: Period, found: dict[date, blocks.Block]) -> list[Period]:
@@ -135,8 +154,9 @@ def _lane_class(con: sqlite3.Connection, lane: str) -> str:
     return str(row[0]) if row else ""
 
 
-def _slowest(con: sqlite3.Connection, period: Period, merged: blocks.Merged, personal: bool,
-             n: int) -> list[model.SlowCycle]:  # fmt: skip
+def _slowest(
+    con: sqlite3.Connection, period: Period, merged: blocks.Merged, personal: bool, n: int
+) -> list[model.SlowCycle]:
     """The `n` longest ended cycles (ties: the first started), with their stage timelines."""
     c = merged.cycles
     ended = np.flatnonzero(c.outcome != OUTCOMES.index("open"))
@@ -151,12 +171,19 @@ def _slowest(con: sqlite3.Connection, period: Period, merged: blocks.Merged, per
     have = {r[1] for r in con.execute("PRAGMA table_info(cycles)")}
     who = ", ".join(col if col in have else "NULL" for col in ("holder_name", "nik"))  # NULL in a schema-1 store
     marks = ", ".join("?" for _ in ids)
-    found = {r[0]: r for r in con.execute(f"SELECT id, lane, started_at, duration, outcome, reason, plate, {who}, "
-                                          f"retries FROM cycles WHERE id IN ({marks})", ids)}  # fmt: skip
+    found = {
+        r[0]: r
+        for r in con.execute(
+            f"SELECT id, lane, started_at, duration, outcome, reason, plate, {who}, "
+            f"retries FROM cycles WHERE id IN ({marks})",
+            ids,
+        )
+    }
     rows = [found[i] for i in ids if i in found]
     events: defaultdict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for ev in con.execute(f"SELECT cycle_id, at, dest, trigger FROM events WHERE cycle_id IN ({marks}) ORDER BY id",
-                          ids):  # fmt: skip
+    for ev in con.execute(
+        f"SELECT cycle_id, at, dest, trigger FROM events WHERE cycle_id IN ({marks}) ORDER BY id", ids
+    ):
         events[ev[0]].append(ev)
     out = []
     for cid, lane, started, duration, outcome, reason, plate, holder, nik, retries in rows:
@@ -166,9 +193,19 @@ def _slowest(con: sqlite3.Connection, period: Period, merged: blocks.Merged, per
         for ev, nxt in itertools.pairwise(evs):
             begin, end = datetime.fromisoformat(ev[1]), datetime.fromisoformat(nxt[1])
             steps.append(model.Step(ev[2], (begin - t0).total_seconds(), (end - begin).total_seconds(), nxt[3]))
-        out.append(model.SlowCycle(
-            cid, lane, period.local(started).strftime("%Y-%m-%d %H:%M:%S"), float(duration or 0), outcome,
-            reason or "", plate or "", (holder or "") if personal else model.mask_name(holder),
-            (nik or "") if personal else model.mask_nik(nik), int(retries or 0), tuple(steps),
-        ))  # fmt: skip
+        out.append(
+            model.SlowCycle(
+                cid,
+                lane,
+                period.local(started).strftime("%Y-%m-%d %H:%M:%S"),
+                float(duration or 0),
+                outcome,
+                reason or "",
+                plate or "",
+                (holder or "") if personal else model.mask_name(holder),
+                (nik or "") if personal else model.mask_nik(nik),
+                int(retries or 0),
+                tuple(steps),
+            )
+        )
     return out

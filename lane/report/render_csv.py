@@ -26,8 +26,19 @@ def _num(value: float | None, places: int = 3) -> str:
 
 
 def _figures(by: str, f: Figures) -> Row:
-    return (by, f.key, f.completed, f.rejected, f.aborted, f.abandoned, f.open, _num(f.median_s), _num(f.p90_s),
-            _num(f.max_s), _num(f.under_target, 4))  # fmt: skip
+    return (
+        by,
+        f.key,
+        f.completed,
+        f.rejected,
+        f.aborted,
+        f.abandoned,
+        f.open,
+        _num(f.median_s),
+        _num(f.p90_s),
+        _num(f.max_s),
+        _num(f.under_target, 4),
+    )
 
 
 def tables(report: Report) -> list[tuple[str, Row, Iterable[Row]]]:
@@ -37,29 +48,90 @@ def tables(report: Report) -> list[tuple[str, Row, Iterable[Row]]]:
             ("lanes", " ".join(report.lanes) or "all"), ("target_s", _num(report.target_s)),
             ("personal_data", "shown" if report.personal else "masked"), ("generated", report.generated)]  # fmt: skip
     figures = [_figures("site", report.total)]
-    for by, rows in (("lane", report.by_lane), ("month", report.by_month), ("day", report.by_day),
-                     ("hour", report.by_hour)):  # fmt: skip
+    for by, rows in (
+        ("lane", report.by_lane),
+        ("month", report.by_month),
+        ("day", report.by_day),
+        ("hour", report.by_hour),
+    ):
         figures += [_figures(by, f) for f in rows]
     return [
         ("report", ("name", "value"), meta),
-        ("figures", ("by", "key", "completed", "rejected", "aborted", "abandoned", "open", "median_s", "p90_s",
-                     "max_s", "under_target_share"), figures),
-        ("stages", ("group", "stage", "cycles", "median_s", "budget_s", "over_budget"),
-         [(s.group, s.stage, s.cycles, _num(s.median_s), _num(s.budget_s), int(s.over_budget))
-          for s in (*report.stages, *report.stage_classes)]),
-        ("slowest", ("cycle", "lane", "started", "duration_s", "outcome", "reason", "plate", "holder", "nik",
-                     "retries", "timeline"),
-         [(c.id, c.lane, c.started, _num(c.duration_s), c.outcome, c.reason, c.plate, c.holder, c.nik, c.retries,
-           timeline(c)) for c in report.slowest]),
+        (
+            "figures",
+            (
+                "by",
+                "key",
+                "completed",
+                "rejected",
+                "aborted",
+                "abandoned",
+                "open",
+                "median_s",
+                "p90_s",
+                "max_s",
+                "under_target_share",
+            ),
+            figures,
+        ),
+        (
+            "stages",
+            ("group", "stage", "cycles", "median_s", "budget_s", "over_budget"),
+            [
+                (s.group, s.stage, s.cycles, _num(s.median_s), _num(s.budget_s), int(s.over_budget))
+                for s in (*report.stages, *report.stage_classes)
+            ],
+        ),
+        (
+            "slowest",
+            (
+                "cycle",
+                "lane",
+                "started",
+                "duration_s",
+                "outcome",
+                "reason",
+                "plate",
+                "holder",
+                "nik",
+                "retries",
+                "timeline",
+            ),
+            [
+                (
+                    c.id,
+                    c.lane,
+                    c.started,
+                    _num(c.duration_s),
+                    c.outcome,
+                    c.reason,
+                    c.plate,
+                    c.holder,
+                    c.nik,
+                    c.retries,
+                    timeline(c),
+                )
+                for c in report.slowest
+            ],
+        ),
         ("reasons", ("outcome", "reason", "count"), [(r.outcome, r.reason, r.count) for r in report.reasons]),
-        ("faults", ("lane", "device", "kind", "cause", "count", "last"),
-         [(f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in report.faults]),
-        ("overrides", ("action", "result", "count", "operators", "lanes"),
-         [(o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides]),
-        ("manual_receipts", ("cycle", "lane", "started", "receipt", "approved_by", "outcome"),
-         [manual_row(m) for m in report.manual_receipts]),
+        (
+            "faults",
+            ("lane", "device", "kind", "cause", "count", "last"),
+            [(f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in report.faults],
+        ),
+        (
+            "overrides",
+            ("action", "result", "count", "operators", "lanes"),
+            [(o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides],
+        ),
+        (
+            "manual_receipts",
+            ("cycle", "lane", "started", "receipt", "approved_by", "outcome"),
+            [manual_row(m) for m in report.manual_receipts],
+        ),
         ("audit", ("chain", "rows", "head_row", "hash"), [(h.table, h.count, h.row_id, h.hash) for h in report.chains]),
-    ]  # fmt: skip
+    ]
 
 
 def write(report: Report, out: IO[str]) -> None:

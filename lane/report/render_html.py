@@ -31,14 +31,16 @@ td.over { color: #b91c1c; font-weight: bold; } .none { color: #718096; }
 """
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[object]], left: Sequence[str] = (),
-           classes: Sequence[str] = ()) -> str:  # fmt: skip
+def _table(
+    header: Sequence[str], rows: Iterable[Sequence[object]], left: Sequence[str] = (), classes: Sequence[str] = ()
+) -> str:
     head = "".join(f'<th class="{"l" if h in left else ""}">{escape(h)}</th>' for h in header)
     body = []
     for i, row in enumerate(rows):
         cls = f' class="{classes[i]}"' if i < len(classes) and classes[i] else ""
-        cells = "".join(f'<td class="{"l" if h in left else ""}">{escape(str(v))}</td>' for h, v in zip(header, row,
-                        strict=True))  # fmt: skip
+        cells = "".join(
+            f'<td class="{"l" if h in left else ""}">{escape(str(v))}</td>' for h, v in zip(header, row, strict=True)
+        )
         body.append(f"<tr{cls}>{cells}</tr>")
     if not body:
         return '<p class="none">none in this period</p>'
@@ -48,8 +50,20 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]], left: Sequen
 def _figures(rows: Sequence[Figures], target_min: float, total: Figures | None = None) -> str:
     header = ("", "completed", "rejected", "aborted", "other", "median", "p90", "max", f"< {target_min:g} min")
     all_rows = [*rows, *([total] if total else [])]
-    cells = [(f.key, f.completed, f.rejected, f.aborted, f.abandoned + f.open or "", mmss(f.median_s), mmss(f.p90_s),
-              mmss(f.max_s), share(f.under_target)) for f in all_rows]  # fmt: skip
+    cells = [
+        (
+            f.key,
+            f.completed,
+            f.rejected,
+            f.aborted,
+            f.abandoned + f.open or "",
+            mmss(f.median_s),
+            mmss(f.p90_s),
+            mmss(f.max_s),
+            share(f.under_target),
+        )
+        for f in all_rows
+    ]
     return _table(header, cells, classes=[""] * len(rows) + (["total"] if total else []))
 
 
@@ -76,19 +90,42 @@ def _tiles(report: Report) -> str:
     tiles = [(t.completed, "completed"), (t.rejected, "rejected"), (t.aborted + t.abandoned + t.open, "other"),
              (mmss(t.median_s), "median"), (mmss(t.p90_s), "90th percentile"), (mmss(t.max_s), "longest"),
              (share(t.under_target), f"under {report.target_s / 60:g} min")]  # fmt: skip
-    return '<div class="tiles">' + "".join(f'<div class="tile"><b>{escape(str(v))}</b><span>{escape(label)}</span>'
-                                           "</div>" for v, label in tiles) + "</div>"  # fmt: skip
+    return (
+        '<div class="tiles">'
+        + "".join(f'<div class="tile"><b>{escape(str(v))}</b><span>{escape(label)}</span></div>' for v, label in tiles)
+        + "</div>"
+    )
 
 
 def render(report: Report) -> str:
     target_min = report.target_s / 60
     p = report.period
-    personal = ('<span class="personal">Names and NIKs are shown: this report holds personal data.</span>'
-                if report.personal else "Names and NIKs are masked.")  # fmt: skip
-    slow_rows = [(c.id, c.lane, c.started, mmss(c.duration_s), c.outcome, c.reason or "-", c.plate, c.holder or "-",
-                  c.nik or "-", timeline(c)) for c in report.slowest]  # fmt: skip
-    charts = [svg.histogram_chart(report.histogram, report.target_s), svg.stage_chart(report.stage_classes),
-              svg.hour_chart(report.by_hour), svg.share_chart(report.by_day, target_min)]  # fmt: skip
+    personal = (
+        '<span class="personal">Names and NIKs are shown: this report holds personal data.</span>'
+        if report.personal
+        else "Names and NIKs are masked."
+    )
+    slow_rows = [
+        (
+            c.id,
+            c.lane,
+            c.started,
+            mmss(c.duration_s),
+            c.outcome,
+            c.reason or "-",
+            c.plate,
+            c.holder or "-",
+            c.nik or "-",
+            timeline(c),
+        )
+        for c in report.slowest
+    ]
+    charts = [
+        svg.histogram_chart(report.histogram, report.target_s),
+        svg.stage_chart(report.stage_classes),
+        svg.hour_chart(report.by_hour),
+        svg.share_chart(report.by_day, target_min),
+    ]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

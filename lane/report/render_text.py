@@ -25,8 +25,18 @@ def _figures_table(name: str, rows: Iterable[Figures], target_min: float, total:
 
     def add(f: Figures, style: str = "") -> None:
         other = f.abandoned + f.open
-        table.add_row(line(f.key), str(f.completed), str(f.rejected), str(f.aborted), str(other) if other else "",
-                      mmss(f.median_s), mmss(f.p90_s), mmss(f.max_s), share(f.under_target), style=style)  # fmt: skip
+        table.add_row(
+            line(f.key),
+            str(f.completed),
+            str(f.rejected),
+            str(f.aborted),
+            str(other) if other else "",
+            mmss(f.median_s),
+            mmss(f.p90_s),
+            mmss(f.max_s),
+            share(f.under_target),
+            style=style,
+        )
 
     for f in rows:
         add(f)
@@ -60,16 +70,31 @@ def _slow_table(report: Report) -> Table:
     for col in ("cycle", "lane", "started", "time", "outcome", "plate", "holder", "NIK", "stages"):
         table.add_column(col, justify="right" if col in ("cycle", "time") else "left", overflow="fold")
     for c in report.slowest:
-        table.add_row(*map(line, (c.id, c.lane, c.started, mmss(c.duration_s), c.outcome, c.plate, c.holder or "-",
-                                  c.nik or "-", timeline(c))))  # fmt: skip
+        table.add_row(
+            *map(
+                line,
+                (
+                    c.id,
+                    c.lane,
+                    c.started,
+                    mmss(c.duration_s),
+                    c.outcome,
+                    c.plate,
+                    c.holder or "-",
+                    c.nik or "-",
+                    timeline(c),
+                ),
+            )
+        )
     return table
 
 
 def _simple(name: str, header: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> Table:
     table = Table(title=name, title_justify="left")
     for col in header:
-        table.add_column(col, justify="right" if col in ("count", "operators", "rows", "head row") else "left",
-                         no_wrap=col == "hash")  # fmt: skip
+        table.add_column(
+            col, justify="right" if col in ("count", "operators", "rows", "head row") else "left", no_wrap=col == "hash"
+        )
     for row in rows:
         table.add_row(*(line(v) for v in row))
     return table
@@ -90,15 +115,38 @@ def render(report: Report, out: IO[str] | None = None, width: int | None = None)
     console.print(_figures_table("By hour of the day (site time, whole period)", report.by_hour, target_min))
     console.print(_stage_table(report))
     console.print(_slow_table(report))
-    console.print(_simple("Reject and abort reasons", ("outcome", "reason", "count"),
-                          ((r.outcome, r.reason, r.count) for r in report.reasons)))  # fmt: skip
-    console.print(_simple("Device faults", ("lane", "device", "kind", "cause", "count", "last"),
-                          ((f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in report.faults)))  # fmt: skip
-    console.print(_simple("Operator overrides (every action but confirm)",
-                          ("action", "result", "count", "operators", "lanes"),
-                          ((o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides)))  # fmt: skip
-    console.print(_simple(f"Manual receipts, approved by a supervisor: {len(report.manual_receipts)}",
-                          MANUAL_HEADER, map(manual_row, report.manual_receipts)))  # fmt: skip
-    console.print(_simple("Audit chain heads (check later: lane audit verify --head HASH)",
-                          ("table", "rows", "head row", "hash"),
-                          ((h.table, h.count, h.row_id, h.hash) for h in report.chains)))  # fmt: skip
+    console.print(
+        _simple(
+            "Reject and abort reasons",
+            ("outcome", "reason", "count"),
+            ((r.outcome, r.reason, r.count) for r in report.reasons),
+        )
+    )
+    console.print(
+        _simple(
+            "Device faults",
+            ("lane", "device", "kind", "cause", "count", "last"),
+            ((f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in report.faults),
+        )
+    )
+    console.print(
+        _simple(
+            "Operator overrides (every action but confirm)",
+            ("action", "result", "count", "operators", "lanes"),
+            ((o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides),
+        )
+    )
+    console.print(
+        _simple(
+            f"Manual receipts, approved by a supervisor: {len(report.manual_receipts)}",
+            MANUAL_HEADER,
+            map(manual_row, report.manual_receipts),
+        )
+    )
+    console.print(
+        _simple(
+            "Audit chain heads (check later: lane audit verify --head HASH)",
+            ("table", "rows", "head row", "hash"),
+            ((h.table, h.count, h.row_id, h.hash) for h in report.chains),
+        )
+    )

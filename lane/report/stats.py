@@ -88,8 +88,20 @@ def figures(names: Sequence[str], key: Ints, c: Cycles, target_s: float) -> list
         n = len(values)
         middle, p90_s, max_s = order_stats(values) if n else (None, None, None)
         done, rejected, aborted, abandoned, still_open = (int(x) for x in counts[g])
-        out.append(Figures(name, done, rejected, aborted, abandoned, still_open, median_s=middle, p90_s=p90_s,
-                           max_s=max_s, under_target=int(under[g]) / n if n else None))  # fmt: skip
+        out.append(
+            Figures(
+                name,
+                done,
+                rejected,
+                aborted,
+                abandoned,
+                still_open,
+                median_s=middle,
+                p90_s=p90_s,
+                max_s=max_s,
+                under_target=int(under[g]) / n if n else None,
+            )
+        )
     return out
 
 

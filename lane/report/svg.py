@@ -41,8 +41,10 @@ def nice_step(top: float, ticks: int = 5) -> float:
 
 
 def _svg(title: str, body: list[str], height: int = H, label: str = "") -> str:
-    head = (f'<svg viewBox="0 0 {W} {height}" width="{W}" height="{height}" role="img" '
-            f'aria-label="{escape(label or title)}" class="chart">')  # fmt: skip
+    head = (
+        f'<svg viewBox="0 0 {W} {height}" width="{W}" height="{height}" role="img" '
+        f'aria-label="{escape(label or title)}" class="chart">'
+    )
     return "\n".join([head, f'<text x="{LEFT}" y="20" class="title">{escape(title)}</text>', *body, "</svg>"])
 
 
@@ -74,8 +76,9 @@ def _bars(
             continue
         under = bottoms[i] if bottoms else 0.0
         x, y, h = LEFT + i * width + gap / 2, base - (under + v) * scale, v * scale
-        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(0.5, width - gap):.1f}" height="{h:.1f}" '
-                   f'fill="{colour}"/>')  # fmt: skip
+        out.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(0.5, width - gap):.1f}" height="{h:.1f}" fill="{colour}"/>'
+        )
     return out
 
 
@@ -83,8 +86,11 @@ def _x_labels(labels: Sequence[str], height: int = H, every: int = 1) -> list[st
     inner = W - LEFT - RIGHT
     width = inner / max(1, len(labels))
     y = height - BOTTOM + 16
-    return [f'<text x="{LEFT + (i + 0.5) * width:.1f}" y="{y}" class="tick" text-anchor="middle">{escape(text)}</text>'
-            for i, text in enumerate(labels) if i % every == 0 and text]  # fmt: skip
+    return [
+        f'<text x="{LEFT + (i + 0.5) * width:.1f}" y="{y}" class="tick" text-anchor="middle">{escape(text)}</text>'
+        for i, text in enumerate(labels)
+        if i % every == 0 and text
+    ]
 
 
 def histogram_chart(h: Histogram, target_s: float) -> str:
@@ -94,11 +100,15 @@ def histogram_chart(h: Histogram, target_s: float) -> str:
     minutes = [f"{i * h.bin_s / 60:g}" if i % 4 == 0 else "" for i in range(HISTOGRAM_BINS)]
     body += _x_labels([*minutes, f">{HISTOGRAM_BINS * h.bin_s / 60:g}"])
     x = LEFT + (target_s / h.bin_s) * (W - LEFT - RIGHT) / len(h.counts)
-    body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 6}" y2="{base}" stroke="{COLOURS["target"]}" '
-                f'stroke-width="3" stroke-dasharray="8 4"/>')  # fmt: skip
+    body.append(
+        f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 6}" y2="{base}" stroke="{COLOURS["target"]}" '
+        f'stroke-width="3" stroke-dasharray="8 4"/>'
+    )
     body.append(f'<text x="{x + 6:.1f}" y="{TOP + 8}" class="note">target {target_s / 60:g} min</text>')
-    body.append(f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">cycle time, minutes '
-                f"(completed renewals; last bar: longer)</text>")  # fmt: skip
+    body.append(
+        f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">cycle time, minutes '
+        f"(completed renewals; last bar: longer)</text>"
+    )
     return _svg("Cycle time", body, label="histogram of cycle times with the target line")
 
 
@@ -121,16 +131,21 @@ def stage_chart(stages: Sequence[StageFigure]) -> str:
             body.append(f'<text x="{left - 8}" y="{y + 11}" class="tick" text-anchor="end">{escape(s.stage)}</text>')
             if s.median_s:
                 colour = COLOURS["stage_over"] if s.over_budget else COLOURS["stage"]
-                body.append(f'<rect x="{left}" y="{y + 2}" width="{max(1.0, s.median_s * scale):.1f}" '
-                            f'height="{row_h - 4}" fill="{colour}"/>')  # fmt: skip
-                body.append(f'<text x="{left + s.median_s * scale + 6:.1f}" y="{y + 11}" class="tick">'
-                            f"{mmss(s.median_s)}</text>")  # fmt: skip
+                body.append(
+                    f'<rect x="{left}" y="{y + 2}" width="{max(1.0, s.median_s * scale):.1f}" '
+                    f'height="{row_h - 4}" fill="{colour}"/>'
+                )
+                body.append(
+                    f'<text x="{left + s.median_s * scale + 6:.1f}" y="{y + 11}" class="tick">{mmss(s.median_s)}</text>'
+                )
             if s.budget_s:
                 bx = left + s.budget_s * scale
                 body.append(f'<line x1="{bx:.1f}" x2="{bx:.1f}" y1="{y}" y2="{y + row_h}" class="budget"/>')
             y += row_h
-    body.append(f'<text x="{W - RIGHT}" y="{height - 8}" class="axis" text-anchor="end">median time in each stage; '
-                "black tick: its budget</text>")  # fmt: skip
+    body.append(
+        f'<text x="{W - RIGHT}" y="{height - 8}" class="axis" text-anchor="end">median time in each stage; '
+        "black tick: its budget</text>"
+    )
     return _svg("Stage breakdown", body, height, "stage medians against their budgets")
 
 
@@ -142,8 +157,10 @@ def hour_chart(by_hour: Sequence[Figures]) -> str:
     body = _y_axis(top, (base - TOP) / top) + _bars(done, top, COLOURS["hour_done"])
     body += _bars(other, top, COLOURS["hour_other"], bottoms=done)
     body += _x_labels([f"{f.key}:00" for f in by_hour])
-    body.append(f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">cycles started in each hour '
-                "(site time): completed, and rejected / aborted / other on top</text>")  # fmt: skip
+    body.append(
+        f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">cycles started in each hour '
+        "(site time): completed, and rejected / aborted / other on top</text>"
+    )
     return _svg("Volume by hour", body, label="cycles by hour of the day")
 
 
@@ -153,8 +170,10 @@ def share_chart(by_day: Sequence[Figures], target_min: float) -> str:
     body = _y_axis(100.0, (base - TOP) / 100.0, "{:g}%") + _bars(values, 100.0, COLOURS["share"])
     every = max(1, math.ceil(len(by_day) / 12))
     body += _x_labels([f.key[5:] for f in by_day], every=every)
-    body.append(f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">share of each day\'s completed '
-                f"renewals under {target_min:g} min (no bar: none completed)</text>")  # fmt: skip
+    body.append(
+        f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">share of each day\'s completed '
+        f"renewals under {target_min:g} min (no bar: none completed)</text>"
+    )
     return _svg(f"Share under {target_min:g} minutes by day", body, label="share under target by day")
 
 
@@ -167,13 +186,17 @@ def timeline_chart(cycles: Sequence[SlowCycle]) -> str:
     body: list[str] = []
     for i, c in enumerate(cycles):
         y = TOP + 6 + i * row_h
-        body.append(f'<text x="{left - 8}" y="{y + 13}" class="tick" text-anchor="end">{escape(c.lane)} #{c.id} '
-                    f"{mmss(c.duration_s)}</text>")  # fmt: skip
+        body.append(
+            f'<text x="{left - 8}" y="{y + 13}" class="tick" text-anchor="end">{escape(c.lane)} #{c.id} '
+            f"{mmss(c.duration_s)}</text>"
+        )
         for step in c.steps:
             colour = STAGE_COLOURS.get(step.stage, "#a0aec0")
             x, w = left + step.start_s * scale, max(0.5, step.seconds * scale)
-            body.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 6}" fill="{colour}">'
-                        f"<title>{escape(step.stage)} {mmss(step.seconds)}</title></rect>")  # fmt: skip
+            body.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 6}" fill="{colour}">'
+                f"<title>{escape(step.stage)} {mmss(step.seconds)}</title></rect>"
+            )
     x = 8.0
     for stage, colour in STAGE_COLOURS.items():
         body.append(f'<rect x="{x:.0f}" y="{height - 24}" width="10" height="10" fill="{colour}"/>')

@@ -17,7 +17,12 @@ from tests.conftest import RealTime, until
 
 def test_source_kinds(tmp_path: Path) -> None:
     assert [source_kind(s) for s in ("0", "rtsp://cam/1", "http://x/stream.mjpg", str(tmp_path), "clip.avi")] == [
-        "index", "url", "url", "folder", "file"]  # fmt: skip
+        "index",
+        "url",
+        "url",
+        "folder",
+        "file",
+    ]
 
 
 def test_a_folder_of_images_is_played_in_order(tmp_path: Path) -> None:

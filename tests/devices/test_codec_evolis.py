@@ -31,8 +31,9 @@ def test_a_panel_carries_exactly_its_bitmap() -> None:
         evolis.encode(Command("Db", ("q", "2"), k))
 
 
-@pytest.mark.parametrize("bad", [Command("R st"), Command("Rst", ("a;b",)), Command("Rst", ("\r",)),
-                                 Command("Rst", data=b"x"), Command("")])  # fmt: skip
+@pytest.mark.parametrize(
+    "bad", [Command("R st"), Command("Rst", ("a;b",)), Command("Rst", ("\r",)), Command("Rst", data=b"x"), Command("")]
+)
 def test_we_never_send_a_broken_command(bad: Command) -> None:
     with pytest.raises(ValueError):
         evolis.encode(bad)
@@ -72,7 +73,10 @@ def test_panel_data_must_end_with_cr_and_bad_panels_are_refused() -> None:
     size = evolis.panel_bytes(2)
     out = d.feed(ESC + b"Db;k;2;" + bytes(size) + b"X" + ESC + b"Db;z;9;" + ESC + b"Se" + CR)
     assert [e.reason if isinstance(e, Garbage) else e.name for e in out] == [
-        "panel data not ended by CR", "bad panel", "Se"]  # fmt: skip
+        "panel data not ended by CR",
+        "bad panel",
+        "Se",
+    ]
 
 
 def test_an_endless_command_is_cut_at_the_header_limit() -> None:
@@ -123,8 +127,10 @@ def test_random_bytes_never_break_the_reply_decoder(data: bytes) -> None:
 
 
 def _valid_stream() -> bytes:
-    return b"".join(evolis.encode(c) for c in (Command("Pem", ("2",)), Command("Rst"), Command("Rco", ("p",)),
-                                              Command("Ss"), Command("Se")))  # fmt: skip
+    return b"".join(
+        evolis.encode(c)
+        for c in (Command("Pem", ("2",)), Command("Rst"), Command("Rco", ("p",)), Command("Ss"), Command("Se"))
+    )
 
 
 def test_a_name_longer_than_eight_letters_is_not_a_command() -> None:
@@ -133,11 +139,15 @@ def test_a_name_longer_than_eight_letters_is_not_a_command() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=400), st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), max_size=8),
-       st.integers(1, 50))  # fmt: skip
+@given(
+    st.binary(max_size=400),
+    st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), max_size=8),
+    st.integers(1, 50),
+)
 @example(b"", [(12, 65), (178, 65), (200, 97)], 1)  # joins three commands into one ten-letter name
-def test_random_and_mutated_bytes_never_break_the_command_decoder(noise: bytes, flips: list[tuple[int, int]],
-                                                                  step: int) -> None:  # fmt: skip
+def test_random_and_mutated_bytes_never_break_the_command_decoder(
+    noise: bytes, flips: list[tuple[int, int]], step: int
+) -> None:
     stream = bytearray(_valid_stream() + noise)
     for pos, value in flips:
         stream[pos % len(stream)] = value

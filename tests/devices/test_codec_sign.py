@@ -62,10 +62,17 @@ def test_ack_and_nack_among_noise() -> None:
     assert a.skipped == 3
 
 
-@pytest.mark.parametrize(("text", "shown"), [
-    ("Café — 80.000 “Rp”", 'Cafe - 80.000 "Rp"'), ("<=250 cc", "(=250 cc"), ("≤ 250 cc", "max 250 cc"),
-    ("a\tb\x07c", "a b c"), ("日本", "??"), ("x" * 300, "x" * 117 + "..."),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Café — 80.000 “Rp”", 'Cafe - 80.000 "Rp"'),
+        ("<=250 cc", "(=250 cc"),
+        ("≤ 250 cc", "max 250 cc"),
+        ("a\tb\x07c", "a b c"),
+        ("日本", "??"),
+        ("x" * 300, "x" * 117 + "..."),
+    ],
+)
 def test_text_the_sign_cannot_show_is_transliterated(text: str, shown: str) -> None:
     assert sign.transliterate(text, 120) == shown
 

@@ -33,8 +33,9 @@ class Peer:
     connection it first sends the `backlog` packets, `gap` seconds apart (bytes held up on the way: the answers
     come after them, in order)."""
 
-    def __init__(self, answer: Callable[[int], bytes | None], backlog: list[bytes] | None = None,
-                 gap: float = 0.004) -> None:  # fmt: skip
+    def __init__(
+        self, answer: Callable[[int], bytes | None], backlog: list[bytes] | None = None, gap: float = 0.004
+    ) -> None:
         self.answer = answer
         self.backlog, self.gap = backlog or [], gap
         self.requests: list[bytes] = []
@@ -73,8 +74,9 @@ class Peer:
 
 def _worker(url: str, health: list[Health], retries: int = 2) -> LinkWorker[Any]:
     settings = LinkSettings(url, 115200, timeout=0.3, retries=retries, backoff=0.05, backoff_max=0.2)
-    return LinkWorker("test", settings, lambda: open_serial(settings), lambda p: p.close(),
-                      lambda h, why: health.append(h))  # fmt: skip
+    return LinkWorker(
+        "test", settings, lambda: open_serial(settings), lambda p: p.close(), lambda h, why: health.append(h)
+    )
 
 
 def test_loop_url_echo_is_a_reply_to_itself() -> None:

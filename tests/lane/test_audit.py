@@ -27,8 +27,21 @@ def _stamp(i: int) -> Stamp:
 
 
 def _rec(i: int, lane: str, source: str, dest: str, cycle: int | None, opening: bool = False) -> TransitionRecord:
-    return TransitionRecord(lane, "A", _stamp(i), source, dest, "step", "test", {"i": i, "teks": "ü"}, cycle,
-                            opening, True, {}, {"context": {}})  # fmt: skip
+    return TransitionRecord(
+        lane,
+        "A",
+        _stamp(i),
+        source,
+        dest,
+        "step",
+        "test",
+        {"i": i, "teks": "ü"},
+        cycle,
+        opening,
+        True,
+        {},
+        {"context": {}},
+    )
 
 
 def make_store(path: Path) -> Path:
@@ -119,8 +132,10 @@ def test_a_lanes_last_events_deleted_are_found_from_its_state(tmp_path: Path) ->
     db = make_store(tmp_path / "a.db")
     _sql(db, "DELETE FROM events WHERE id = 6")  # L2's plate -> documents, the chain's last row
     (problem,) = _problems(db)
-    assert problem.startswith("events row 4: lane L2's last event, to plate at 2026-03-02T01:00:05.000+00:00, is "
-                              "not its state (documents since 2026-03-02T01:00:10.000+00:00)")  # fmt: skip
+    assert problem.startswith(
+        "events row 4: lane L2's last event, to plate at 2026-03-02T01:00:05.000+00:00, is "
+        "not its state (documents since 2026-03-02T01:00:10.000+00:00)"
+    )
     _sql(db, "DELETE FROM events WHERE lane = 'L1'")
     lost = "events row 0: lane L1 is in documents since 2026-03-02T01:00:08.000+00:00, but it has no event at all"
     assert any(p.startswith(lost) for p in _problems(db))
@@ -128,8 +143,11 @@ def test_a_lanes_last_events_deleted_are_found_from_its_state(tmp_path: Path) ->
 
 def test_an_inserted_row_is_found_and_located(tmp_path: Path) -> None:
     db = make_store(tmp_path / "a.db")
-    _sql(db, "INSERT INTO operator_actions (id, at, lane, operator, action, result) "
-             "VALUES (5, '2026-03-02T01:00:10.000+00:00', 'L1', 'op9', 'abort', 'ok')")  # fmt: skip
+    _sql(
+        db,
+        "INSERT INTO operator_actions (id, at, lane, operator, action, result) "
+        "VALUES (5, '2026-03-02T01:00:10.000+00:00', 'L1', 'op9', 'abort', 'ok')",
+    )
     (problem,) = _problems(db)
     assert problem == "operator_actions row 5: no hash: written outside the store (inserted), or its hash erased"
     store = Store(db)  # the store goes on after it: the next row is linked, and only the inserted one is named
@@ -143,8 +161,10 @@ def test_a_row_moved_between_two_others_is_found(tmp_path: Path) -> None:
     db = make_store(tmp_path / "a.db")
     con = sqlite3.connect(db)
     con.execute("UPDATE events SET id = id + 10 WHERE id > 3")  # make a gap after row 3, renumbering the rest
-    con.execute("INSERT INTO events SELECT 4, at, mono, lane, cycle_id, source, dest, [trigger], actor, detail, "
-                "prev_hash, hash FROM events WHERE id = 2")  # fmt: skip
+    con.execute(
+        "INSERT INTO events SELECT 4, at, mono, lane, cycle_id, source, dest, [trigger], actor, detail, "
+        "prev_hash, hash FROM events WHERE id = 2"
+    )
     con.commit()
     con.close()
     found = _problems(db)

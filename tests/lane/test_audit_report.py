@@ -84,8 +84,10 @@ def test_show_personal_with_no_live_store_is_refused(tmp_path: Path, capsys: Any
     gone = tmp_path / "var" / "lane.db"
     assert _run(copy, "--show-personal", "--operator", "sup-7", "--html", str(html), live=gone) == 1
     err = capsys.readouterr()
-    assert err.err.strip() == (f"lane report: cannot write the audit row to the live store {gone}, personal data "
-                               f"not shown: the live store {gone} (store.path) is not there")  # fmt: skip
+    assert err.err.strip() == (
+        f"lane report: cannot write the audit row to the live store {gone}, personal data "
+        f"not shown: the live store {gone} (store.path) is not there"
+    )
     assert NIK not in err.out and not html.exists() and not gone.exists() and _shown(copy) == []
 
 

@@ -11,8 +11,14 @@ import pytest
 from lane.config import ConfigError, SerialDevices, VirtualDevices, parse
 
 ROOT = Path(__file__).resolve().parents[2]
-SERIAL = {"backend": "serial", "io_url": "/dev/ttyUSB0", "printer_url": "socket://p:1", "sign_url": "socket://s:2",
-          "plate_camera": "0", "driver_camera": "1"}  # fmt: skip
+SERIAL = {
+    "backend": "serial",
+    "io_url": "/dev/ttyUSB0",
+    "printer_url": "socket://p:1",
+    "sign_url": "socket://s:2",
+    "plate_camera": "0",
+    "driver_camera": "1",
+}
 
 
 def with_devices(devices: Any) -> dict[str, Any]:

@@ -98,8 +98,14 @@ def test_the_socket_belongs_to_the_configured_group(tmp_path: Path) -> None:
 
 def test_a_stranger_cannot_act_and_is_audited(tmp_path: Path) -> None:
     async def scenario(site: FakeSite, sock: Path) -> None:
-        gate = {"op": "command", "lane": "L1", "action": "open_gate", "operator": "sup-boss", "reason": "x",
-                "data": {"gate": "exit"}}  # fmt: skip
+        gate = {
+            "op": "command",
+            "lane": "L1",
+            "action": "open_gate",
+            "operator": "sup-boss",
+            "reason": "x",
+            "data": {"gate": "exit"},
+        }
         no_login = await call(sock, gate)
         bad_token = await call(sock, {**gate, "token": "A" * 43})
         wrong_pin = await asyncio.to_thread(Client(sock).login, "op-1", "pin-9999")
@@ -109,8 +115,12 @@ def test_a_stranger_cannot_act_and_is_audited(tmp_path: Path) -> None:
         assert not wrong_pin.ok and not unknown.ok and wrong_pin.message == unknown.message
         assert site.done == [], "nothing reached the lanes"
         audit = [(r["operator"], r["action"], r["result"]) for r in rows(site)]
-        assert audit == [("", "open_gate", "refused"), ("", "open_gate", "refused"), ("op-1", "login", "refused"),
-                         ("sup-boss", "login", "refused")]  # fmt: skip
+        assert audit == [
+            ("", "open_gate", "refused"),
+            ("", "open_gate", "refused"),
+            ("op-1", "login", "refused"),
+            ("sup-boss", "login", "refused"),
+        ]
         assert all("uid=" in r["args"] for r in rows(site)), "who connected, as the kernel says"
         assert site.officers.all()[0].failures == 1
 
@@ -121,8 +131,10 @@ def test_the_sender_is_the_officer_logged_in_whatever_the_request_claims(tmp_pat
     async def scenario(site: FakeSite, sock: Path) -> None:
         client = Client(sock)
         assert (await asyncio.to_thread(client.login, "op-1", "pin-0001")).ok
-        request = {**control.to_wire(Command("L1", Action.ABORT, "sup-boss", reason="r"), client.token),
-                   "operator": "sup-boss"}  # fmt: skip
+        request = {
+            **control.to_wire(Command("L1", Action.ABORT, "sup-boss", reason="r"), client.token),
+            "operator": "sup-boss",
+        }
         assert (await call(sock, request))["ok"]
         assert [c.operator for c in site.done] == ["op-1"]
         await asyncio.to_thread(client.logout)
@@ -156,8 +168,15 @@ def test_a_flood_of_junk_adds_a_bounded_number_of_small_audit_rows(tmp_path: Pat
 
     async def scenario(site: FakeSite, sock: Path) -> None:
         reader, writer = await asyncio.open_unix_connection(str(sock))
-        junk = {"op": "command", "token": "x" * 100, "lane": "L1", "action": "abort", "reason": "z" * 500,
-                "plate": "p" * 500, "receipt": "r" * 500}  # fmt: skip
+        junk = {
+            "op": "command",
+            "token": "x" * 100,
+            "lane": "L1",
+            "action": "abort",
+            "reason": "z" * 500,
+            "plate": "p" * 500,
+            "receipt": "r" * 500,
+        }
         lines = b"".join(json.dumps({**junk, "n": n}).encode() + b"\n" for n in range(2000))
 
         async def send() -> None:
@@ -198,8 +217,9 @@ def test_a_group_the_socket_cannot_be_given_to_stops_with_one_line(tmp_path: Pat
     server = ControlServer(tmp_path / "lane.sock", FakeSite.__new__(FakeSite), "daemon")
     with pytest.raises(control.ControlError) as stopped:
         asyncio.run(server.start())
-    assert str(stopped.value.code) == (f"lane: control socket {tmp_path / 'lane.sock'}: cannot give it to group "
-                                       "daemon: Operation not permitted")  # fmt: skip
+    assert str(stopped.value.code) == (
+        f"lane: control socket {tmp_path / 'lane.sock'}: cannot give it to group daemon: Operation not permitted"
+    )
     assert list(tmp_path.iterdir()) == [], "neither the socket nor its private directory is left"
 
 
@@ -210,7 +230,9 @@ def test_a_group_that_does_not_exist_is_a_configuration_error(tmp_path: Path) ->
     (tmp_path / "prompts.toml").write_text("")
     with pytest.raises(ConfigError) as err:
         load(site)
-    assert str(err.value) == (f"{site}: control.group: no such group 'no-such-group-x' on this machine (create it, "
-                              "or leave group unset: the controller's own group)")  # fmt: skip
+    assert str(err.value) == (
+        f"{site}: control.group: no such group 'no-such-group-x' on this machine (create it, "
+        "or leave group unset: the controller's own group)"
+    )
     site.write_text(text + '\n[control]\ngroup = "daemon"\nmax_failures = 3\n')
     assert load(site).control.group == "daemon" and load(site).control.max_failures == 3

@@ -49,9 +49,16 @@ def _crash(tmp_path: Path, aims: list[str], last: int = 0) -> Any:
     """One lane, no mishaps, one vehicle per controller start; the harness's figures."""
     cw = _harness()
     figures = cw.run_crash(
-        tmp_path, [cw.Aim(a) for a in aims], last, lanes=["L1"], per_start=1, mishaps=cw.NO_MISHAPS, seed=3,
-        aim_timeout=25.0, drain_timeout=20.0,
-    )  # fmt: skip
+        tmp_path,
+        [cw.Aim(a) for a in aims],
+        last,
+        lanes=["L1"],
+        per_start=1,
+        mishaps=cw.NO_MISHAPS,
+        seed=3,
+        aim_timeout=25.0,
+        drain_timeout=20.0,
+    )
     print("\n".join(figures.lines()))
     print((tmp_path / "controller.log").read_text()[-3000:])
     return figures
@@ -117,8 +124,18 @@ def _operator(clock: Clock, world: VirtualLane, notes: Path, said: list[Command]
         said.append(cmd)
         return Outcome(True, "done")
 
-    return LanePeople("L1", world, Simulation(), Sampler(1), execute, clock.sleep, Registry(notes.parent / "r.db"),
-                      ("A",), clock.wall, notes=notes)  # fmt: skip
+    return LanePeople(
+        "L1",
+        world,
+        Simulation(),
+        Sampler(1),
+        execute,
+        clock.sleep,
+        Registry(notes.parent / "r.db"),
+        ("A",),
+        clock.wall,
+        notes=notes,
+    )
 
 
 def _event(kind: str, **data: Any) -> LaneEvent:

@@ -59,8 +59,11 @@ def test_the_text_report_carries_no_escape_codes(tmp_path: Path) -> None:
 
 
 def test_progress_lines_carry_no_escape_codes() -> None:
-    lane = SimpleNamespace(listeners=[], ctx={"plate": "G 1\x1b[8m AB"},
-                           clock=SimpleNamespace(wall=lambda: datetime(2026, 3, 2, tzinfo=UTC)))  # fmt: skip
+    lane = SimpleNamespace(
+        listeners=[],
+        ctx={"plate": "G 1\x1b[8m AB"},
+        clock=SimpleNamespace(wall=lambda: datetime(2026, 3, 2, tzinfo=UTC)),
+    )
     out = io.StringIO()
     Progress({"L1": lane}, "Asia/Jakarta", out, "plain")  # type: ignore[dict-item]
     data = {

@@ -36,8 +36,21 @@ def login(db: Path, officer_id: str, pin: str) -> bool:
 
 def test_add_list_passwd_disable(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
     db = tmp_path / "lane.db"
-    assert officer(db, monkeypatch, "add", "87010123", "--role", "supervisor", "--name", "Sri Wahyuni",
-                   "--pin-stdin", stdin="s3cret-pin\n") == 0  # fmt: skip
+    assert (
+        officer(
+            db,
+            monkeypatch,
+            "add",
+            "87010123",
+            "--role",
+            "supervisor",
+            "--name",
+            "Sri Wahyuni",
+            "--pin-stdin",
+            stdin="s3cret-pin\n",
+        )
+        == 0
+    )
     assert login(db, "87010123", "s3cret-pin")
     assert officer(db, monkeypatch, "list") == 0
     out = capsys.readouterr().out
@@ -60,8 +73,9 @@ def test_add_list_passwd_disable(tmp_path: Path, monkeypatch: Any, capsys: Any) 
         (("disable", "nobody"), "", "no officer 'nobody'"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_1(tmp_path: Path, monkeypatch: Any, capsys: Any, args: tuple[str, ...],
-                                          stdin: str, why: str) -> None:  # fmt: skip
+def test_bad_input_is_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: Any, capsys: Any, args: tuple[str, ...], stdin: str, why: str
+) -> None:
     assert officer(tmp_path / "lane.db", monkeypatch, *args, stdin=stdin) == 1
     err = capsys.readouterr().err
     assert why in err and err.count("\n") == 1 and "Traceback" not in err

@@ -42,11 +42,13 @@ def test_a_pin_is_kept_as_a_salted_hash_only(officers: Officers) -> None:
 
 def test_accounts_are_checked_when_made(officers: Officers) -> None:
     officers.add("87010123", Role.OPERATOR, "246810")
-    for officer_id, role, pin, why in [("87010123", "operator", "246810", "exists already"),
-                                       ("a b", "operator", "246810", "officer id"),
-                                       ("x" * 33, "operator", "246810", "officer id"),
-                                       ("s1", "boss", "246810", "role"),
-                                       ("s1", "supervisor", "123", "6 to 128")]:  # fmt: skip
+    for officer_id, role, pin, why in [
+        ("87010123", "operator", "246810", "exists already"),
+        ("a b", "operator", "246810", "officer id"),
+        ("x" * 33, "operator", "246810", "officer id"),
+        ("s1", "boss", "246810", "role"),
+        ("s1", "supervisor", "123", "6 to 128"),
+    ]:
         with pytest.raises(OfficerError, match=why):
             officers.add(officer_id, role, pin)
     assert [o.id for o in officers.all()] == ["87010123"]

@@ -39,10 +39,14 @@ def test_masks_keep_the_region_and_initials_and_scrub_free_text() -> None:
     assert mask_name("TRI RAHMAWATI") == "T*** R***"
     assert mask_name("T*** R***") == "T*** R***"
     out = masked(
-        {"what": "documents", "prefill": {"prereg_id": 4, "nik": "3310046908608118", "sim": "2320792618423"},
-         "reason": "NIK 3310046908608118 belongs to TRI RAHMAWATI", "holder_name": "TRI RAHMAWATI"},
+        {
+            "what": "documents",
+            "prefill": {"prereg_id": 4, "nik": "3310046908608118", "sim": "2320792618423"},
+            "reason": "NIK 3310046908608118 belongs to TRI RAHMAWATI",
+            "holder_name": "TRI RAHMAWATI",
+        },
         ["TRI RAHMAWATI"],
-    )  # fmt: skip
+    )
     assert out == {
         "what": "documents",
         "prefill": {"prereg_id": 4, "nik": "331004********18", "sim": "232079*****23"},
@@ -100,8 +104,12 @@ def test_an_idle_lane_keeps_nothing_of_the_last_driver(rig_factory: Any) -> None
         await rig.world.drive_out()
         await rig.at(Stage.IDLE)
         lane = rig.lane
-        return rig.rows("select state, cycle_id, context from lane_state"), (lane.ctx, lane.photo, lane.face,
-                                                                           lane.pending)  # fmt: skip
+        return rig.rows("select state, cycle_id, context from lane_state"), (
+            lane.ctx,
+            lane.photo,
+            lane.face,
+            lane.pending,
+        )
 
     rows, memory = rig_factory(scenario)
     assert rows == [{"state": "idle", "cycle_id": None, "context": "{}"}]
@@ -113,8 +121,15 @@ def test_the_snapshot_holds_no_holder_and_a_restart_reads_it_again(rig_factory: 
         await rig.drive_to(Stage.PAYMENT)
         context = rig.rows("select context from lane_state")[0]["context"]
         await rig.lane.stop()
-        again = LaneController("L1", rig.lane.flow, device_registry.build("virtual", "L1", rig.clock), rig.store,
-                               rig.clock, rules=rig.lane.rules, reader=None)  # fmt: skip
+        again = LaneController(
+            "L1",
+            rig.lane.flow,
+            device_registry.build("virtual", "L1", rig.clock),
+            rig.store,
+            rig.clock,
+            rules=rig.lane.rules,
+            reader=None,
+        )
         again.start()
         try:
             return context, dict(again.ctx), holder_dict(rig.holder), again.fee
@@ -184,8 +199,16 @@ def test_a_store_written_before_gets_its_personal_data_masked_when_opened(tmp_pa
     holder = {"name": name, "nik": nik, "sim_number": sim, "sim_class": "A", "address": "JL. MERDEKA 1"}
     db = tmp_path / "old.db"
     store = _Old(db, MASKING)  # as the store was before its personal data was masked
-    store.db.table("cycles").insert({"id": 1, "lane": "L1", "holder_name": name, "nik": nik, "sim_number": sim,
-                                     "reason": f"NIK {nik} belongs to someone else"})  # fmt: skip
+    store.db.table("cycles").insert(
+        {
+            "id": 1,
+            "lane": "L1",
+            "holder_name": name,
+            "nik": nik,
+            "sim_number": sim,
+            "reason": f"NIK {nik} belongs to someone else",
+        }
+    )
     rows = {
         "events": {"id": 1, "cycle_id": 1, "detail": json.dumps({"holder_name": name, "nik": nik, "checked": True})},
         "notices": {"id": 1, "cycle_id": 1, "kind": "request", "text": json.dumps(
@@ -195,14 +218,19 @@ def test_a_store_written_before_gets_its_personal_data_masked_when_opened(tmp_pa
     for table, row in rows.items():
         store.db.table(table).insert(row)
     store.db.table("notices").insert({"id": 2, "cycle_id": 1, "kind": "prompt", "text": "Silakan bayar"})
-    store.db.table("lane_state").insert({"lane": "L1", "cycle_id": 1, "context": json.dumps({"holder": holder,
-                                         "nik": nik, "plate": "G 1 A"})})  # fmt: skip
+    store.db.table("lane_state").insert(
+        {"lane": "L1", "cycle_id": 1, "context": json.dumps({"holder": holder, "nik": nik, "plate": "G 1 A"})}
+    )
     store.db.table("lane_state").insert({"lane": "L2", "cycle_id": None, "context": json.dumps({"holder": holder})})
     store.close()
     Store(db).close()
     con = sqlite3.connect(db)
-    text = "\n".join(str(v) for t in ("events", "notices", "operator_actions", "lane_state")
-                     for row in con.execute(f"select * from {t}") for v in row)  # fmt: skip
+    text = "\n".join(
+        str(v)
+        for t in ("events", "notices", "operator_actions", "lane_state")
+        for row in con.execute(f"select * from {t}")
+        for v in row
+    )
     assert nik not in text and name not in text and sim not in text and "MERDEKA" not in text
     assert con.execute("select nik, holder_name, reason from cycles").fetchone() == (
         nik,
@@ -210,7 +238,10 @@ def test_a_store_written_before_gets_its_personal_data_masked_when_opened(tmp_pa
         "NIK 331004********18 belongs to someone else",
     )
     assert json.loads(con.execute("select text from notices where id = 1").fetchone()[0])["prefill"] == {
-        "prereg_id": 3, "nik": mask(nik), "sim": mask(sim)}  # fmt: skip
+        "prereg_id": 3,
+        "nik": mask(nik),
+        "sim": mask(sim),
+    }
     assert con.execute("select text from notices where id = 2").fetchone()[0] == "Silakan bayar"
     assert con.execute("select message from operator_actions").fetchone()[0] == "documents accepted: T*** R***, SIM A"
     assert dict(con.execute("select lane, context from lane_state").fetchall())["L2"] == "{}"

@@ -31,8 +31,22 @@ def test_the_shipped_prompts_cover_every_built_in_code() -> None:
 def test_an_edited_prompt_reaches_the_sign(tmp_path: Path, capsys: Any) -> None:
     site = _site(tmp_path, '[prompts]\nidle = ["Sugeng rawuh, monggo maju", "Welcome to Batang"]\n')
     db = tmp_path / "demo.db"
-    args = ["--config", str(site), "demo", "--renewals", "1", "--speed", "200", "--db", str(db), "--plain",
-            "--plate-reader", "operator", "--devices", "virtual"]  # fmt: skip
+    args = [
+        "--config",
+        str(site),
+        "demo",
+        "--renewals",
+        "1",
+        "--speed",
+        "200",
+        "--db",
+        str(db),
+        "--plain",
+        "--plate-reader",
+        "operator",
+        "--devices",
+        "virtual",
+    ]
     assert main(args) == 0
     import sqlite3
 

@@ -56,8 +56,12 @@ def test_a_manual_receipt_needs_a_second_officer_a_supervisor(rig_factory: Any) 
         entered = await as_(rig, "sup-1", Action.CONFIRM, receipt="FAKE-0000")
         assert entered.ok and "waiting for a supervisor" in entered.message
         assert rig.lane.stage is Stage.PAYMENT and rig.lane.pending["receipt"] == "FAKE-0000"
-        for officer, why in (("op-1", "approve needs a supervisor"), ("tech-1", "approve needs a supervisor"),
-                             ("sup-1", "other than the officer who entered it"), ("nobody", "no officer")):  # fmt: skip
+        for officer, why in (
+            ("op-1", "approve needs a supervisor"),
+            ("tech-1", "approve needs a supervisor"),
+            ("sup-1", "other than the officer who entered it"),
+            ("nobody", "no officer"),
+        ):
             refused = await as_(rig, officer, Action.APPROVE)
             assert not refused.ok and why in refused.message, refused.message
             assert rig.lane.stage is Stage.PAYMENT
@@ -69,8 +73,13 @@ def test_a_manual_receipt_needs_a_second_officer_a_supervisor(rig_factory: Any) 
         assert not again.ok and "no manual receipt" in again.message
         audit = rig.rows("select operator, action, result from operator_actions where action = 'approve'")
         assert [(r["operator"], r["result"]) for r in audit] == [
-            ("op-1", "refused"), ("tech-1", "refused"), ("sup-1", "refused"), ("nobody", "refused"), ("sup-2", "ok"),
-            ("sup-2", "refused")]  # fmt: skip
+            ("op-1", "refused"),
+            ("tech-1", "refused"),
+            ("sup-1", "refused"),
+            ("nobody", "refused"),
+            ("sup-2", "ok"),
+            ("sup-2", "refused"),
+        ]
 
     rig_factory(scenario)
 

@@ -67,8 +67,9 @@ def test_a_column_longer_than_its_bound_refuses_the_row(registry: Registry, tmp_
     ],
     ids=["not-utf8", "utf-16"],
 )
-def test_a_file_that_is_not_utf8_csv_is_one_error(registry: Registry, tmp_path: Path, content: bytes,
-                                                  phrase: str) -> None:  # fmt: skip
+def test_a_file_that_is_not_utf8_csv_is_one_error(
+    registry: Registry, tmp_path: Path, content: bytes, phrase: str
+) -> None:
     path = tmp_path / "huge.csv"
     path.write_bytes(content)
     with pytest.raises(RegistryError, match=phrase):

@@ -27,10 +27,12 @@ from lane.report import model, query
 from lane.report.model import Period, Report
 from lane.store import STAGE_COLUMNS, Store
 
-CONFIG: SiteConfig = parse({
-    "site": {"name": "Test Site", "office_code": "TEST-1", "timezone": "Asia/Jakarta", "target_minutes": 10.0},
-    "lanes": [{"id": "L1", "class": "A", "budgets": {"documents": 100.0}}, {"id": "L2", "class": "C"}],
-})  # fmt: skip
+CONFIG: SiteConfig = parse(
+    {
+        "site": {"name": "Test Site", "office_code": "TEST-1", "timezone": "Asia/Jakarta", "target_minutes": 10.0},
+        "lanes": [{"id": "L1", "class": "A", "budgets": {"documents": 100.0}}, {"id": "L2", "class": "C"}],
+    }
+)
 PERIOD = Period(date(2026, 3, 2), date(2026, 3, 3), "Asia/Jakarta")
 STAGE_ORDER = ("arrived", "plate", "documents", "payment", "photo", "printing", "handover", "exiting", "rejected")
 NIK = "3325011203850007"
@@ -95,15 +97,22 @@ def make_log(path: Path) -> Path:
         con.execute(f"INSERT INTO cycles ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
     for offset, source, dest, trigger in CYCLE6:
         when = datetime(2026, 3, 3, 3, 0, tzinfo=UTC) + timedelta(seconds=offset)
-        con.execute("INSERT INTO events (at, mono, lane, cycle_id, source, dest, trigger, actor, detail) VALUES "
-                    "(?, ?, 'L1', 6, ?, ?, ?, 'test', '{}')",
-                    [when.isoformat(timespec="milliseconds"), float(offset), source, dest, trigger])  # fmt: skip
+        con.execute(
+            "INSERT INTO events (at, mono, lane, cycle_id, source, dest, trigger, actor, detail) VALUES "
+            "(?, ?, 'L1', 6, ?, ?, ?, 'test', '{}')",
+            [when.isoformat(timespec="milliseconds"), float(offset), source, dest, trigger],
+        )
     for at, lane, device, kind, detail in DEVICE_EVENTS:
-        con.execute("INSERT INTO device_events (at, mono, lane, device, kind, detail) VALUES (?, 0, ?, ?, ?, ?)",
-                    [iso(at), lane, device, kind, detail])  # fmt: skip
+        con.execute(
+            "INSERT INTO device_events (at, mono, lane, device, kind, detail) VALUES (?, 0, ?, ?, ?, ?)",
+            [iso(at), lane, device, kind, detail],
+        )
     for at, lane, operator, action, result in ACTIONS:
-        con.execute("INSERT INTO operator_actions (at, mono, lane, operator, action, args, result, message) "
-                    "VALUES (?, 0, ?, ?, ?, '{}', ?, '')", [iso(at), lane, operator, action, result])  # fmt: skip
+        con.execute(
+            "INSERT INTO operator_actions (at, mono, lane, operator, action, args, result, message) "
+            "VALUES (?, 0, ?, ?, ?, '{}', ?, '')",
+            [iso(at), lane, operator, action, result],
+        )
     store.close()
     return path
 
@@ -118,8 +127,18 @@ def report(tmp_path: Path, lanes: tuple[str, ...] = (), personal: bool = False, 
 
 def test_site_totals(tmp_path: Path) -> None:
     r = report(tmp_path)
-    assert r.total == model.Figures("site", completed=5, rejected=1, aborted=1, abandoned=0, open=1, median_s=420.0,
-                                    p90_s=636.0, max_s=660.0, under_target=0.6)  # fmt: skip
+    assert r.total == model.Figures(
+        "site",
+        completed=5,
+        rejected=1,
+        aborted=1,
+        abandoned=0,
+        open=1,
+        median_s=420.0,
+        p90_s=636.0,
+        max_s=660.0,
+        under_target=0.6,
+    )
     assert r.target_s == 600.0 and r.site == "Test Site"
 
 
@@ -176,16 +195,24 @@ def test_histogram_bins(tmp_path: Path) -> None:
 
 def test_slowest_cycles_with_their_timelines(tmp_path: Path) -> None:
     slow = report(tmp_path).slowest
-    assert [(c.id, c.duration_s, c.outcome) for c in slow] == [(3, 660.0, "completed"), (5, 600.0, "completed"),
-                                                               (6, 500.0, "aborted")]  # fmt: skip
+    assert [(c.id, c.duration_s, c.outcome) for c in slow] == [
+        (3, 660.0, "completed"),
+        (5, 600.0, "completed"),
+        (6, 500.0, "aborted"),
+    ]
     assert slow[1].started == "2026-03-03 00:30:00"  # site time
     six = slow[2]
     assert six.reason == "fault keeps coming back"
     assert [(s.stage, s.start_s, s.seconds, s.ended_by) for s in six.steps] == [
-        ("arrived", 0, 20, "admitted"), ("plate", 20, 20, "plate_entered"), ("documents", 40, 60, "documents_ok"),
-        ("payment", 100, 40, "paid"), ("photo", 140, 30, "photo_accepted"), ("printing", 170, 10, "fault"),
-        ("fault", 180, 300, "abort"), ("rejected", 480, 20, "vehicle_left"),
-    ]  # fmt: skip
+        ("arrived", 0, 20, "admitted"),
+        ("plate", 20, 20, "plate_entered"),
+        ("documents", 40, 60, "documents_ok"),
+        ("payment", 100, 40, "paid"),
+        ("photo", 140, 30, "photo_accepted"),
+        ("printing", 170, 10, "fault"),
+        ("fault", 180, 300, "abort"),
+        ("rejected", 480, 20, "vehicle_left"),
+    ]
     assert sum(s.seconds for s in six.steps) == six.duration_s
 
 
@@ -196,10 +223,14 @@ def test_names_and_niks_masked_unless_asked(tmp_path: Path) -> None:
     assert (shown.holder, shown.nik) == ("Budi Santoso", NIK)
 
 
-@pytest.mark.parametrize(("name", "nik", "masked"), [
-    ("Siti", "3374", ("S***", "****")), ("", None, ("", "")), ("  Ani  Rahayu Putri ", "1234567890", ("A*** R*** P***",
-     "123456**90")),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "nik", "masked"),
+    [
+        ("Siti", "3374", ("S***", "****")),
+        ("", None, ("", "")),
+        ("  Ani  Rahayu Putri ", "1234567890", ("A*** R*** P***", "123456**90")),
+    ],
+)
 def test_masking_rules(name: str, nik: str | None, masked: tuple[str, str]) -> None:
     assert (model.mask_name(name), model.mask_nik(nik)) == masked
 
@@ -207,16 +238,20 @@ def test_masking_rules(name: str, nik: str | None, masked: tuple[str, str]) -> N
 def test_reasons_faults_and_overrides(tmp_path: Path) -> None:
     r = report(tmp_path)
     assert [(x.outcome, x.reason, x.count) for x in r.reasons] == [
-        ("aborted", "fault keeps coming back", 1), ("rejected", "no health certificate", 1)]  # fmt: skip
+        ("aborted", "fault keeps coming back", 1),
+        ("rejected", "no health certificate", 1),
+    ]
     assert [(f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in r.faults] == [
         ("L1", "L1.printer", "degraded", "card feeder empty", 1, "2026-03-03 10:03"),
         ("L1", "L1.printer", "fault", "feeder_empty", 1, "2026-03-03 10:03"),
         ("L2", "L2.entry_gate", "down", "no open limit after 8 s", 1, "2026-03-02 09:00"),
-    ]  # fmt: skip
+    ]
     assert [(o.action, o.result, o.count, o.operators, o.lanes) for o in r.overrides] == [
-        ("enter_plate", "ok", 2, 2, "L1,L2"), ("abort", "ok", 1, 1, "L1"), ("resume", "refused", 1, 1, "L2"),
+        ("enter_plate", "ok", 2, 2, "L1,L2"),
+        ("abort", "ok", 1, 1, "L1"),
+        ("resume", "refused", 1, 1, "L2"),
         ("retry", "ok", 1, 1, "L1"),
-    ]  # fmt: skip
+    ]
 
 
 def test_reasons_that_differ_only_by_a_date_are_one_row(tmp_path: Path) -> None:
@@ -224,15 +259,18 @@ def test_reasons_that_differ_only_by_a_date_are_one_row(tmp_path: Path) -> None:
     con = sqlite3.connect(db)
     with con:
         for hour, expired in ((3, "16-01-2025"), (4, "03-12-2024"), (5, "2024-12-03")):
-            con.execute("INSERT INTO cycles (lane, lane_class, outcome, reason, started_at, duration) VALUES "
-                        "('L2', 'C', 'rejected', ?, ?, 60.0)",
-                        [f"SIM sudah habis berlaku {expired}; ajukan SIM baru di Satpas",
-                         iso(f"2026-03-02 0{hour}:00:00")])  # fmt: skip
+            con.execute(
+                "INSERT INTO cycles (lane, lane_class, outcome, reason, started_at, duration) VALUES "
+                "('L2', 'C', 'rejected', ?, ?, 60.0)",
+                [f"SIM sudah habis berlaku {expired}; ajukan SIM baru di Satpas", iso(f"2026-03-02 0{hour}:00:00")],
+            )
     con.close()
     r = report(tmp_path)
     assert [(x.outcome, x.reason, x.count) for x in r.reasons] == [
         ("rejected", "SIM sudah habis berlaku …; ajukan SIM baru di Satpas", 3),
-        ("aborted", "fault keeps coming back", 1), ("rejected", "no health certificate", 1)]  # fmt: skip
+        ("aborted", "fault keeps coming back", 1),
+        ("rejected", "no health certificate", 1),
+    ]
 
 
 def test_lane_filter(tmp_path: Path) -> None:
@@ -250,20 +288,35 @@ def test_default_period_is_the_last_seven_days_in_site_time() -> None:
     assert p.utc_bounds() == ("2026-02-25T17:00:00.000+00:00", "2026-03-04T17:00:00.000+00:00")
 
 
-@pytest.mark.parametrize(("zone", "starts", "days", "hours"), [
-    # UTC+5:30: a UTC hour spans two local hours, and two local days here
-    ("Asia/Kolkata", ["2026-03-02 18:29:59", "2026-03-02 18:30:00"], {"2026-03-02": 1, "2026-03-03": 1},
-     {"23": 1, "00": 1}),
-    # Berlin goes from UTC+1 to UTC+2 at 01:00 UTC on 2026-03-29: 01:59 local is followed by 03:00
-    ("Europe/Berlin", ["2026-03-29 00:59:00", "2026-03-29 01:00:00", "2026-03-28 23:00:00"], {"2026-03-29": 3},
-     {"00": 1, "01": 1, "03": 1}),
-])  # fmt: skip
-def test_days_and_hours_in_other_time_zones(tmp_path: Path, zone: str, starts: list[str], days: dict[str, int],
-                                            hours: dict[str, int]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("zone", "starts", "days", "hours"),
+    [
+        # UTC+5:30: a UTC hour spans two local hours, and two local days here
+        (
+            "Asia/Kolkata",
+            ["2026-03-02 18:29:59", "2026-03-02 18:30:00"],
+            {"2026-03-02": 1, "2026-03-03": 1},
+            {"23": 1, "00": 1},
+        ),
+        # Berlin goes from UTC+1 to UTC+2 at 01:00 UTC on 2026-03-29: 01:59 local is followed by 03:00
+        (
+            "Europe/Berlin",
+            ["2026-03-29 00:59:00", "2026-03-29 01:00:00", "2026-03-28 23:00:00"],
+            {"2026-03-29": 3},
+            {"00": 1, "01": 1, "03": 1},
+        ),
+    ],
+)
+def test_days_and_hours_in_other_time_zones(
+    tmp_path: Path, zone: str, starts: list[str], days: dict[str, int], hours: dict[str, int]
+) -> None:
     store = Store(tmp_path / "tz.db", durable=False)
     for i, start in enumerate(starts, 1):
-        store.db.conn.execute("INSERT INTO cycles (id, lane, lane_class, outcome, started_at, duration) VALUES "
-                              "(?, 'L1', 'A', 'completed', ?, 100.0)", [i, iso(start)])  # fmt: skip
+        store.db.conn.execute(
+            "INSERT INTO cycles (id, lane, lane_class, outcome, started_at, duration) VALUES "
+            "(?, 'L1', 'A', 'completed', ?, 100.0)",
+            [i, iso(start)],
+        )
     store.close()
     config = CONFIG.model_copy(update={"site": CONFIG.site.model_copy(update={"timezone": zone})})
     first, last = sorted(days)[0], sorted(days)[-1]

@@ -46,8 +46,10 @@ def _run(db: Path, *options: str, live: Path | None = None) -> int:
 def _audit(db: Path) -> list[tuple[Any, ...]]:
     con = sqlite3.connect(db)
     try:
-        return con.execute("SELECT lane, cycle_id, operator, action, args, result FROM operator_actions "
-                           "WHERE action = ?", [AUDIT_ACTION]).fetchall()  # fmt: skip
+        return con.execute(
+            "SELECT lane, cycle_id, operator, action, args, result FROM operator_actions WHERE action = ?",
+            [AUDIT_ACTION],
+        ).fetchall()
     finally:
         con.close()
 
@@ -64,7 +66,12 @@ def test_terminal_csv_and_html(tmp_path: Path, capsys: Any) -> None:
     tables = render_csv.read(csv_path)
     site = next(r for r in tables["figures"] if r["by"] == "site")
     assert (site["completed"], site["rejected"], site["median_s"], site["p90_s"], site["under_target_share"]) == (
-        "5", "1", "420.000", "636.000", "0.6000")  # fmt: skip
+        "5",
+        "1",
+        "420.000",
+        "636.000",
+        "0.6000",
+    )
     assert [r["key"] for r in tables["figures"] if r["by"] == "day"] == ["2026-03-02", "2026-03-03"]
     assert {r["stage"]: r["median_s"] for r in tables["stages"] if r["group"] == "L1"}["documents"] == "150.000"
     assert [r["cycle"] for r in tables["slowest"]] == ["3", "5", "6", "2", "1", "7", "4"]
@@ -94,9 +101,16 @@ def test_show_personal_needs_an_operator_and_is_audited(tmp_path: Path, capsys: 
     assert len(rows) == 1
     lane, cycle, operator, action, args, result = rows[0]
     assert (lane, cycle, operator, action, result) == ("*", None, "sup-7", AUDIT_ACTION, "ok")
-    assert json.loads(args) == {"from": "2026-03-02", "to": "2026-03-03", "lanes": ["L2"], "csv": "",
-                                "html": str(html), "terminal": False, "db": str(db.resolve()),
-                                "live": True}  # fmt: skip
+    assert json.loads(args) == {
+        "from": "2026-03-02",
+        "to": "2026-03-03",
+        "lanes": ["L2"],
+        "csv": "",
+        "html": str(html),
+        "terminal": False,
+        "db": str(db.resolve()),
+        "live": True,
+    }
     text = html.read_text()
     assert "Budi Santoso" in text and NIK in text and "personal data" in text
 
@@ -148,8 +162,23 @@ def test_the_connection_cannot_write(tmp_path: Path) -> None:
 
 def _transition(store: Store) -> None:
     when = Stamp(datetime(2026, 3, 3, 4, 0, tzinfo=UTC), 1.0)
-    store.transition(TransitionRecord("L1", "A", when, "idle", "arrived", "vehicle_arrived", "entry_loop", {}, None,
-                                      True, True, {}, {"context": {}}))  # fmt: skip
+    store.transition(
+        TransitionRecord(
+            "L1",
+            "A",
+            when,
+            "idle",
+            "arrived",
+            "vehicle_arrived",
+            "entry_loop",
+            {},
+            None,
+            True,
+            True,
+            {},
+            {"context": {}},
+        )
+    )
 
 
 def test_a_lane_commits_while_a_report_reads(tmp_path: Path) -> None:
@@ -196,8 +225,19 @@ def test_renderers_handle_an_empty_period(tmp_path: Path) -> None:
 def test_files_only_reports_do_not_load_rich(tmp_path: Path) -> None:
     """`--quiet` with --csv and --html (a supervisor's scheduled report) needs no terminal table: rich stays out."""
     db = make_log(tmp_path / "log.db")
-    argv = ["--db", str(db), "--from", "2026-03-02", "--to", "2026-03-03", "--quiet", "--csv", str(tmp_path / "r.csv"),
-            "--html", str(tmp_path / "r.html")]  # fmt: skip
+    argv = [
+        "--db",
+        str(db),
+        "--from",
+        "2026-03-02",
+        "--to",
+        "2026-03-03",
+        "--quiet",
+        "--csv",
+        str(tmp_path / "r.csv"),
+        "--html",
+        str(tmp_path / "r.html"),
+    ]
     code = f"import sys; from lane.report.cli import main; main({argv!r}); print('rich' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.splitlines()[-1] == "False"

@@ -34,8 +34,9 @@ def _html(tmp_path: Path) -> Path:
     return path
 
 
-needs_chromium = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
-                                    reason="/usr/bin/chromium is absent (apt-get install chromium)")  # fmt: skip
+needs_chromium = pytest.mark.skipif(
+    not Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium is absent (apt-get install chromium)"
+)
 
 
 def test_the_file_fetches_nothing(tmp_path: Path) -> None:
@@ -50,8 +51,11 @@ def test_the_file_fetches_nothing(tmp_path: Path) -> None:
 def test_each_chart_draws_its_data_in_its_colour(tmp_path: Path) -> None:
     html = _html(tmp_path).read_text()
     charts = re.findall(r"<svg.*?</svg>", html, re.S)
-    for chart, colours in zip(charts, (("histogram", "target"), ("stage", "stage_over"), ("hour_done", "hour_other"),
-                                       ("share",)), strict=False):  # fmt: skip
+    for chart, colours in zip(
+        charts,
+        (("histogram", "target"), ("stage", "stage_over"), ("hour_done", "hour_other"), ("share",)),
+        strict=False,
+    ):
         for name in colours:
             assert COLOURS[name] in chart, name
     assert not any(colour in render_html.CSS for colour in COLOURS.values()), "text would pass for a chart"

@@ -19,8 +19,10 @@ def manual_log(tmp_path: Path) -> Path:
     con = sqlite3.connect(db)
     with con:
         for cid, (receipt, approver) in MANUAL.items():
-            con.execute("UPDATE cycles SET receipt = ?, receipt_manual = 1, approved_by = ? WHERE id = ?",
-                        [receipt, approver, cid])  # fmt: skip
+            con.execute(
+                "UPDATE cycles SET receipt = ?, receipt_manual = 1, approved_by = ? WHERE id = ?",
+                [receipt, approver, cid],
+            )
         con.execute("UPDATE cycles SET receipt = 'PP-1', receipt_manual = 0 WHERE id = 1")
     con.close()
     return db
@@ -31,7 +33,8 @@ def test_the_report_lists_the_periods_manual_receipts(tmp_path: Path) -> None:
     r = report(tmp_path)
     assert [(m.cycle, m.lane, m.started, m.receipt, m.approved_by, m.outcome) for m in r.manual_receipts] == [
         (2, "L1", "2026-03-02 08:40", "KWT-0042", "sup-2", "completed"),
-        (7, "L2", "2026-03-03 10:20", "KWT-0051", "sup-9", "completed")]  # fmt: skip
+        (7, "L2", "2026-03-03 10:20", "KWT-0051", "sup-9", "completed"),
+    ]
     assert [m.cycle for m in report(tmp_path, lanes=("L2",)).manual_receipts] == [7]
 
 
@@ -42,7 +45,9 @@ def test_terminal_csv_and_html_show_them(tmp_path: Path, capsys: Any) -> None:
     out = capsys.readouterr().out
     assert "Manual receipts, approved by a supervisor: 2" in out and "KWT-0051" in out and "KWT-0060" not in out
     rows = render_csv.read(csv_path)["manual_receipts"]
-    assert [(m["cycle"], m["receipt"], m["approved_by"]) for m in rows] == [("2", "KWT-0042", "sup-2"),
-                                                                            ("7", "KWT-0051", "sup-9")]  # fmt: skip
+    assert [(m["cycle"], m["receipt"], m["approved_by"]) for m in rows] == [
+        ("2", "KWT-0042", "sup-2"),
+        ("7", "KWT-0051", "sup-9"),
+    ]
     html = html_path.read_text()
     assert "Manual receipts, approved by a supervisor: 2" in html and "KWT-0042" in html

@@ -24,16 +24,27 @@ def test_order_stats_equal_the_standard_library(values: list[float]) -> None:
     assert list(array) == values, "the caller's array is left as it was"
 
 
-@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(OUTCOMES[:4]),
-                          st.floats(0.0, 2000.0, allow_nan=False)), max_size=120))  # fmt: skip
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from(OUTCOMES[:4]), st.floats(0.0, 2000.0, allow_nan=False)),
+        max_size=120,
+    )
+)
 def test_grouped_figures_equal_each_group_alone(rows: list[tuple[int, str, float]]) -> None:
     names = [f"g{i}" for i in range(6)]
     key = np.array([r[0] for r in rows], dtype=np.int64)
     outcome = np.array([OUTCOMES.index(r[1]) for r in rows], dtype=np.int64)
     duration = np.array([r[2] for r in rows], dtype=np.float64)
     n = len(rows)
-    cycles = stats.Cycles(lanes=["L1"], lane=np.zeros(n, np.int64), day=key, hour=key, outcome=outcome,
-                          duration=duration, stages=np.zeros((10, n)))  # fmt: skip
+    cycles = stats.Cycles(
+        lanes=["L1"],
+        lane=np.zeros(n, np.int64),
+        day=key,
+        hour=key,
+        outcome=outcome,
+        duration=duration,
+        stages=np.zeros((10, n)),
+    )
     for g, f in enumerate(stats.figures(names, key, cycles, 600.0)):
         done = [d for k, o, d in rows if k == g and o == "completed"]
         assert (f.completed, f.rejected) == (len(done), sum(1 for k, o, _ in rows if k == g and o == "rejected"))

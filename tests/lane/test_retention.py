@@ -31,10 +31,19 @@ MASKED = {"nik": "331004********18", "holder_name": "T*** R***", "sim_number": "
 
 
 def _cycle(store: Store, cid: int, lane: str, outcome: str, started: datetime, ended: datetime | None) -> None:
-    store.db.table("cycles").insert({
-        "id": cid, "lane": lane, "lane_class": "A", "outcome": outcome, "started_at": started.isoformat(),
-        "ended_at": ended.isoformat() if ended else None, "nik": NIK, "holder_name": NAME, "sim_number": SIM,
-    })  # fmt: skip
+    store.db.table("cycles").insert(
+        {
+            "id": cid,
+            "lane": lane,
+            "lane_class": "A",
+            "outcome": outcome,
+            "started_at": started.isoformat(),
+            "ended_at": ended.isoformat() if ended else None,
+            "nik": NIK,
+            "holder_name": NAME,
+            "sim_number": SIM,
+        }
+    )
 
 
 def _file(path: Path, at: datetime) -> Path:
@@ -76,8 +85,10 @@ def _state(db: Path) -> tuple[set[str], dict[int, dict[str, Any]], list[dict[str
     store = Store(db, durable=False)
     try:
         present = {p.name for folder in ("photos", "plates") for p in (db.parent / folder).iterdir()}
-        cycles = {r["id"]: {k: r[k] for k in ("nik", "holder_name", "sim_number")}
-                  for r in store.db.query("select * from cycles")}  # fmt: skip
+        cycles = {
+            r["id"]: {k: r[k] for k in ("nik", "holder_name", "sim_number")}
+            for r in store.db.query("select * from cycles")
+        }
         audit = list(store.db.query("select lane, operator, action, args, result, message from operator_actions"))
         return present, cycles, audit
     finally:
@@ -150,8 +161,17 @@ def test_the_daily_task_applies_the_policy_every_day(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_lane_run_applies_the_policy_as_it_starts(site: dict[str, Any]) -> None:
     db = site["db"]
-    cmd = [sys.executable, "-m", "lane.cli", "--config", str(ROOT / "config/site.toml"), "run", "--db", str(db),
-           "--plain"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "lane.cli",
+        "--config",
+        str(ROOT / "config/site.toml"),
+        "run",
+        "--db",
+        str(db),
+        "--plain",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline, audited = time.monotonic() + 60, list[tuple[str]]()

@@ -17,8 +17,16 @@ def test_the_data_model_takes_exactly_the_documents_fields() -> None:
 def test_a_command_goes_over_the_wire_and_back() -> None:
     cmd = Command("L1", Action.OPEN_GATE, "op-1", reason="stuck", data={"gate": "exit"})
     msg = control.to_wire(cmd, "tok")
-    assert msg == {"op": "command", "token": "tok", "lane": "L1", "action": "open_gate", "reason": "stuck",
-                   "plate": "", "receipt": "", "data": {"gate": "exit"}}  # fmt: skip
+    assert msg == {
+        "op": "command",
+        "token": "tok",
+        "lane": "L1",
+        "action": "open_gate",
+        "reason": "stuck",
+        "plate": "",
+        "receipt": "",
+        "data": {"gate": "exit"},
+    }
     assert control.from_wire({**msg, "operator": "sup-boss"}, "op-1") == cmd  # the operator is the session's
 
 

@@ -35,8 +35,14 @@ def files(tmp_path: Path) -> dict[str, Path]:
     empty.write_bytes(b"")
     black = tmp_path / "black.png"
     cv2.imwrite(str(black), render.plate_frame(None) * 0)
-    return {"good": good, "corrupt": corrupt, "text": text, "empty": empty, "black": black,
-            "missing": tmp_path / "missing.png"}  # fmt: skip
+    return {
+        "good": good,
+        "corrupt": corrupt,
+        "text": text,
+        "empty": empty,
+        "black": black,
+        "missing": tmp_path / "missing.png",
+    }
 
 
 def test_json_lines(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:

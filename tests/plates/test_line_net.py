@@ -159,9 +159,13 @@ def test_the_reader_reads_with_the_recogniser_alone(plate: str, black: bool) -> 
 
 @pytest.mark.parametrize(
     "image",
-    [np.zeros((0, 0, 3), np.uint8), np.zeros((200, 600, 3), np.uint8), np.full((40, 20), 128, np.uint8),
-     np.random.default_rng(1).integers(0, 256, (120, 400, 3)).astype(np.uint8)],
-)  # fmt: skip
+    [
+        np.zeros((0, 0, 3), np.uint8),
+        np.zeros((200, 600, 3), np.uint8),
+        np.full((40, 20), 128, np.uint8),
+        np.random.default_rng(1).integers(0, 256, (120, 400, 3)).astype(np.uint8),
+    ],
+)
 def test_bad_crops_give_a_reason(image: np.ndarray) -> None:
     got = PlateReader(ReaderSettings(line_recogniser="only")).read_crop(image)
     assert isinstance(got, NoPlate | PlateReading)

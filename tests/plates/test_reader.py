@@ -95,8 +95,12 @@ def test_bad_input_is_no_plate_with_a_reason(name: str, image: Any) -> None:
 
 def test_other_image_types_are_converted() -> None:
     crop = render.plate_image("G 1234 AB")
-    for image in (crop.astype(np.float32) / 255.0, crop.astype(np.uint16) * 257, crop[:, :, 0],
-                  np.dstack([crop, np.full(crop.shape[:2], 255, np.uint8)])):  # fmt: skip
+    for image in (
+        crop.astype(np.float32) / 255.0,
+        crop.astype(np.uint16) * 257,
+        crop[:, :, 0],
+        np.dstack([crop, np.full(crop.shape[:2], 255, np.uint8)]),
+    ):
         ok, why = check_image(image)
         assert ok is not None and ok.dtype == np.uint8 and why is None
     assert READER.read_crop(crop[:, :, 0]) == READER.read_crop(crop)
