@@ -24,6 +24,8 @@ from devices.sim.world_client import WorldClient
 from devices.virtual import Vehicle
 from tests.conftest import until
 
+pytestmark = pytest.mark.slow  # the devices over their real protocols to simulator processes
+
 T = TypeVar("T")
 CARD = np.full((648, 1016, 3), 230, np.uint8)
 CARD[40:120, 40:500] = (40, 40, 200)
@@ -106,7 +108,11 @@ def test_gates_move_and_are_confirmed_by_their_limit_switches(on_devices: Any) -
             assert position(gate) is GatePosition.DOWN
         state = await no_harm(world)
         assert [(c["gate"], c["command"]) for c in state["commands"]] == [
-            ("entry", "open"), ("entry", "close"), ("exit", "open"), ("exit", "close")]  # fmt: skip
+            ("entry", "open"),
+            ("entry", "close"),
+            ("exit", "open"),
+            ("exit", "close"),
+        ]
 
     on_devices(scenario)
 
@@ -234,8 +240,10 @@ def test_a_card_is_printed_once_and_written_as_png(on_devices: Any) -> None:
     on_devices(scenario)
 
 
-@pytest.mark.parametrize(("setting", "cause"), [({"stock": 0}, "feeder_empty"), ({"ribbon": 0}, "ribbon_ended"),
-                                                ({"cover_open": True}, "cover_open")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("setting", "cause"),
+    [({"stock": 0}, "feeder_empty"), ({"ribbon": 0}, "ribbon_ended"), ({"cover_open": True}, "cover_open")],
+)
 def test_printer_error_states_are_faults_with_their_cause(on_devices: Any, setting: dict[str, Any], cause: str) -> None:
     async def scenario(d: LaneDevices, world: WorldClient) -> None:
         await world.request("printer", "set", **setting)

@@ -20,6 +20,8 @@ from lane.commands import Action
 from tests.conftest import Rig
 from tests.devices.conftest import DEVICE_OPTIONS, Bench
 
+pytestmark = pytest.mark.slow  # a lane over its real protocols to simulator processes
+
 LIMIT = 60.0  # seconds a scenario may take before it fails
 
 
@@ -68,8 +70,11 @@ def test_a_renewal_over_the_serial_devices(bench: Bench, tmp_path: Path) -> None
     async def scenario(rig: Rig, world: WorldClient) -> dict[str, Any]:
         await rig.drive_to(Stage.EXITING)
         await _leave(rig, world)
-        return {"io": await world.state("io"), "printer": await world.state("printer"),
-                "sign": await world.state("sign")}  # fmt: skip
+        return {
+            "io": await world.state("io"),
+            "printer": await world.state("printer"),
+            "sign": await world.state("sign"),
+        }
 
     state = _run(bench, tmp_path, scenario)
     assert state["io"]["violations"] == [] and state["io"]["hits"] == 0

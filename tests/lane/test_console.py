@@ -29,6 +29,8 @@ from lane.site import Site
 from lane.store import Store
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # the console driven key by key in real time
+
 OPERATOR = "op-77"
 PIN = "pin-7777"
 SUPERVISOR = "sup-2"  # approves a manual receipt the console's officer entered
@@ -65,10 +67,15 @@ def fast_config() -> SiteConfig:
     """The shipped site with quick booms, printer and photo retakes, and plates typed by the operator."""
     config = load(ROOT / "config" / "site.toml")
     lanes = [
-        lane.model_copy(update={"devices": lane.devices.model_copy(
-            update={"gate_travel": 0.05, "print_seconds": 0.2, "plate_reader": "operator"})})
+        lane.model_copy(
+            update={
+                "devices": lane.devices.model_copy(
+                    update={"gate_travel": 0.05, "print_seconds": 0.2, "plate_reader": "operator"}
+                )
+            }
+        )
         for lane in config.lanes
-    ]  # fmt: skip
+    ]
     photo = config.photo.model_copy(update={"retake_delay": 0.1})
     return config.model_copy(update={"lanes": lanes, "photo": photo})
 
@@ -150,8 +157,12 @@ class Harness:
         assert self.world.payment.pay(f"L1-{self.lane.cycle_id:06d}")
 
 
-def run(tmp_path: Path, scenario: Callable[[Harness], Awaitable[None]], operator: str | None = OPERATOR,
-        pin: str | None = PIN) -> None:  # fmt: skip
+def run(
+    tmp_path: Path,
+    scenario: Callable[[Harness], Awaitable[None]],
+    operator: str | None = OPERATOR,
+    pin: str | None = PIN,
+) -> None:
     async def main() -> None:
         config = fast_config()
         clock = Clock(asyncio.get_running_loop())

@@ -10,6 +10,7 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 from devices.virtual import Vehicle
@@ -24,6 +25,8 @@ from lane.officers import Role
 from lane.site import Site
 from lane.store import Store
 from tests.lane.test_console import fast_config
+
+pytestmark = pytest.mark.slow  # a console attached to a controller, in real time
 
 
 def test_closing_and_reopening_a_console_does_not_disturb_the_lanes(tmp_path: Path) -> None:
@@ -56,12 +59,15 @@ def test_closing_and_reopening_a_console_does_not_disturb_the_lanes(tmp_path: Pa
             return client.send(cmd)
 
         def audit() -> list[tuple[str, str, str]]:
-            return [(r["operator"], r["action"], r["result"]) for r in
-                    store.db.query("select operator, action, result from operator_actions order by id")]  # fmt: skip
+            return [
+                (r["operator"], r["action"], r["result"])
+                for r in store.db.query("select operator, action, result from operator_actions order by id")
+            ]
 
         try:
-            drive = asyncio.ensure_future(l1.devices.world.drive_in(Vehicle("G 1234 AB", face_seed=3),
-                                                                    pass_seconds=0.05))  # fmt: skip
+            drive = asyncio.ensure_future(
+                l1.devices.world.drive_in(Vehicle("G 1234 AB", face_seed=3), pass_seconds=0.05)
+            )
             await until("L1 at the plate", lambda: l1.state == "plate")
             first = open_console(db, config, Client(sock), site_clock(sock), "op-1", "pin-0001")
             async with first.run_test(size=(160, 50)) as pilot:
@@ -104,8 +110,11 @@ def test_closing_and_reopening_a_console_does_not_disturb_the_lanes(tmp_path: Pa
             assert site.lanes["L2"].state == "closed"
             assert l1.state == "documents", "L1 was not touched by either console or by the bad requests"
             assert [a for a in audit() if a[1] in ("login", "enter_plate", "close_lane")] == [
-                ("op-1", "login", "ok"), ("op-1", "enter_plate", "ok"), ("op-2", "login", "ok"),
-                ("op-2", "close_lane", "ok")]  # fmt: skip
+                ("op-1", "login", "ok"),
+                ("op-1", "enter_plate", "ok"),
+                ("op-2", "login", "ok"),
+                ("op-2", "close_lane", "ok"),
+            ]
             # The lanes still run: L1 takes its next command as before.
             outcome = await asyncio.to_thread(send, Command("L1", Action.ABORT, "op-2", reason="test over"))
             assert outcome.ok, outcome.message

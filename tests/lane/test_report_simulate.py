@@ -21,6 +21,8 @@ from lane.report.model import Figures, Period, Report
 from lane.summary import Summary, p90
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # reports over simulated days
+
 
 @pytest.fixture(autouse=True)
 def keep_priority(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,8 +50,17 @@ def _report(db: Path, lanes: tuple[str, ...] = ()) -> Report:
 
 
 def _summary(f: Figures, db: Path) -> Summary:
-    return Summary(completed=f.completed, rejected=f.rejected, aborted=f.aborted, open=f.open, median_s=f.median_s,
-                   p90_s=f.p90_s, under_target=f.under_target, target_s=600.0, db=str(db))  # fmt: skip
+    return Summary(
+        completed=f.completed,
+        rejected=f.rejected,
+        aborted=f.aborted,
+        open=f.open,
+        median_s=f.median_s,
+        p90_s=f.p90_s,
+        under_target=f.under_target,
+        target_s=600.0,
+        db=str(db),
+    )
 
 
 def test_the_summary_line_is_the_reports_totals(simulated: tuple[Path, list[str]]) -> None:
@@ -82,12 +93,17 @@ def test_lane_figures_and_stage_medians_match_the_table(simulated: tuple[Path, l
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     stages = {(s.group, s.stage): s for s in r.stages}
     for f in r.by_lane:
-        done = sorted(d for (d,) in con.execute(
-            "SELECT duration FROM cycles WHERE lane = ? AND outcome = 'completed'", [f.key]))  # fmt: skip
+        done = sorted(
+            d for (d,) in con.execute("SELECT duration FROM cycles WHERE lane = ? AND outcome = 'completed'", [f.key])
+        )
         assert (f.median_s, f.p90_s, f.max_s) == (statistics.median(done), p90(done), done[-1])
         assert f.under_target == sum(1 for d in done if d < 600) / len(done)
-        docs = [d for (d,) in con.execute(
-            "SELECT dur_documents FROM cycles WHERE lane = ? AND outcome = 'completed'", [f.key])]  # fmt: skip
+        docs = [
+            d
+            for (d,) in con.execute(
+                "SELECT dur_documents FROM cycles WHERE lane = ? AND outcome = 'completed'", [f.key]
+            )
+        ]
         assert stages[f.key, "documents"].median_s == statistics.median(docs)
         assert stages[f.key, "documents"].budget_s == 120.0
     con.close()
@@ -102,8 +118,25 @@ def test_the_report_command_runs_on_it(simulated: tuple[Path, list[str]], tmp_pa
     first = con.execute("SELECT min(started_at) FROM cycles").fetchone()[0]
     con.close()
     day = Period(date.min, date.min, config.site.timezone).local(first).date().isoformat()  # the simulated day
-    assert cli.main(["--config", str(ROOT / "config" / "site.toml"), "--db", str(db), "--from", day, "--to", day,
-                     "--html", str(tmp_path / "r.html"), "--csv", str(tmp_path / "r.csv")]) == 0  # fmt: skip
+    assert (
+        cli.main(
+            [
+                "--config",
+                str(ROOT / "config" / "site.toml"),
+                "--db",
+                str(db),
+                "--from",
+                day,
+                "--to",
+                day,
+                "--html",
+                str(tmp_path / "r.html"),
+                "--csv",
+                str(tmp_path / "r.csv"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "By lane" in out and "Slowest 10 cycles" in out
     assert (tmp_path / "r.html").stat().st_size > 10_000
@@ -121,8 +154,7 @@ def test_the_day_cache_gives_the_same_report(simulated: tuple[Path, list[str]], 
     def made(lanes: tuple[str, ...], with_cache: bool) -> Report:
         con = query.connect(db)
         try:
-            return query.build(con, config, period, lanes, slowest=5, now=tomorrow,
-                               cache=kept if with_cache else None)  # fmt: skip
+            return query.build(con, config, period, lanes, slowest=5, now=tomorrow, cache=kept if with_cache else None)
         finally:
             con.close()
 

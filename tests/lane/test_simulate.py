@@ -69,6 +69,7 @@ def test_simulate_is_reproducible(tmp_path: Path, capsys: Any) -> None:
     assert outs[0] == outs[1]
 
 
+@pytest.mark.slow  # spawns the lane command
 def test_demo_plain_runs_a_few_renewals(tmp_path: Path, capsys: Any) -> None:
     db = tmp_path / "demo.db"
     code = main(
@@ -95,6 +96,7 @@ def test_demo_plain_runs_a_few_renewals(tmp_path: Path, capsys: Any) -> None:
     assert "renewals completed:" in out and str(db) in out
 
 
+@pytest.mark.slow  # spawns the lane command
 @pytest.mark.parametrize("started", [2, 1], ids=["started", "starting"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_run_starts_every_lane_and_stops_cleanly(tmp_path: Path, sig: signal.Signals, started: int) -> None:
@@ -140,6 +142,7 @@ def test_run_starts_every_lane_and_stops_cleanly(tmp_path: Path, sig: signal.Sig
     assert not (tmp_path / "run.sock").exists(), "the command socket is removed on the way out"
 
 
+@pytest.mark.slow  # spawns the lane command
 def test_simulate_interrupted_stops_its_lanes_and_says_where_the_cycles_are(tmp_path: Path) -> None:
     db = tmp_path / "sim.db"
     proc = subprocess.Popen(
@@ -175,6 +178,7 @@ def test_help_lists_every_command(capsys: Any) -> None:
         assert command in out
 
 
+@pytest.mark.slow  # spawns the lane command
 def test_demo_over_the_serial_protocols_prints_cards_as_png(tmp_path: Path, capsys: Any) -> None:
     """The default demo: every device over its real protocol, to simulator processes, cards written as PNGs."""
     db = tmp_path / "demo.db"

@@ -20,7 +20,10 @@ ID_EXACT_FLOOR = 0.87
 ID_CHAR_FLOOR = 0.96
 SCENES_FOUND_FLOOR = 0.92
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"no real plate data: {DATA} is absent")
+pytestmark = [
+    pytest.mark.skipif(not DATA.is_dir(), reason=f"no real plate data: {DATA} is absent"),
+    pytest.mark.slow,  # reads every real plate of the shared set
+]
 
 
 def _imread(path: Path) -> Image:
