@@ -38,8 +38,11 @@ FONT_FILES = (
 )
 HERSHEY = ("hershey:duplex", "hershey:simplex", "hershey:triplex")
 CAP = 64  # cap height of the rendered characters, pixels
-_HERSHEY_IDS = {"duplex": cv2.FONT_HERSHEY_DUPLEX, "simplex": cv2.FONT_HERSHEY_SIMPLEX,
-                "triplex": cv2.FONT_HERSHEY_TRIPLEX}  # fmt: skip
+_HERSHEY_IDS = {
+    "duplex": cv2.FONT_HERSHEY_DUPLEX,
+    "simplex": cv2.FONT_HERSHEY_SIMPLEX,
+    "triplex": cv2.FONT_HERSHEY_TRIPLEX,
+}
 
 
 def fonts() -> list[str]:
@@ -73,8 +76,9 @@ def glyph_mask(char: str, font: str) -> Image:
         top, bottom = probe.getbbox("H", anchor="ls")[1], probe.getbbox("H", anchor="ls")[3]
         size = round(100 * CAP / max(1, bottom - top))
         pil = PILImage.new("L", (2 * CAP, 2 * CAP), 0)
-        ImageDraw.Draw(pil).text((CAP // 4, CAP + CAP // 2), char, font=ImageFont.truetype(font, size), fill=255,
-                                 anchor="ls")  # fmt: skip
+        ImageDraw.Draw(pil).text(
+            (CAP // 4, CAP + CAP // 2), char, font=ImageFont.truetype(font, size), fill=255, anchor="ls"
+        )
         canvas = np.asarray(pil, dtype=np.uint8).copy()
     cols = np.flatnonzero(canvas.max(axis=0) > 60)
     out = canvas[:, cols[0] : cols[-1] + 1] if cols.size else canvas[:, :4]
@@ -210,8 +214,13 @@ def junk_cells(rng: np.random.Generator, ln: line.Line) -> list[Image]:
     bar_w = int(rng.integers(3, 12))
     bar = np.full((h, bar_w + 4), 255, np.uint8)
     y0, y1 = int(rng.integers(0, line.PAD + 2)), h - int(rng.integers(0, line.PAD + 2))  # taller than characters
-    cv2.line(bar, (2 + bar_w // 2 + int(rng.integers(-2, 3)), y0), (2 + bar_w // 2, y1), int(rng.integers(0, 90)),
-             max(1, bar_w - 2))  # fmt: skip
+    cv2.line(
+        bar,
+        (2 + bar_w // 2 + int(rng.integers(-2, 3)), y0),
+        (2 + bar_w // 2, y1),
+        int(rng.integers(0, 90)),
+        max(1, bar_w - 2),
+    )
     out.append(u8(cv2.GaussianBlur(bar, (0, 0), rng.uniform(0.3, 1.2))))
     if rng.random() < 0.5:
         r = int(rng.uniform(0.1, 0.3) * line.CHAR_HEIGHT)

@@ -26,8 +26,15 @@ from plates import glyphs
 from plates_training import glyph_data
 
 
-def train(x: np.ndarray, y: np.ndarray, hidden: int = 384, epochs: int = 25, seed: int = 7,
-          decay: float = 1e-4, rate: float = 2e-3) -> dict[str, np.ndarray]:  # fmt: skip
+def train(
+    x: np.ndarray,
+    y: np.ndarray,
+    hidden: int = 384,
+    epochs: int = 25,
+    seed: int = 7,
+    decay: float = 1e-4,
+    rate: float = 2e-3,
+) -> dict[str, np.ndarray]:
     """The classifier's weights fitted to features `x` and class indexes `y`."""
     rng = np.random.default_rng(seed)
     mean = x.mean(axis=0)

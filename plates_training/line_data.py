@@ -70,8 +70,13 @@ def variant(rng: np.random.Generator, char: str, font: str) -> Image:
     inset = int(rng.uniform(0.0, 0.15) * wide)  # how far the sides lean in
     mid = top + int(rng.uniform(0.0, 0.45) * CAP) if char == "W" else bottom - int(rng.uniform(0.0, 0.45) * CAP)
     if char == "W":
-        points = [(x0, top), (x0 + inset + stroke, bottom), ((x0 + x1) // 2, mid), (x1 - inset - stroke, bottom),
-                  (x1, top)]  # fmt: skip
+        points = [
+            (x0, top),
+            (x0 + inset + stroke, bottom),
+            ((x0 + x1) // 2, mid),
+            (x1 - inset - stroke, bottom),
+            (x1, top),
+        ]
     else:
         points = [(x0, bottom), (x0 + inset, top), ((x0 + x1) // 2, mid), (x1 - inset, top), (x1, bottom)]
     cv2.polylines(out, [np.array(points, np.int32)], False, 255, stroke, cv2.LINE_AA)

@@ -36,17 +36,29 @@ def build(folded: bool = False) -> Any:
     further (`from_onnx`)."""
     if folded:
         layers = [m for m in build() if not isinstance(m, nn.BatchNorm2d)]
-        return nn.Sequential(*(nn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, padding=m.padding)
-                               if isinstance(m, nn.Conv2d) else m for m in layers))  # fmt: skip
+        return nn.Sequential(
+            *(
+                nn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, padding=m.padding)
+                if isinstance(m, nn.Conv2d)
+                else m
+                for m in layers
+            )
+        )
     return nn.Sequential(
-        *_block(1, 24), nn.MaxPool2d(2, 2),  # 16 x 80
-        *_block(24, 48), nn.MaxPool2d(2, 2),  # 8 x 40
-        *_block(48, 64), *_block(64, 64), nn.MaxPool2d((2, 1), (2, 1)),  # 4 x 40
-        *_block(64, 96), *_block(96, 96), nn.MaxPool2d((2, 1), (2, 1)),  # 2 x 40
+        *_block(1, 24),
+        nn.MaxPool2d(2, 2),  # 16 x 80
+        *_block(24, 48),
+        nn.MaxPool2d(2, 2),  # 8 x 40
+        *_block(48, 64),
+        *_block(64, 64),
+        nn.MaxPool2d((2, 1), (2, 1)),  # 4 x 40
+        *_block(64, 96),
+        *_block(96, 96),
+        nn.MaxPool2d((2, 1), (2, 1)),  # 2 x 40
         *_block(96, 160, (2, 3), (0, 1)),  # 1 x 40
         nn.Dropout(0.1),
         nn.Conv2d(160, line_net.CLASSES, 1),
-    )  # fmt: skip
+    )
 
 
 def from_onnx(path: Path) -> Any:
@@ -109,9 +121,18 @@ def _exact(net: Any, x: np.ndarray, texts: list[str]) -> float:
     return right / max(1, len(texts))
 
 
-def fit(data: Callable[[], tuple[np.ndarray, list[str]]], xv: np.ndarray, tv: list[str], epochs: int = 8,
-        minutes: float = 40.0, batch: int = 64, rate: float = 2e-3, size: int = 48000,
-        start: Any = None, augmented: bool = False) -> Any:  # fmt: skip
+def fit(
+    data: Callable[[], tuple[np.ndarray, list[str]]],
+    xv: np.ndarray,
+    tv: list[str],
+    epochs: int = 8,
+    minutes: float = 40.0,
+    batch: int = 64,
+    rate: float = 2e-3,
+    size: int = 48000,
+    start: Any = None,
+    augmented: bool = False,
+) -> Any:
     """The network trained on views (N x HEIGHT x WIDTH uint8) and their texts from `data()`, called again at each
     epoch (so views still being rendered join in); `xv`, `tv` held out. The schedule assumes `size` views. `start`:
     a network to train further instead of a new one (then with a shorter warm-up). `augmented`: each batch changed
@@ -156,11 +177,16 @@ def fit(data: Callable[[], tuple[np.ndarray, list[str]]], xv: np.ndarray, tv: li
             running += float(loss)
             step += 1
             if step % 100 == 0:
-                print(f"  step {step} loss {running / 100:.3f} lr {opt.param_groups[0]['lr']:.5f} "
-                      f"{time.time() - start:.0f} s", flush=True)  # fmt: skip
+                print(
+                    f"  step {step} loss {running / 100:.3f} lr {opt.param_groups[0]['lr']:.5f} "
+                    f"{time.time() - start:.0f} s",
+                    flush=True,
+                )
                 running = 0.0
-        print(f"epoch {epoch + 1}: held-out greedy exact {_exact(net, xv, tv):.1%}, {time.time() - start:.0f} s",
-              flush=True)  # fmt: skip
+        print(
+            f"epoch {epoch + 1}: held-out greedy exact {_exact(net, xv, tv):.1%}, {time.time() - start:.0f} s",
+            flush=True,
+        )
         if time.time() - start >= budget:
             break
     return net.eval()
@@ -170,8 +196,16 @@ def export(net: Any, path: Path) -> None:
     """Write the network as ONNX and check OpenCV's DNN output against torch's on a random batch."""
     net.eval()
     dummy = torch.randn(1, 1, line_net.HEIGHT, line_net.WIDTH)
-    torch.onnx.export(net, (dummy,), str(path), input_names=["view"], output_names=["logits"], opset_version=13,
-                      dynamic_axes={"view": {0: "n"}, "logits": {0: "n"}}, dynamo=False)  # fmt: skip
+    torch.onnx.export(
+        net,
+        (dummy,),
+        str(path),
+        input_names=["view"],
+        output_names=["logits"],
+        opset_version=13,
+        dynamic_axes={"view": {0: "n"}, "logits": {0: "n"}},
+        dynamo=False,
+    )
     probe = torch.randn(3, 1, line_net.HEIGHT, line_net.WIDTH)
     with torch.no_grad():
         want = net(probe).numpy()

@@ -89,17 +89,28 @@ def main(argv: list[str] | None = None) -> int:
 
     xv, tv = load(held)
     start = line_torch.from_onnx(args.start) if args.start else None
-    net = line_torch.fit(data, xv, tv, epochs=args.epochs, minutes=args.minutes, size=len(seeds) * CHUNK,
-                         rate=args.rate, start=start, augmented=args.augment)  # fmt: skip
+    net = line_torch.fit(
+        data,
+        xv,
+        tv,
+        epochs=args.epochs,
+        minutes=args.minutes,
+        size=len(seeds) * CHUNK,
+        rate=args.rate,
+        start=start,
+        augmented=args.augment,
+    )
     line_torch.export(net, args.out)
     check = line_net.LineNet(args.out.read_bytes())
     probs = check.posteriors(list(xv))
     exact = sum(ctc.greedy(q) == t for q, t in zip(probs, tv, strict=True))
     decoded = [ctc.decode_ctc(q) for q in probs]
     grammar = sum(d is not None and d.plate.text.replace(" ", "") == t for d, t in zip(decoded, tv, strict=True))
-    print(f"held-out synthetic views (OpenCV DNN): greedy exact {exact / len(tv):.1%}, grammar exact "
-          f"{grammar / len(tv):.1%}; wrote {args.out} ({args.out.stat().st_size // 1024} KiB), "
-          f"{time.time() - t0:.0f} s")  # fmt: skip
+    print(
+        f"held-out synthetic views (OpenCV DNN): greedy exact {exact / len(tv):.1%}, grammar exact "
+        f"{grammar / len(tv):.1%}; wrote {args.out} ({args.out.stat().st_size // 1024} KiB), "
+        f"{time.time() - t0:.0f} s"
+    )
     return 0
 
 
