@@ -139,8 +139,8 @@ async def card_out(lane: LaneController, cmd: Command, who: str) -> str:
     if answer == "yes":
         await lane.fire("printed", actor=who, job=job)
         return f"card {job} recorded as printed"
+    await lane.fire("retry", actor=who, void_job=job)  # refused (no retries left): the job stays as it was
     lane.store.print_job_settled(job, "void", lane.stamp(), who)
-    await lane.fire("retry", actor=who, void_job=job)
     return f"job {job} void; printing again"
 
 
