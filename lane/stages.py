@@ -53,25 +53,27 @@ async def run_idle(lane: LaneController) -> None:
 
 
 async def run_arrived(lane: LaneController) -> None:
-    """Open the entry boom, let the vehicle pass, close it. The safety loop's vehicle count is noted (durably)
-    before the boom opens, so a lane restarted after the vehicle drove through goes on instead of waiting."""
+    """Let the vehicle in: the entry boom, counted on its safety loop (the vehicle waits on the entry loop)."""
     d = lane.devices
-    if await _mark(lane, "entry_mark", d.entry_safety) or not await _passed(lane, d.entry_safety, "entry_mark"):
-        await d.entry_gate.open()
-        await _wait_passage(lane, d.entry_safety, "entry_mark")
-    await pass_and_close(d.entry_gate, d.entry_loop)
+    await _let_through(lane, d.entry_gate, d.entry_safety, d.entry_loop, "entry_mark")
     await lane.fire("admitted", actor="entry_loop")
 
 
 async def run_exiting(lane: LaneController) -> None:
-    """Open the exit boom, wait for the vehicle to pass it, close it. As at the entry, the exit loop's count is
-    noted before the boom opens: a vehicle that left while the controller was down is not waited for."""
+    """Let the vehicle out: the exit boom, counted on the exit loop beyond it."""
     d = lane.devices
-    if await _mark(lane, "exit_mark", d.exit_loop) or not await _passed(lane, d.exit_loop, "exit_mark"):
-        await d.exit_gate.open()
-        await _wait_passage(lane, d.exit_loop, "exit_mark")
-    await pass_and_close(d.exit_gate, d.exit_loop)
+    await _let_through(lane, d.exit_gate, d.exit_loop, d.exit_loop, "exit_mark")
     await lane.fire("vehicle_left", actor="exit_loop")
+
+
+async def _let_through(lane: LaneController, gate: Gate, counted: VehicleLoop, after: VehicleLoop, key: str) -> None:
+    """Open `gate`, wait for the vehicle on `counted`, close the boom once `after` and its safety loop are clear.
+    `counted`'s vehicle count is noted (durably) under `key` before the boom opens, so a lane restarted after the
+    vehicle went through while the controller was down goes on instead of waiting for it."""
+    if await _mark(lane, key, counted) or not await _passed(lane, counted, key):
+        await gate.open()
+        await _wait_passage(lane, counted, key)
+    await pass_and_close(gate, after)
 
 
 async def _mark(lane: LaneController, key: str, loop: VehicleLoop) -> bool:
