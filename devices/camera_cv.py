@@ -14,27 +14,22 @@ import asyncio
 import contextlib
 import threading
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-import PIL.Image
 
+from devices import image_header
 from devices.base import Camera, Health, Timebase
 from devices.errors import DeviceTimeout, DeviceUnavailable
 from devices.transport import Backoff
 
 Image = np.ndarray[Any, np.dtype[np.uint8]]
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
-#: A folder's image larger than this by its header is skipped without being decoded (OpenCV decodes first: a
-#: 389 KB PNG of 20000 x 20000 pixels would take 1.2 GB); a camera frame is at most some 12 megapixels.
-MAX_FRAME_PIXELS = 50_000_000
+#: A folder's image larger than this by its header is skipped without being decoded (devices.image_header).
+MAX_FRAME_PIXELS = image_header.MAX_PIXELS
 STREAM_TIMEOUT_MS = 3000
-# Pillow warns of an image over 89 megapixels when it opens one; _decodable refuses those anyway. Set once here:
-# warnings.catch_warnings is not safe in the reader threads.
-warnings.filterwarnings("ignore", category=PIL.Image.DecompressionBombWarning)
 
 
 def source_kind(source: str) -> str:
@@ -194,17 +189,6 @@ class _Capture(_Source):
         self.cap.release()
 
 
-def _decodable(path: Path) -> bool:
-    """Whether an image file's header (read by Pillow, which decodes nothing on open) says a size OpenCV may
-    decode: at most MAX_FRAME_PIXELS."""
-    try:
-        with PIL.Image.open(path, formats=("JPEG", "PNG", "BMP")) as image:
-            width, height = image.size
-    except (OSError, ValueError, SyntaxError, EOFError, PIL.Image.DecompressionBombError):
-        return False
-    return 0 < width * height <= MAX_FRAME_PIXELS
-
-
 class _Folder(_Source):
     def __init__(self, folder: Path) -> None:
         self.files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
@@ -216,7 +200,7 @@ class _Folder(_Source):
         for _ in range(len(self.files)):
             path = self.files[self.next % len(self.files)]
             self.next += 1
-            if not _decodable(path):
+            if image_header.problem(path, MAX_FRAME_PIXELS, ("JPEG", "PNG", "BMP")):
                 continue
             image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is not None:
