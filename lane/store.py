@@ -223,8 +223,39 @@ def _v9(db: sqlite_utils.Database) -> None:
         db.conn.executemany(f"UPDATE [{table}] SET prev_hash = ?, hash = ? WHERE id = ?", sealed)
 
 
+def _v10(db: sqlite_utils.Database) -> None:
+    """Queue and total time: when each driver joined the queue (which approach, which detector saw it, how the
+    entry was matched to its cycle), and every queue event (join, balk, renege, assignment, a missed or doubled
+    detection), so that wait, service and total time are measured from the queue, not from the lane's entry loop."""
+    cycles = db.table("cycles")
+    for column, kind in (
+        ("queued_at", str),  # ISO time the driver joined the queue; NULL when no queue entry was matched
+        ("queued_mono", float),
+        ("queue_approach", str),  # the queue's name: a lane's own queue or a class's shared queue
+        ("queue_match", str),  # how the entry was matched: order | plate | order+plate | missed | doubled ...
+        ("wait", float),  # seconds from queue entry to lane entry
+    ):
+        cycles.add_column(column, kind)
+    db.table("queue_events").create(
+        {
+            "id": int,
+            "at": str,
+            "mono": float,
+            "approach": str,
+            "kind": str,  # join | balk | renege | assign | miss | double
+            "plate": str,
+            "lane": str,
+            "cycle_id": int,
+            "detail": str,
+        },
+        pk="id",
+    )
+    db.table("queue_events").create_index(["approach", "id"])
+    db.table("queue_events").create_index(["at"])
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
