@@ -31,6 +31,7 @@ from flows.prompts import check as check_prompt
 from flows.renewal import CLASSES_SERVED, Flow, LaneClass, make_flow
 from flows.states import Stage
 from lane import toml_file
+from lane.report.settings import ReportSettings
 
 DEFAULT_PATH = Path("config/site.toml")
 StageName = Literal["arrived", "plate", "documents", "payment", "photo", "printing", "handover", "exiting", "rejected"]
@@ -327,6 +328,7 @@ class SiteConfig(Section):
     photo: Photo = Photo()
     retention: Retention = Retention()
     simulation: Simulation = Simulation()
+    report: ReportSettings = ReportSettings()  # dayparts and test plates of `lane report` (lane/report/settings.py)
     #: The driver prompts, from prompts.toml beside the site file (not a key of site.toml).
     prompt_texts: dict[str, tuple[str, str]] = Field(default_factory=lambda: dict(PROMPTS), exclude=True)
 
