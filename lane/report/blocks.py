@@ -1,12 +1,13 @@
 """What a report needs of a store, one site-time day at a time ("blocks"), and the blocks of a period put together.
 
-A `Block` is one day: its cycles as a matrix of numbers, one row for each of `COLUMNS` (id, lane code, local
-hour, outcome code, duration, the stage columns, time in fault) so that a column is contiguous in memory, and its
-reject reasons, device faults and operator overrides as grouped counts, each with its lane, so that a `--lane`
-filter applies afterwards. `read` makes the blocks of a run of days with a few grouped queries (inside the
-caller's read transaction); `lane.report.cache` keeps the blocks of closed days (over, and no cycle still open)
-so that the next report reads them instead of the rows. `merge` puts a period's blocks together: the cycle columns
-`stats` works on, and the reasons, faults and overrides summed.
+A `Block` is one day: its cycles as a matrix of numbers, one row for each of `COLUMNS` (id, lane code, local hour,
+outcome code, duration, wait (NaN: no queue entry), the stage columns, time in fault) so that a column is contiguous
+in memory, and its reject reasons, device faults, operator overrides, queue events and left-out test vehicles as
+grouped counts, each with its lane, so that a `--lane` filter applies afterwards. The cycles of test vehicles
+(plates in the site file's `report.test_plates`) are not in the matrix, only counted. `read` makes the blocks of a
+run of days with a few grouped queries (inside the caller's read transaction); `lane.report.cache` keeps the blocks
+of closed days (over, and no cycle still open) so that the next report reads them instead of the rows. `merge` puts
+a period's blocks together: the cycle columns `stats` works on, and the reasons, faults and overrides summed.
 """
 
 from __future__ import annotations
@@ -21,12 +22,22 @@ from typing import Any
 
 import numpy as np
 
-from lane.report.model import OUTCOMES, STAGES, FaultCount, OverrideCount, Period, ReasonCount, reason_group
+from lane.report.model import (
+    OUTCOMES,
+    STAGES,
+    FaultCount,
+    OverrideCount,
+    Period,
+    QueueCount,
+    ReasonCount,
+    reason_group,
+)
 from lane.report.stats import Cycles, Floats
 
 #: Rows of `Block.columns`; the stage columns follow "duration", then time in fault.
-COLUMNS = ("id", "lane", "hour", "outcome", "duration", *STAGES, "fault")
-FIRST_STAGE = COLUMNS.index("duration") + 1
+COLUMNS = ("id", "lane", "hour", "outcome", "duration", "wait", *STAGES, "fault")
+WAIT = COLUMNS.index("wait")
+FIRST_STAGE = WAIT + 1
 CLOSED_AFTER = timedelta(hours=1)  # a day's block is kept once its end is this far in the past
 CHUNK = 16384  # rows fetched at a time: a year's rows as Python objects would be ~60 MB
 #: From this many days on, grouped queries read their table straight through rather than through the index on its
@@ -36,6 +47,8 @@ LONG_DAYS = 31
 Reason = tuple[str, str, str, int]  # lane, outcome, reason, count
 Fault = tuple[str, str, str, str, int, str]  # lane, device, kind ("fault" or the health), cause, count, last (UTC)
 Override = tuple[str | None, str, str, str | None, int]  # lane, action, result, operator, count
+Queued = tuple[str, str | None, str, int]  # approach, lane (assignments), kind, count
+Tested = tuple[str, int]  # lane, cycles of test vehicles left out
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,8 @@ class Block:
     reasons: Sequence[Reason] = ()  # tuples when read, lists when decoded from the cache
     faults: Sequence[Fault] = ()
     overrides: Sequence[Override] = ()
+    queue: Sequence[Queued] = ()
+    tests: Sequence[Tested] = ()
 
 
 def whole_hours(period: Period) -> int:
@@ -55,17 +70,34 @@ def whole_hours(period: Period) -> int:
     return 13 if period.whole_hour_offsets() else 16
 
 
-def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datetime) -> list[Block]:
+def test_filter(keys: Sequence[str]) -> tuple[str, str]:
+    """SQL conditions on `cycles` (not a test vehicle, a test vehicle) for the test plates `keys`
+    (lane.report.settings.plate_key); literals, not parameters, so that the queries keep their shapes."""
+    if not keys:
+        return "1", "0"
+    listed = ", ".join("'" + k.replace("'", "''") + "'" for k in keys)
+    test = f"coalesce(replace(upper(plate), ' ', ''), '') IN ({listed})"
+    return f"NOT {test}", test
+
+
+def read(
+    con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datetime, tests: Sequence[str] = ()
+) -> list[Block]:
     """The blocks of every day of `days` (inside a read transaction the caller holds). `lanes`: the lanes whose
-    device faults are looked up (the index on device_events starts with the lane)."""
+    device faults are looked up (the index on device_events starts with the lane); `tests`: the test plates
+    (plate_key), whose cycles are counted, not read."""
     width = whole_hours(days)
     local = _slot_clock(days.zone, width)
     start, end = days.utc_bounds()
     plus = "+" if (days.last - days.first).days >= LONG_DAYS else ""
+    real, test = test_filter(tests)
+    have = {r[1] for r in con.execute("PRAGMA table_info(cycles)")}
+    wait = "wait" if "wait" in have else "NULL"  # a store before schema 10 has no queue
     names = [
         str(r[0])
         for r in con.execute(
-            f"SELECT DISTINCT lane FROM cycles WHERE {plus}started_at >= ? AND {plus}started_at < ? ORDER BY lane",
+            f"SELECT DISTINCT lane FROM cycles WHERE {plus}started_at >= ? AND {plus}started_at < ? AND {real} "
+            "ORDER BY lane",
             [start, end],
         )
     ]
@@ -74,17 +106,17 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
     stage_cols = ", ".join(f"dur_{s}" for s in (*STAGES, "fault"))
     slots = con.execute(
         f"SELECT substr(started_at, 1, {width}), count(*) FROM cycles WHERE started_at >= ? AND "
-        "started_at < ? GROUP BY 1 ORDER BY 1",
+        f"started_at < ? AND {real} GROUP BY 1 ORDER BY 1",
         [start, end],
     ).fetchall()
     cursor = con.execute(
-        f"SELECT id, {lane_case if names else '-1'}, 0, {outcome_case}, duration, {stage_cols} "
-        "FROM cycles WHERE started_at >= ? AND started_at < ? ORDER BY started_at",
+        f"SELECT id, {lane_case if names else '-1'}, 0, {outcome_case}, duration, {wait}, {stage_cols} "
+        f"FROM cycles WHERE started_at >= ? AND started_at < ? AND {real} ORDER BY started_at",
         [*names, start, end],
     )
     parts = [np.empty((0, len(COLUMNS)))]
     while chunk := cursor.fetchmany(CHUNK):
-        parts.append(np.array(chunk, dtype=np.float64))
+        parts.append(np.array(chunk, dtype=np.float64))  # NULL (no wait, still open) becomes NaN
     rows = np.concatenate(parts)
     if len(rows) != sum(n for _, n in slots):  # cannot happen inside one read transaction
         raise RuntimeError(f"cycles counted by hour ({sum(n for _, n in slots)}) and read ({len(rows)}) differ")
@@ -98,7 +130,7 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
     for slot, lane, outcome, reason, n in con.execute(
         f"SELECT substr(started_at, 1, {width}), lane, outcome, coalesce(nullif(reason, ''), '(none)'), count(*) "
         f"FROM cycles WHERE {plus}started_at >= ? AND {plus}started_at < ? AND outcome IN ('rejected', 'aborted', "
-        "'abandoned') GROUP BY 1, 2, 3, 4",
+        f"'abandoned') AND {real} GROUP BY 1, 2, 3, 4",
         [start, end],
     ):
         reasons[local(slot)[0]][lane, outcome, reason_group(reason)] += n
@@ -123,6 +155,22 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
         [start, end],
     ):
         overrides[local(slot)[0]][lane, action, result, operator] += n
+    queue: defaultdict[date, Counter[tuple[str, str | None, str]]] = defaultdict(Counter)
+    if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queue_events'").fetchone():
+        for slot, approach, lane, kind, n in con.execute(
+            f"SELECT substr(at, 1, {width}), coalesce(approach, ''), lane, kind, count(*) FROM queue_events "
+            f"WHERE {plus}at >= ? AND {plus}at < ? GROUP BY 1, 2, 3, 4",
+            [start, end],
+        ):
+            queue[local(slot)[0]][approach, lane, kind] += n
+    tested: defaultdict[date, Counter[str]] = defaultdict(Counter)
+    if tests:
+        for slot, lane, n in con.execute(
+            f"SELECT substr(started_at, 1, {width}), lane, count(*) FROM cycles WHERE started_at >= ? AND "
+            f"started_at < ? AND {test} GROUP BY 1, 2",
+            [start, end],
+        ):
+            tested[local(slot)[0]][lane] += n
 
     out = []
     for i, day in enumerate(days.days()):
@@ -138,6 +186,8 @@ def read(con: sqlite3.Connection, days: Period, lanes: Sequence[str], now: datet
                 tuple((*k, n) for k, n in reasons[day].items()),
                 tuple((*k, n, last) for k, (n, last) in faults[day].items()),
                 tuple((*k, n) for k, n in overrides[day].items()),
+                tuple((*k, n) for k, n in queue[day].items()),
+                tuple(tested[day].items()),
             )
         )
     return out
@@ -162,6 +212,8 @@ class Merged:
     reasons: list[ReasonCount]
     faults: list[FaultCount]
     overrides: list[OverrideCount]
+    queue: list[QueueCount]
+    tests: int  # cycles of test vehicles left out
 
 
 def merge(blocks: Sequence[Block], period: Period, lanes: Sequence[str] = ()) -> Merged:
@@ -191,6 +243,7 @@ def merge(blocks: Sequence[Block], period: Period, lanes: Sequence[str] = ()) ->
         hour=table[2].astype(np.int64),
         outcome=table[3].astype(np.int64),
         duration=table[4],
+        wait=table[WAIT],
         stages=table[FIRST_STAGE:],
     )
 
@@ -215,6 +268,13 @@ def merge(blocks: Sequence[Block], period: Period, lanes: Sequence[str] = ()) ->
                     override_who[action, result].add(operator)
                 if lane_or_none is not None:
                     override_where[action, result].add(lane_or_none)
+    queue: Counter[tuple[str, str]] = Counter()
+    tests = 0
+    for b in blocks:
+        for approach, lane_or_none, kind, n in b.queue:
+            if not wanted or lane_or_none in wanted or approach in wanted:
+                queue[approach, kind] += n
+        tests += sum(n for lane_name, n in b.tests if not wanted or lane_name in wanted)
     faults = sorted(fault.items(), key=lambda kv: (-kv[1][0], kv[0]))
     return Merged(
         cycles,
@@ -225,4 +285,6 @@ def merge(blocks: Sequence[Block], period: Period, lanes: Sequence[str] = ()) ->
             OverrideCount(a, r, n, len(override_who[a, r]), ",".join(sorted(override_where[a, r])))
             for (a, r), n in sorted(override_n.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
+        [QueueCount(a, k, n) for (a, k), n in sorted(queue.items())],
+        tests,
     )

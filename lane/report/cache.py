@@ -1,15 +1,16 @@
 """The reports' day cache: the blocks (`lane.report.blocks`) of closed days, in a SQLite file beside the store
 (`<store>.report-cache`), so that a report over a year reads a few hundred blocks instead of every row.
 
-The cache is the reports' own: the store is only read, and deleting the file loses nothing (the next report makes
-it again). A day's block is kept only once the day is closed: over by an hour, and none of its cycles open. The
-store only adds rows (a cycle's row changes only while it is open), so a closed day's block stays true unless a
-row is added later with a time in that day (a late device event, a clock put back, a store replaced). To catch
-that, the cache keeps, with its blocks, the store's highest row id in each table a block reads, and the start of
-the store's first cycle. A report first looks at the rows added since (by id, which is cheap) and drops the blocks
-of every day from the earliest of their times on; ids that went down, or another first cycle, drop every block.
-Reports hold the cache's write lock from before their read transaction on the store until they have saved what
-they made, one at a time; one that waits more than `WAIT_S` (or finds the file unusable) goes on without it.
+The cache is the reports' own: the store is only read, and deleting the file loses nothing (the next report makes it
+again). A day's block is kept only once the day is closed: over by an hour, and none of its cycles open. The store
+only adds rows (a cycle's row changes only while it is open), so a closed day's block stays true unless a row is
+added later with a time in that day (a late device event, a clock put back, a store replaced). To catch that, the
+cache keeps, with its blocks, the store's highest row id in each table a block reads, and the start of the store's
+first cycle, and the test plates the blocks left out (another list drops every block). A report first looks at the
+rows added since (by id, which is cheap) and drops the blocks of every day from the earliest of their times on; ids
+that went down, or another first cycle, drop every block. Reports hold the cache's write lock from before their read
+transaction on the store until they have saved what they made, one at a time; one that waits more than `WAIT_S` (or
+finds the file unusable) goes on without it.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ from lane.privacy import private_db
 from lane.report.blocks import COLUMNS, Block
 from lane.store import SCHEMA_VERSION
 
-FORMAT = f"blocks-3/{len(COLUMNS)}/store-{SCHEMA_VERSION}"
+FORMAT = f"blocks-4/{len(COLUMNS)}/store-{SCHEMA_VERSION}"
 WAIT_S = 5.0
 MMAP_BYTES = 1 << 28  # the cache file is mapped up to this size (a year is about 20 MB)
 #: The store's tables that blocks read, with their time column.
-TABLES = {"cycles": "started_at", "device_events": "at", "operator_actions": "at"}
+TABLES = {"cycles": "started_at", "device_events": "at", "operator_actions": "at", "queue_events": "at"}
 
 
 def path_for(store: Path) -> Path:
@@ -79,9 +80,12 @@ class DayCache:
             self.con.execute("COMMIT" if keep else "ROLLBACK")
         self.con.close()
 
-    def load(self, store: sqlite3.Connection, zone: str, first: date, last: date) -> dict[date, Block]:
-        """The kept blocks of `first`..`last` that are still true of `store` (in its read transaction)."""
-        self._forget_stale(store, zone)
+    def load(
+        self, store: sqlite3.Connection, zone: str, first: date, last: date, tests: tuple[str, ...] = ()
+    ) -> dict[date, Block]:
+        """The kept blocks of `first`..`last` that are still true of `store` (in its read transaction), made
+        leaving out the test plates `tests`."""
+        self._forget_stale(store, zone, tests)
         out = {}
         for day, header, rows in self.con.execute(
             "SELECT day, header, rows FROM blocks WHERE day >= ? AND day <= ?", [first.isoformat(), last.isoformat()]
@@ -102,10 +106,10 @@ class DayCache:
         )
         self.con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(self.marks.items()))
 
-    def _forget_stale(self, store: sqlite3.Connection, zone: str) -> None:
+    def _forget_stale(self, store: sqlite3.Connection, zone: str, tests: tuple[str, ...]) -> None:
         kept = dict(self.con.execute("SELECT key, value FROM meta").fetchall())
-        now = self.marks = _marks(store, zone)
-        if any(kept.get(k) != now[k] for k in ("format", "zone", "first_cycle")) or any(
+        now = self.marks = _marks(store, zone, tests)
+        if any(kept.get(k) != now[k] for k in ("format", "zone", "first_cycle", "tests")) or any(
             int(kept.get(t, 0)) > int(now[t]) for t in TABLES
         ):
             self.con.execute("DELETE FROM blocks")
@@ -114,6 +118,7 @@ class DayCache:
         added = [
             store.execute(f"SELECT min(+{column}) FROM {table} WHERE id > ?", [int(kept.get(table, 0))]).fetchone()[0]
             for table, column in TABLES.items()
+            if table in _tables(store)
         ]
         earliest = min((a for a in added if a), default=None)
         if earliest is not None:
@@ -121,16 +126,23 @@ class DayCache:
             self.con.execute("DELETE FROM blocks WHERE day >= ?", [local.isoformat()])
 
 
-def _marks(store: sqlite3.Connection, zone: str) -> dict[str, str]:
+def _tables(store: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _marks(store: sqlite3.Connection, zone: str, tests: tuple[str, ...]) -> dict[str, str]:
     row = store.execute("SELECT started_at FROM cycles ORDER BY id LIMIT 1").fetchone()
-    marks = {"format": FORMAT, "zone": zone, "first_cycle": row[0] if row else ""}
+    marks = {"format": FORMAT, "zone": zone, "first_cycle": row[0] if row else "", "tests": json.dumps(tests)}
+    have = _tables(store)  # a store before schema 10 has no queue_events
     for table in TABLES:
-        marks[table] = str(store.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0])
+        top = store.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0] if table in have else 0
+        marks[table] = str(top)
     return marks
 
 
 def _encode(b: Block) -> tuple[str, str, bytes]:
-    header = {"lanes": b.lanes, "reasons": b.reasons, "faults": b.faults, "overrides": b.overrides}
+    header = {"lanes": b.lanes, "reasons": b.reasons, "faults": b.faults, "overrides": b.overrides,
+              "queue": b.queue, "tests": b.tests}  # fmt: skip
     return b.day.isoformat(), json.dumps(header), np.ascontiguousarray(b.columns, dtype="<f8").tobytes()
 
 
@@ -139,4 +151,6 @@ def _decode(day: date, header: str, rows: bytes) -> Block:
     if len(rows) % (8 * len(COLUMNS)):
         raise ValueError("rows do not fill whole cycles")
     matrix = np.frombuffer(rows, dtype="<f8").reshape(len(COLUMNS), -1)
-    return Block(day, True, tuple(h["lanes"]), matrix, h["reasons"], h["faults"], h["overrides"])
+    return Block(
+        day, True, tuple(h["lanes"]), matrix, h["reasons"], h["faults"], h["overrides"], h["queue"], h["tests"]
+    )

@@ -61,9 +61,24 @@ class Period:
 
 
 @dataclass(frozen=True)
+class Times:
+    """One kind of time (total, wait) over a group's completed renewals: how many, median, 90th percentile,
+    longest, and the share strictly under the target."""
+
+    n: int = 0
+    median_s: float | None = None
+    p90_s: float | None = None
+    max_s: float | None = None
+    under_target: float | None = None
+
+
+@dataclass(frozen=True)
 class Figures:
     """Volume and cycle time of one group of cycles (the site, a lane, a day, an hour of the day). Cycle-time
-    figures are over completed renewals only; `under_target` is the share of them strictly under the target."""
+    figures are over completed renewals only; `under_target` is the share of them strictly under the target.
+    The flat fields are the service time (lane entry to exit, `cycles.duration`); `total_time` is wait + service,
+    a renewal with no queue entry (`unqueued`) counting its service alone; `wait_time` is over the renewals
+    with a queue entry."""
 
     key: str
     completed: int = 0
@@ -75,6 +90,9 @@ class Figures:
     p90_s: float | None = None
     max_s: float | None = None
     under_target: float | None = None
+    total_time: Times = Times()
+    wait_time: Times = Times()
+    unqueued: int = 0  # completed renewals with no queue entry: their total is their service time
 
     @property
     def total(self) -> int:
@@ -122,6 +140,11 @@ class SlowCycle:
     nik: str
     retries: int
     steps: tuple[Step, ...]
+    wait_s: float | None = None  # queue entry to lane entry; None: no queue entry
+
+    @property
+    def total_s(self) -> float:
+        return self.duration_s + (self.wait_s or 0.0)
 
 
 @dataclass(frozen=True)
@@ -153,6 +176,32 @@ class OverrideCount:
     count: int
     operators: int
     lanes: str
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    """Queue events of one kind (join, balk, renege, assign, miss, double) at one approach."""
+
+    approach: str
+    kind: str
+    count: int
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    """One cycle as the CSV lists it: site times, seconds (None: not known)."""
+
+    id: int
+    lane: str
+    lane_class: str
+    queued: str  # site time, "" with no queue entry
+    started: str
+    approach: str
+    match: str
+    outcome: str
+    wait_s: float | None
+    service_s: float | None
+    plate: str
 
 
 @dataclass(frozen=True)
@@ -195,6 +244,19 @@ class Report:
     overrides: tuple[OverrideCount, ...]
     manual_receipts: tuple[ManualReceipt, ...] = ()
     chains: tuple[Head, ...] = ()  # the audit's chain heads when the report read the store (lane/audit.py)
+    by_week: tuple[Figures, ...] = ()  # key "2026-W10" (ISO week of the site-time day)
+    by_daypart: tuple[Figures, ...] = ()  # key: the daypart's name; "-" the hours outside every daypart
+    dayparts: tuple[tuple[str, int, int], ...] = ()  # name, from hour, to hour, as configured
+    lane_days: tuple[tuple[str, Figures], ...] = ()  # (lane, figures keyed by day), the lanes' days with cycles
+    lane_hours: tuple[tuple[str, Figures], ...] = ()  # (lane, figures keyed by hour "08")
+    fastest: tuple[SlowCycle, ...] = ()  # the shortest completed renewals by total time
+    queue: tuple[QueueCount, ...] = ()
+    test_cycles: int = 0  # cycles of test vehicles (the site file's report.test_plates), left out of every figure
+    held: tuple[str, str] | None = None  # with no cycle in the period: the first and last day the store holds
+    cycles: tuple[CycleRow, ...] = ()  # every cycle of the period, for the CSV (query.build(rows=True))
+
+    def queue_count(self, kind: str) -> int:
+        return sum(q.count for q in self.queue if q.kind == kind)
 
 
 _DATE = re.compile(r"\b(\d{1,2}[-./]\d{1,2}[-./]\d{4}|\d{4}-\d{2}-\d{2})\b")

@@ -2,14 +2,17 @@
 
 One read-only connection (a `mode=ro` URI, `query_only`), one read transaction: every table is seen at the
 same moment, and WAL lets the lanes go on committing meanwhile (a reader never blocks the writer). A cycle
-belongs to the day and hour, in site time, of its start. The period is read a day at a time (`blocks`): the closed
+belongs to the day and hour, in site time, of its start (its lane entry); the cycles of test vehicles (the site
+file's `report.test_plates`) are left out and counted. The period is read a day at a time (`blocks`): the closed
 days from the reports' cache when there is one (`cache`), the others from the store with a few grouped queries;
-`stats` does the medians and percentiles with numpy over the period's cycles; the slowest cycles' rows and
-timelines are then read by id.
+`stats` does the medians and percentiles with numpy over the period's cycles (by lane, day, ISO week, month, hour,
+daypart, lane and day, lane and hour); the slowest and fastest cycles' rows and timelines are then read by id, and
+for the CSV (`rows`) every cycle's row.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sqlite3
 from collections import defaultdict
@@ -64,24 +67,30 @@ def build(
     slowest: int = 10,
     now: datetime | None = None,
     cache: Path | None = None,
+    rows: bool = False,
 ) -> Report:
     """Every figure of the report, in one read transaction. With `cache` (a file, `lane.report.cache`), the
-    closed days it holds are read from it and the closed days it lacks are added to it."""
+    closed days it holds are read from it and the closed days it lacks are added to it. `rows`: also every
+    cycle of the period, one row each (for the CSV)."""
     target = config.site.target_minutes * 60
     now = now or datetime.now(UTC)
+    tests = config.report.test_keys
     kept = DayCache.open(cache) if cache is not None else None
     saved = False
     con.execute("BEGIN")
     try:
-        found = kept.load(con, period.zone, period.first, period.last) if kept else {}
+        found = kept.load(con, period.zone, period.first, period.last, tests) if kept else {}
         runs = _missing(period, found)
         known = _known_lanes(con, config) if runs else ()
-        made = [b for run in runs for b in blocks.read(con, run, known, now)]
+        made = [b for run in runs for b in blocks.read(con, run, known, now, tests)]
         merged = blocks.merge(sorted([*found.values(), *made], key=lambda b: b.day), period, lanes)
         cycles = merged.cycles
         classes = [_lane_class(con, lane) for lane in cycles.lanes]
-        slow = _slowest(con, period, merged, personal, slowest)
+        slow = _read_cycles(con, period, _pick(merged, slowest, longest=True), personal)
+        fast = _read_cycles(con, period, _pick(merged, slowest, longest=False), personal)
         receipts = manual.read(con, period, lanes)
+        held = None if len(cycles.lane) else _held(con, period)
+        listed = tuple(_rows(con, period, lanes, tests)) if rows else ()
         chains = audit.heads(con)  # in the same read transaction: the heads of the rows the report read
         if kept:
             kept.save(made)
@@ -95,6 +104,19 @@ def build(
     month_of_day = np.array([months.index(d.strftime("%Y-%m")) for d in days], dtype=np.int64)
     hours = sorted(set(cycles.hour.tolist()))
     hour_key = np.searchsorted(np.array(hours, dtype=np.int64), cycles.hour)
+    weeks = sorted({_week(d) for d in days})
+    week_of_day = np.array([weeks.index(_week(d)) for d in days], dtype=np.int64)
+    parts = sorted(config.report.dayparts, key=lambda d: d.start)
+    part_of_hour = np.array([len(parts) if p < 0 else p for p in config.report.daypart_of_hour()], dtype=np.int64)
+    part_names = [d.name for d in parts] + ["-"]
+    by_part = stats.figures(part_names, part_of_hour[cycles.hour], cycles, target)
+    lane_count = len(cycles.lanes)
+    by_lane_day = stats.figures(
+        [d.isoformat() for _ in cycles.lanes for d in days], cycles.lane * len(days) + cycles.day, cycles, target
+    )
+    by_lane_hour = stats.figures(
+        [f"{h:02d}" for _ in cycles.lanes for h in range(24)], cycles.lane * 24 + cycles.hour, cycles, target
+    )
     own = [budgets(config, lane, cls) for lane, cls in zip(cycles.lanes, classes, strict=True)]
     by_class = {cls: [i for i, c in enumerate(classes) if c == cls] for cls in sorted(set(classes))}
     staged = stats.stage_figures(
@@ -115,17 +137,72 @@ def build(
         by_lane=tuple(stats.figures(cycles.lanes, cycles.lane, cycles, target)),
         by_day=tuple(stats.figures([d.isoformat() for d in days], cycles.day, cycles, target)),
         by_month=tuple(stats.figures(months, month_of_day[cycles.day], cycles, target)),
+        by_week=tuple(stats.figures(weeks, week_of_day[cycles.day], cycles, target)),
+        by_daypart=tuple(f for f in by_part if f.key != "-" or f.total),
+        dayparts=tuple((d.name, d.start, d.end) for d in parts),
+        lane_days=tuple((cycles.lanes[i // len(days)], f) for i, f in enumerate(by_lane_day) if f.total and lane_count),
+        lane_hours=tuple((cycles.lanes[i // 24], f) for i, f in enumerate(by_lane_hour) if f.total),
         by_hour=tuple(stats.figures([f"{h:02d}" for h in hours], hour_key, cycles, target)),
         stages=tuple(f for group in staged[: len(cycles.lanes)] for f in group),
         stage_classes=tuple(f for group in staged[len(cycles.lanes) :] for f in group),
         histogram=stats.histogram(cycles, target),
         slowest=tuple(slow),
+        fastest=tuple(fast),
+        queue=tuple(merged.queue),
+        test_cycles=merged.tests,
+        held=held,
+        cycles=listed,
         reasons=tuple(merged.reasons),
         faults=tuple(merged.faults),
         overrides=tuple(merged.overrides),
         manual_receipts=tuple(receipts),
         chains=chains,
     )
+
+
+def _week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _held(con: sqlite3.Connection, period: Period) -> tuple[str, str] | None:
+    """The first and last day (site time) of the store's cycles; None when it has none."""
+    first, last = con.execute("SELECT min(started_at), max(started_at) FROM cycles").fetchone()
+    if first is None:
+        return None
+    return period.local(first).date().isoformat(), period.local(last).date().isoformat()
+
+
+def _rows(
+    con: sqlite3.Connection, period: Period, lanes: tuple[str, ...], tests: tuple[str, ...]
+) -> list[model.CycleRow]:
+    """Every cycle of the period (test vehicles left out, `lanes` only when given), in start order."""
+    have = {r[1] for r in con.execute("PRAGMA table_info(cycles)")}
+    queue = ", ".join(c if c in have else "NULL" for c in ("queued_at", "queue_approach", "queue_match", "wait"))
+    real, _ = blocks.test_filter(tests)
+    start, end = period.utc_bounds()
+    only = f" AND lane IN ({', '.join('?' for _ in lanes)})" if lanes else ""
+    local = functools.lru_cache(maxsize=4096)(lambda iso: period.local(iso).strftime("%Y-%m-%d %H:%M:%S"))
+    return [
+        model.CycleRow(
+            cid,
+            lane,
+            cls or "",
+            local(queued) if queued else "",
+            local(started),
+            approach or "",
+            match or "",
+            outcome or "open",
+            wait,
+            duration,
+            plate or "",
+        )
+        for cid, lane, cls, started, outcome, duration, plate, queued, approach, match, wait in con.execute(
+            f"SELECT id, lane, lane_class, started_at, outcome, duration, plate, {queue} FROM cycles "
+            f"WHERE started_at >= ? AND started_at < ? AND {real}{only} ORDER BY started_at, id",
+            [start, end, *lanes],
+        )
+    ]
 
 
 def _missing(period: Period, found: dict[date, blocks.Block]) -> list[Period]:
@@ -154,22 +231,29 @@ def _lane_class(con: sqlite3.Connection, lane: str) -> str:
     return str(row[0]) if row else ""
 
 
-def _slowest(
-    con: sqlite3.Connection, period: Period, merged: blocks.Merged, personal: bool, n: int
-) -> list[model.SlowCycle]:
-    """The `n` longest ended cycles (ties: the first started), with their stage timelines."""
+def _pick(merged: blocks.Merged, n: int, longest: bool) -> list[int]:
+    """Ids of the `n` longest ended cycles of any outcome by total time (`longest`), or of the `n` shortest
+    completed renewals; ties: the first started."""
     c = merged.cycles
-    ended = np.flatnonzero(c.outcome != OUTCOMES.index("open"))
+    outcome = c.outcome != OUTCOMES.index("open") if longest else c.outcome == OUTCOMES.index("completed")
+    ended = np.flatnonzero(outcome)
     if n <= 0 or not len(ended):
         return []
-    longest = np.nan_to_num(c.duration[ended], nan=-np.inf)
-    if len(ended) > n:  # those at least as long as the n-th longest: ties at the cut are all still in
-        keep = longest >= np.partition(longest, len(ended) - n)[len(ended) - n]
-        ended, longest = ended[keep], longest[keep]
-    order = ended[np.lexsort((merged.ids[ended], -longest))][:n]
-    ids = [int(i) for i in merged.ids[order]]
+    key = np.nan_to_num(c.total[ended], nan=-np.inf)
+    key = -key if longest else key  # the n smallest of key
+    if len(ended) > n:  # those at least as far as the n-th: ties at the cut are all still in
+        keep = key <= np.partition(key, n - 1)[n - 1]
+        ended, key = ended[keep], key[keep]
+    order = ended[np.lexsort((merged.ids[ended], key))][:n]
+    return [int(i) for i in merged.ids[order]]
+
+
+def _read_cycles(con: sqlite3.Connection, period: Period, ids: list[int], personal: bool) -> list[model.SlowCycle]:
+    """The cycles `ids`, in that order, with their stage timelines."""
+    if not ids:
+        return []
     have = {r[1] for r in con.execute("PRAGMA table_info(cycles)")}
-    who = ", ".join(col if col in have else "NULL" for col in ("holder_name", "nik"))  # NULL in a schema-1 store
+    who = ", ".join(col if col in have else "NULL" for col in ("holder_name", "nik", "wait"))  # NULL: older stores
     marks = ", ".join("?" for _ in ids)
     found = {
         r[0]: r
@@ -186,7 +270,7 @@ def _slowest(
     ):
         events[ev[0]].append(ev)
     out = []
-    for cid, lane, started, duration, outcome, reason, plate, holder, nik, retries in rows:
+    for cid, lane, started, duration, outcome, reason, plate, holder, nik, wait, retries in rows:
         evs = events[cid]
         t0 = datetime.fromisoformat(started)
         steps = []
@@ -206,6 +290,7 @@ def _slowest(
                 (nik or "") if personal else model.mask_nik(nik),
                 int(retries or 0),
                 tuple(steps),
+                None if wait is None else float(wait),
             )
         )
     return out

@@ -12,6 +12,7 @@ file's model); no I/O.
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -58,7 +59,7 @@ class ReportSettings(_Strict):
         if dupes:
             raise ValueError(f"dayparts has repeated names: {', '.join(dupes)}")
         ordered = sorted(self.dayparts, key=lambda d: d.start)
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in itertools.pairwise(ordered):
             if b.start < a.end:
                 raise ValueError(f"dayparts {a.name} ({a.start}-{a.end}) and {b.name} ({b.start}-{b.end}) overlap")
         return self
