@@ -55,6 +55,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--operator", metavar="ID", help="who asks for personal data (with --show-personal)")
     p.add_argument("--quiet", action="store_true", help="no table on the terminal")
     p.add_argument(
+        "--lang",
+        choices=("id", "en"),
+        default="id",
+        help="language of the report, its HTML and its CSV headers: id Bahasa Indonesia (default), en English",
+    )
+    p.add_argument(
         "--no-cache",
         action="store_true",
         help="read every row from the store, neither reading nor adding to the reports' day cache (<db>.report-cache)",
@@ -155,7 +161,9 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
                 )
                 return 1
         kept = None if args.no_cache else cache.path_for(db)
-        report = query.build(con, config, period, lanes, args.show_personal, args.slowest, cache=kept)
+        report = query.build(
+            con, config, period, lanes, args.show_personal, args.slowest, cache=kept, rows=args.csv is not None
+        )
     except sqlite3.Error as err:
         print(f"lane report: {db}: {err}", file=sys.stderr)
         return 1
@@ -164,10 +172,10 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
     if not args.quiet:
         from lane.report import render_text
 
-        render_text.render(report)
+        render_text.render(report, lang=args.lang)
     for path, save in ((args.csv, render_csv.save), (args.html, render_html.save)):
         if path is not None:
-            save(report, path)
+            save(report, path, args.lang)
             print(f"wrote {path} ({path.stat().st_size:,} bytes)")
     return 0
 

@@ -1,6 +1,6 @@
 """A report as one self-contained HTML file: inline CSS and inline SVG charts, no script, no link, no image or
 font to fetch. A Content-Security-Policy meta tag forbids loading anything else, so the page looks the same
-with no network as with one.
+with no network as with one. In the report's language (lane.report.words): Bahasa Indonesia, or English.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from html import escape
 from pathlib import Path
 
 from lane.report import svg
-from lane.report.model import MANUAL_HEADER, STAGES, Figures, Report, manual_row, mmss, share, timeline, title
+from lane.report.cells import KINDS, cycle_cells, cycle_heads, figure_cells, figure_heads
+from lane.report.model import MANUAL_HEADER, STAGES, Figures, Report, manual_row, mmss, share
+from lane.report.words import Words, headline, rules, title
 
 CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1a202c; max-width: 1200px; }
@@ -32,7 +34,11 @@ td.over { color: #b91c1c; font-weight: bold; } .none { color: #718096; }
 
 
 def _table(
-    header: Sequence[str], rows: Iterable[Sequence[object]], left: Sequence[str] = (), classes: Sequence[str] = ()
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    w: Words,
+    left: Sequence[str] = (),
+    classes: Sequence[str] = (),
 ) -> str:
     head = "".join(f'<th class="{"l" if h in left else ""}">{escape(h)}</th>' for h in header)
     body = []
@@ -43,31 +49,17 @@ def _table(
         )
         body.append(f"<tr{cls}>{cells}</tr>")
     if not body:
-        return '<p class="none">none in this period</p>'
+        return f'<p class="none">{escape(w("none"))}</p>'
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _figures(rows: Sequence[Figures], target_min: float, total: Figures | None = None) -> str:
-    header = ("", "completed", "rejected", "aborted", "other", "median", "p90", "max", f"< {target_min:g} min")
+def _figures(rows: Sequence[Figures], w: Words, target_min: float, total: Figures | None = None) -> str:
     all_rows = [*rows, *([total] if total else [])]
-    cells = [
-        (
-            f.key,
-            f.completed,
-            f.rejected,
-            f.aborted,
-            f.abandoned + f.open or "",
-            mmss(f.median_s),
-            mmss(f.p90_s),
-            mmss(f.max_s),
-            share(f.under_target),
-        )
-        for f in all_rows
-    ]
-    return _table(header, cells, classes=[""] * len(rows) + (["total"] if total else []))
+    cells = [(f.key, *figure_cells(f)) for f in all_rows]
+    return _table(("", *figure_heads(w, target_min)), cells, w, classes=[""] * len(rows) + (["total"] if total else []))
 
 
-def _stages(report: Report) -> str:
+def _stages(report: Report, w: Words) -> str:
     groups = list(dict.fromkeys(s.group for s in report.stages))
     cells = {(s.group, s.stage): s for s in report.stages}
     head = "".join(f"<th>{escape(g)}</th>" for g in groups)
@@ -79,17 +71,21 @@ def _stages(report: Report) -> str:
             if s is None or s.median_s is None:
                 tds.append("<td>-</td>")
                 continue
-            budget = f" / {mmss(s.budget_s)}" if s.budget_s is not None else f" ({s.cycles} cycles)"
+            budget = f" / {mmss(s.budget_s)}" if s.budget_s is not None else f" ({s.cycles})"
             tds.append(f'<td class="{"over" if s.over_budget else ""}">{mmss(s.median_s)}{escape(budget)}</td>')
         body.append(f"<tr><td>{stage}</td>{''.join(tds)}</tr>")
-    return f"<table><thead><tr><th>stage</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<table><thead><tr><th>{w('stage')}</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _tiles(report: Report) -> str:
+def _tiles(report: Report, w: Words) -> str:
     t = report.total
-    tiles = [(t.completed, "completed"), (t.rejected, "rejected"), (t.aborted + t.abandoned + t.open, "other"),
-             (mmss(t.median_s), "median"), (mmss(t.p90_s), "90th percentile"), (mmss(t.max_s), "longest"),
-             (share(t.under_target), f"under {report.target_s / 60:g} min")]  # fmt: skip
+    target = f"{report.target_s / 60:g}"
+    met = share(t.total_time.under_target)
+    tiles = [(t.total, w("cars")), (mmss(t.total_time.median_s), w("tile_total")),
+             (mmss(t.total_time.p90_s), w("tile_p90")), (met, w("tile_met", target=target)),
+             (mmss(t.wait_time.median_s), w("tile_wait")), (mmss(t.median_s), w("tile_service")),
+             (t.completed, w("completed")), (t.rejected, w("rejected")),
+             (report.queue_count("balk"), w("balk")), (report.queue_count("renege"), w("renege"))]  # fmt: skip
     return (
         '<div class="tiles">'
         + "".join(f'<div class="tile"><b>{escape(str(v))}</b><span>{escape(label)}</span></div>' for v, label in tiles)
@@ -97,77 +93,71 @@ def _tiles(report: Report) -> str:
     )
 
 
-def render(report: Report) -> str:
+def render(report: Report, lang: str = "id") -> str:
+    w = Words(lang)
     target_min = report.target_s / 60
     p = report.period
-    personal = (
-        '<span class="personal">Names and NIKs are shown: this report holds personal data.</span>'
-        if report.personal
-        else "Names and NIKs are masked."
-    )
-    slow_rows = [
-        (
-            c.id,
-            c.lane,
-            c.started,
-            mmss(c.duration_s),
-            c.outcome,
-            c.reason or "-",
-            c.plate,
-            c.holder or "-",
-            c.nik or "-",
-            timeline(c),
-        )
-        for c in report.slowest
-    ]
+    personal = f'<span class="personal">{w("shown_long")}</span>' if report.personal else escape(w("masked_long"))
     charts = [
-        svg.histogram_chart(report.histogram, report.target_s),
-        svg.stage_chart(report.stage_classes),
-        svg.hour_chart(report.by_hour),
-        svg.share_chart(report.by_day, target_min),
-    ]
+        svg.histogram_chart(report.histogram, report.target_s, w),
+        svg.trend_chart(report.by_day, report.target_s, w),
+        svg.trend_chart(report.by_week, report.target_s, w, weekly=True),
+        svg.lanes_chart(report.by_lane, report.target_s, w),
+        svg.stage_chart(report.stage_classes, w),
+        svg.hour_chart(report.by_hour, w),
+        svg.share_chart(report.by_day, target_min, w),
+    ] if report.total.total else []  # fmt: skip
+    slow_left = [w(k) for k in ("started", "outcome", "plate", "holder", "nik", "stages_col")]
+    queue = [(q.approach, w(q.kind) if q.kind in KINDS else q.kind, q.count) for q in report.queue]
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{w.lang}"><head><meta charset="utf-8">',
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(report.site)} report {p.first} to {p.last}</title>",
+        f"<title>{escape(w('heading', site=report.site, first=p.first, last=p.last))}</title>",
         f"<style>{CSS}</style></head><body>",
-        f"<h1>{escape(report.site)}: renewals {p.first} to {p.last}</h1>",
-        f'<div class="sub">{escape(title(report))}<br>{personal}</div>',
-        _tiles(report),
+        f"<h1>{escape(w('heading', site=report.site, first=p.first, last=p.last))}</h1>",
+        f'<div class="sub">{escape(title(report, w))}<br>{personal}</div>',
+        f"<h2>{escape(w('rules_title'))}</h2>", *(f'<p class="rules">{escape(t)}</p>' for t in rules(report, w)),
+        f'<p class="sub">{escape(headline(report, w))}</p>',
+        _tiles(report, w),
         '<div class="charts">', *charts, "</div>",
-        "<h2>By lane</h2>", _figures(report.by_lane, target_min, report.total),
-        "<h2>Stage medians against budgets</h2>", _stages(report),
-        f"<h2>Slowest {len(report.slowest)} cycles</h2>",
-        svg.timeline_chart(report.slowest) if report.slowest else "",
-        _table(("cycle", "lane", "started", "time", "outcome", "reason", "plate", "holder", "NIK", "stages"), slow_rows,
-               left=("started", "outcome", "reason", "plate", "holder", "NIK", "stages")),
-        "<h2>Reject and abort reasons</h2>",
-        _table(("outcome", "reason", "count"), [(r.outcome, r.reason, r.count) for r in report.reasons],
-               left=("reason",)),
-        "<h2>Device faults</h2>",
-        _table(("lane", "device", "kind", "cause", "count", "last"),
-               [(f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in report.faults],
-               left=("device", "kind", "cause", "last")),
-        "<h2>Operator overrides (every action but confirm)</h2>",
-        _table(("action", "result", "count", "operators", "lanes"),
-               [(o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides],
-               left=("result", "lanes")),
-        f"<h2>Manual receipts, approved by a supervisor: {len(report.manual_receipts)}</h2>",
-        _table(MANUAL_HEADER, map(manual_row, report.manual_receipts),
+        f"<h2>{escape(w('by_lane'))}</h2>", _figures(report.by_lane, w, target_min, report.total),
+        f"<h2>{escape(w('by_daypart'))}</h2>", _figures(report.by_daypart, w, target_min),
+        f"<h2>{escape(w('stages'))}</h2>", _stages(report, w),
+        f"<h2>{escape(w('slowest', n=len(report.slowest)))}</h2>",
+        svg.timeline_chart(report.slowest, w) if report.slowest else "",
+        _table(cycle_heads(w), map(cycle_cells, report.slowest), w, left=slow_left),
+        f"<h2>{escape(w('fastest', n=len(report.fastest)))}</h2>",
+        _table(cycle_heads(w), map(cycle_cells, report.fastest), w, left=slow_left),
+        f"<h2>{escape(w('queue'))}</h2>",
+        _table((w("approach"), w("kind"), w("count")), queue, w, left=(w("approach"), w("kind"))),
+        f"<h2>{escape(w('reasons'))}</h2>",
+        _table((w("outcome"), w("reason"), w("count")), [(r.outcome, r.reason, r.count) for r in report.reasons], w,
+               left=(w("reason"),)),
+        f"<h2>{escape(w('faults'))}</h2>",
+        _table([w(k) for k in ("lane", "device", "kind", "cause", "count", "last")],
+               [(f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in report.faults], w,
+               left=[w(k) for k in ("device", "kind", "cause", "last")]),
+        f"<h2>{escape(w('overrides'))}</h2>",
+        _table([w(k) for k in ("action", "result", "count", "operators", "lanes")],
+               [(o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides], w,
+               left=(w("result"), w("lanes"))),
+        f"<h2>{escape(w('manual', n=len(report.manual_receipts)))}</h2>",
+        _table(MANUAL_HEADER, map(manual_row, report.manual_receipts), w,
                left=("lane", "started", "receipt", "approved by", "outcome")),
-        "<h2>By hour of the day (site time)</h2>", _figures(report.by_hour, target_min),
-        *(["<h2>By month (site time)</h2>", _figures(report.by_month, target_min)] if len(report.by_month) > 1 else []),
-        "<h2>By day (site time)</h2>", _figures(report.by_day, target_min),
-        "<h2>Audit chain heads</h2><p>Check later that they are still on their chains: "
-        "<code>lane audit verify --head HASH</code></p>",
-        _table(("chain", "rows", "head row", "hash"), [(h.table, h.count, h.row_id, h.hash) for h in report.chains],
-               left=("hash",)),
+        f"<h2>{escape(w('by_hour'))}</h2>", _figures(report.by_hour, w, target_min),
+        f"<h2>{escape(w('by_week'))}</h2>", _figures(report.by_week, w, target_min),
+        *([f"<h2>{escape(w('by_month'))}</h2>", _figures(report.by_month, w, target_min)]
+          if len(report.by_month) > 1 else []),
+        f"<h2>{escape(w('by_day'))}</h2>", _figures(report.by_day, w, target_min),
+        f"<h2>{escape(w('chains'))}</h2>",
+        _table([w(k) for k in ("table", "rows", "head_row", "hash")],
+               [(h.table, h.count, h.row_id, h.hash) for h in report.chains], w, left=(w("hash"),)),
         "</body></html>",
     ]  # fmt: skip
     return "\n".join(parts) + "\n"
 
 
-def save(report: Report, path: Path) -> None:
-    path.write_text(render(report), encoding="utf-8")
+def save(report: Report, path: Path, lang: str = "id") -> None:
+    path.write_text(render(report, lang), encoding="utf-8")

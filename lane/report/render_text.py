@@ -1,54 +1,42 @@
-"""A report as rich tables on the terminal (plain text when the output is not a terminal). Text from the store
-(reasons, plates, names, causes, operator ids) goes through lane.sanitize.line: no escape codes reach the
-terminal."""
+"""A report as rich tables on the terminal (plain text when the output is not a terminal), in the report's language
+(lane.report.words). Text from the store (reasons, plates, names, causes, operator ids) goes through
+lane.sanitize.line: no escape codes reach the terminal."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import IO
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from lane.report.model import MANUAL_HEADER, STAGES, Figures, Report, manual_row, mmss, share, timeline, title
+from lane.report.cells import KINDS, cycle_cells, cycle_heads, figure_cells, figure_heads
+from lane.report.model import MANUAL_HEADER, STAGES, Figures, Report, SlowCycle, manual_row, mmss
+from lane.report.words import Words, headline, rules, title
 from lane.sanitize import line
 
 #: Longer periods are shown by month on the terminal (a year of days is 365 rows; rich takes half a second).
 DAYS_ON_TERMINAL = 31
 
 
-def _figures_table(name: str, rows: Iterable[Figures], target_min: float, total: Figures | None = None) -> Table:
+def _figures_table(
+    name: str, rows: Iterable[Figures], w: Words, target_min: float, total: Figures | None = None
+) -> Table:
     table = Table(title=name, title_justify="left")
-    for col in ("", "completed", "rejected", "aborted", "other", "median", "p90", "max", f"< {target_min:g} min"):
+    for col in ("", *figure_heads(w, target_min)):
         table.add_column(col, justify="left" if not col else "right")
-
-    def add(f: Figures, style: str = "") -> None:
-        other = f.abandoned + f.open
-        table.add_row(
-            line(f.key),
-            str(f.completed),
-            str(f.rejected),
-            str(f.aborted),
-            str(other) if other else "",
-            mmss(f.median_s),
-            mmss(f.p90_s),
-            mmss(f.max_s),
-            share(f.under_target),
-            style=style,
-        )
-
     for f in rows:
-        add(f)
+        table.add_row(line(f.key), *figure_cells(f))
     if total is not None:
-        add(total, "bold")
+        table.add_row(line(total.key), *figure_cells(total), style="bold")
     return table
 
 
-def _stage_table(report: Report) -> Table:
+def _stage_table(report: Report, w: Words) -> Table:
     groups = list(dict.fromkeys(s.group for s in report.stages))
-    table = Table(title="Stage medians against budgets (completed renewals; rejected: way out)", title_justify="left")
-    table.add_column("stage")
+    table = Table(title=w("stages"), title_justify="left")
+    table.add_column(w("stage"))
     for g in groups:
         table.add_column(g, justify="right")
     cells = {(s.group, s.stage): s for s in report.stages}
@@ -65,88 +53,57 @@ def _stage_table(report: Report) -> Table:
     return table
 
 
-def _slow_table(report: Report) -> Table:
-    table = Table(title=f"Slowest {len(report.slowest)} cycles", title_justify="left")
-    for col in ("cycle", "lane", "started", "time", "outcome", "plate", "holder", "NIK", "stages"):
-        table.add_column(col, justify="right" if col in ("cycle", "time") else "left", overflow="fold")
-    for c in report.slowest:
-        table.add_row(
-            *map(
-                line,
-                (
-                    c.id,
-                    c.lane,
-                    c.started,
-                    mmss(c.duration_s),
-                    c.outcome,
-                    c.plate,
-                    c.holder or "-",
-                    c.nik or "-",
-                    timeline(c),
-                ),
-            )
-        )
+def _cycle_table(name: str, cycles: Sequence[SlowCycle], w: Words) -> Table:
+    table = Table(title=name, title_justify="left")
+    for i, col in enumerate(cycle_heads(w)):
+        table.add_column(col, justify="right" if i in (0, 3, 4, 5) else "left", overflow="fold")
+    for c in cycles:
+        table.add_row(*map(line, cycle_cells(c)))
     return table
 
 
-def _simple(name: str, header: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> Table:
+def _simple(name: str, header: Sequence[str], rows: Iterable[tuple[object, ...]], right: Sequence[int] = ()) -> Table:
     table = Table(title=name, title_justify="left")
-    for col in header:
-        table.add_column(
-            col, justify="right" if col in ("count", "operators", "rows", "head row") else "left", no_wrap=col == "hash"
-        )
+    for i, col in enumerate(header):
+        table.add_column(col, justify="right" if i in right else "left", no_wrap=col == "hash")
     for row in rows:
         table.add_row(*(line(v) for v in row))
     return table
 
 
-def render(report: Report, out: IO[str] | None = None, width: int | None = None) -> None:
+def render(report: Report, out: IO[str] | None = None, width: int | None = None, lang: str = "id") -> None:
+    w = Words(lang)
     console = Console(file=out, width=width, highlight=False, markup=False, emoji=False)  # data, not markup
     if not console.is_terminal and width is None:
         console.width = 160
-    console.print(line(title(report)), style="bold")
+    console.print(line(title(report, w)), style="bold")
+    for text in rules(report, w):
+        console.print(line(text))
+    console.print(line(headline(report, w)), style="bold")
     target_min = report.target_s / 60
-    console.print(_figures_table("By lane", report.by_lane, target_min, report.total))
+    console.print(_figures_table(w("by_lane"), report.by_lane, w, target_min, report.total))
+    console.print(_figures_table(w("by_daypart"), report.by_daypart, w, target_min))
     if len(report.by_day) <= DAYS_ON_TERMINAL:
-        console.print(_figures_table("By day (site time)", report.by_day, target_min))
+        console.print(_figures_table(w("by_day"), report.by_day, w, target_min))
     else:
-        console.print(_figures_table("By month (site time)", report.by_month, target_min))
-        console.print(f"({len(report.by_day)} days: by day in --csv and --html)")
-    console.print(_figures_table("By hour of the day (site time, whole period)", report.by_hour, target_min))
-    console.print(_stage_table(report))
-    console.print(_slow_table(report))
-    console.print(
-        _simple(
-            "Reject and abort reasons",
-            ("outcome", "reason", "count"),
-            ((r.outcome, r.reason, r.count) for r in report.reasons),
-        )
-    )
-    console.print(
-        _simple(
-            "Device faults",
-            ("lane", "device", "kind", "cause", "count", "last"),
-            ((f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in report.faults),
-        )
-    )
-    console.print(
-        _simple(
-            "Operator overrides (every action but confirm)",
-            ("action", "result", "count", "operators", "lanes"),
-            ((o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides),
-        )
-    )
-    console.print(
-        _simple(
-            f"Manual receipts, approved by a supervisor: {len(report.manual_receipts)}",
-            MANUAL_HEADER,
-            map(manual_row, report.manual_receipts),
-        )
-    )
-    console.print(
-        _simple(
-            "Audit chain heads (check later: lane audit verify --head HASH)",
-            ("table", "rows", "head row", "hash"),
-            ((h.table, h.count, h.row_id, h.hash) for h in report.chains),
-        )
-    )
+        console.print(_figures_table(w("by_month"), report.by_month, w, target_min))
+        console.print(w("days_in_files", days=len(report.by_day)))
+    console.print(_figures_table(w("by_week"), report.by_week, w, target_min))
+    console.print(_figures_table(w("by_hour"), report.by_hour, w, target_min))
+    console.print(_stage_table(report, w))
+    console.print(_cycle_table(w("slowest", n=len(report.slowest)), report.slowest, w))
+    console.print(_cycle_table(w("fastest", n=len(report.fastest)), report.fastest, w))
+    queue = [(q.approach, w(q.kind) if q.kind in KINDS else q.kind, q.count) for q in report.queue]
+    console.print(_simple(w("queue"), (w("approach"), w("kind"), w("count")), queue, (2,)))
+    reasons = ((r.outcome, r.reason, r.count) for r in report.reasons)
+    console.print(_simple(w("reasons"), (w("outcome"), w("reason"), w("count")), reasons, (2,)))
+    faults = ((f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in report.faults)
+    heads = [w(k) for k in ("lane", "device", "kind", "cause", "count", "last")]
+    console.print(_simple(w("faults"), heads, faults, (4,)))
+    overrides = ((o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides)
+    heads = [w(k) for k in ("action", "result", "count", "operators", "lanes")]
+    console.print(_simple(w("overrides"), heads, overrides, (2, 3)))
+    manual = map(manual_row, report.manual_receipts)
+    console.print(_simple(w("manual", n=len(report.manual_receipts)), MANUAL_HEADER, manual))
+    chains = ((h.table, h.count, h.row_id, h.hash) for h in report.chains)
+    console.print(_simple(w("chains"), [w(k) for k in ("table", "rows", "head_row", "hash")], chains, (1, 2)))

@@ -1,5 +1,7 @@
 """The report's charts as inline SVG text: no script, no fonts or images to fetch, so a browser shows them from the
-file alone. Each chart draws its data in its own fill colour (COLOURS), which lets a screenshot check find it.
+file alone. Each chart draws its data in its own fill colour (COLOURS), which lets a screenshot check find it; the
+goal line of the trend and lane charts has its own colour too. Labels are in the report's language
+(lane.report.words). The histogram's labels sit at bin edges, where the target line is drawn.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from collections.abc import Sequence
 from html import escape
 
 from lane.report.model import HISTOGRAM_BINS, STAGES, Figures, Histogram, SlowCycle, StageFigure, mmss
+from lane.report.words import Words
 
 COLOURS = {
     "histogram": "#2b6cb0",
@@ -18,12 +21,17 @@ COLOURS = {
     "hour_done": "#6b46c1",
     "hour_other": "#d69e2e",
     "share": "#319795",
+    "trend_day": "#805ad5",
+    "trend_week": "#2c7a7b",
+    "goal": "#e53e3e",
+    "lane_wait": "#ed8936",
+    "lane_service": "#3182ce",
 }
 #: Timeline segment colours, one per stage (and fault).
 STAGE_COLOURS = dict(
     zip(
         (*STAGES, "fault"),
-        ("#90cdf4", "#63b3ed", "#4299e1", "#9ae6b4", "#68d391", "#f6e05e", "#b794f4", "#81e6d9", "#fbb6ce", "#e53e3e"),
+        ("#90cdf4", "#63b3ed", "#4299e1", "#9ae6b4", "#68d391", "#f6e05e", "#b794f4", "#81e6d9", "#fbb6ce", "#c81e1e"),
         strict=True,
     )
 )
@@ -93,26 +101,104 @@ def _x_labels(labels: Sequence[str], height: int = H, every: int = 1) -> list[st
     ]
 
 
-def histogram_chart(h: Histogram, target_s: float) -> str:
+def bin_edge_x(i: float, bins: int) -> float:
+    """The x of the left edge of bin `i` (of `bins` across the plot): where the label of that edge sits."""
+    return LEFT + i * (W - LEFT - RIGHT) / bins
+
+
+def histogram_chart(h: Histogram, target_s: float, w: Words) -> str:
+    """Bars of total time; each label at the bin edge it names (bin i starts at i x bin_s), so the target line,
+    drawn at target_s, goes through the label of its minute."""
     top = max(h.counts, default=0) or 1
     base = H - BOTTOM
     body = _y_axis(top, (base - TOP) / top) + _bars(h.counts, top, COLOURS["histogram"])
-    minutes = [f"{i * h.bin_s / 60:g}" if i % 4 == 0 else "" for i in range(HISTOGRAM_BINS)]
-    body += _x_labels([*minutes, f">{HISTOGRAM_BINS * h.bin_s / 60:g}"])
-    x = LEFT + (target_s / h.bin_s) * (W - LEFT - RIGHT) / len(h.counts)
+    bins = len(h.counts)
+    for i in range(0, HISTOGRAM_BINS + 1, 4):
+        body.append(
+            f'<text x="{bin_edge_x(i, bins):.1f}" y="{base + 16}" class="tick" text-anchor="middle">'
+            f"{i * h.bin_s / 60:g}</text>"
+        )
     body.append(
-        f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 6}" y2="{base}" stroke="{COLOURS["target"]}" '
+        f'<text x="{bin_edge_x(HISTOGRAM_BINS + 0.5, bins):.1f}" y="{base + 16}" class="tick" '
+        f'text-anchor="middle">&gt;</text>'
+    )
+    x = bin_edge_x(target_s / h.bin_s, bins)
+    body.append(
+        f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 6}" y2="{base + 4}" stroke="{COLOURS["target"]}" '
         f'stroke-width="3" stroke-dasharray="8 4"/>'
     )
-    body.append(f'<text x="{x + 6:.1f}" y="{TOP + 8}" class="note">target {target_s / 60:g} min</text>')
+    goal = escape(w("goal_label", target=f"{target_s / 60:g}"))
+    body.append(f'<text x="{x + 6:.1f}" y="{TOP + 8}" class="note">{goal}</text>')
     body.append(
-        f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">cycle time, minutes '
-        f"(completed renewals; last bar: longer)</text>"
+        f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">{escape(w("chart_hist_axis"))}</text>'
     )
-    return _svg("Cycle time", body, label="histogram of cycle times with the target line")
+    return _svg(w("chart_hist"), body, label=w("chart_hist"))
 
 
-def stage_chart(stages: Sequence[StageFigure]) -> str:
+def _goal_line(y: float, target_s: float, w: Words) -> list[str]:
+    return [
+        f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{COLOURS["goal"]}" '
+        f'stroke-width="3" stroke-dasharray="10 5"/>',
+        f'<text x="{W - RIGHT - 4}" y="{y - 6:.1f}" class="note" text-anchor="end">'
+        f"{escape(w('goal_label', target=f'{target_s / 60:g}'))}</text>",
+    ]
+
+
+def trend_chart(rows: Sequence[Figures], target_s: float, w: Words, weekly: bool = False) -> str:
+    """Median and p90 of total time by day (or week) as lines with dots, over the goal line. A day with no
+    completed renewal has no dot and breaks the line."""
+    colour = COLOURS["trend_week" if weekly else "trend_day"]
+    values = [(f.total_time.median_s, f.total_time.p90_s) for f in rows]
+    top_s = max([v for pair in values for v in pair if v is not None] + [target_s * 1.25])
+    top = top_s / 60
+    base = H - BOTTOM
+    scale = (base - TOP) / top
+    body = _y_axis(top, scale)
+    step = (W - LEFT - RIGHT) / max(1, len(rows))
+    for which, width, radius in ((1, 2, 3.5), (0, 3, 5.0)):  # p90 thin, median thick
+        runs: list[list[str]] = [[]]
+        for i, pair in enumerate(values):
+            v = pair[which]
+            if v is None:
+                runs.append([])
+                continue
+            x, y = LEFT + (i + 0.5) * step, base - v / 60 * scale
+            runs[-1].append(f"{x:.1f},{y:.1f}")
+            body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}"/>')
+        for run in runs:
+            if len(run) > 1:
+                dash = "" if which == 0 else ' stroke-dasharray="3 3"'
+                body.append(
+                    f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="{width}"{dash}/>'
+                )
+    body += _goal_line(base - target_s / 60 * scale, target_s, w)
+    every = max(1, math.ceil(len(rows) / 12))
+    body += _x_labels([f.key if weekly else f.key[5:] for f in rows], every=every)
+    body.append(
+        f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">{escape(w("chart_trend_axis"))}</text>'
+    )
+    name = w("chart_trend_week" if weekly else "chart_trend_day")
+    return _svg(name, body, label=name)
+
+
+def lanes_chart(lanes: Sequence[Figures], target_s: float, w: Words) -> str:
+    """Each lane's median wait with its median service stacked on top, side by side, over the goal line."""
+    waits = [(f.wait_time.median_s or 0.0) / 60 for f in lanes]
+    services = [(f.median_s or 0.0) / 60 for f in lanes]
+    top = max([a + b for a, b in zip(waits, services, strict=True)] + [target_s / 60 * 1.25])
+    base = H - BOTTOM
+    scale = (base - TOP) / top
+    body = _y_axis(top, scale) + _bars(waits, top, COLOURS["lane_wait"])
+    body += _bars(services, top, COLOURS["lane_service"], bottoms=waits)
+    body += _goal_line(base - target_s / 60 * scale, target_s, w)
+    body += _x_labels([f.key for f in lanes])
+    body.append(
+        f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">{escape(w("chart_lanes_axis"))}</text>'
+    )
+    return _svg(w("chart_lanes"), body, label=w("chart_lanes"))
+
+
+def stage_chart(stages: Sequence[StageFigure], w: Words) -> str:
     """Horizontal bars: each group's stage medians, a black tick at each budget; over budget in orange. Time in
     fault has no budget and is left to the tables."""
     rows = [s for s in stages if s.stage != "fault" and (s.median_s is not None or s.budget_s is not None)]
@@ -143,13 +229,12 @@ def stage_chart(stages: Sequence[StageFigure]) -> str:
                 body.append(f'<line x1="{bx:.1f}" x2="{bx:.1f}" y1="{y}" y2="{y + row_h}" class="budget"/>')
             y += row_h
     body.append(
-        f'<text x="{W - RIGHT}" y="{height - 8}" class="axis" text-anchor="end">median time in each stage; '
-        "black tick: its budget</text>"
+        f'<text x="{W - RIGHT}" y="{height - 8}" class="axis" text-anchor="end">{escape(w("chart_stage_axis"))}</text>'
     )
-    return _svg("Stage breakdown", body, height, "stage medians against their budgets")
+    return _svg(w("chart_stage"), body, height)
 
 
-def hour_chart(by_hour: Sequence[Figures]) -> str:
+def hour_chart(by_hour: Sequence[Figures], w: Words) -> str:
     done = [float(f.completed) for f in by_hour]
     other = [float(f.total - f.completed) for f in by_hour]
     top = max([d + o for d, o in zip(done, other, strict=True)] + [1.0])
@@ -158,26 +243,24 @@ def hour_chart(by_hour: Sequence[Figures]) -> str:
     body += _bars(other, top, COLOURS["hour_other"], bottoms=done)
     body += _x_labels([f"{f.key}:00" for f in by_hour])
     body.append(
-        f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">cycles started in each hour '
-        "(site time): completed, and rejected / aborted / other on top</text>"
+        f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">{escape(w("chart_hour_axis"))}</text>'
     )
-    return _svg("Volume by hour", body, label="cycles by hour of the day")
+    return _svg(w("chart_hour"), body)
 
 
-def share_chart(by_day: Sequence[Figures], target_min: float) -> str:
-    values = [100.0 * (f.under_target or 0.0) for f in by_day]
+def share_chart(by_day: Sequence[Figures], target_min: float, w: Words) -> str:
+    """Each day's share of completed renewals whose total time is under the target."""
+    values = [100.0 * (f.total_time.under_target or 0.0) for f in by_day]
     base = H - BOTTOM
     body = _y_axis(100.0, (base - TOP) / 100.0, "{:g}%") + _bars(values, 100.0, COLOURS["share"])
     every = max(1, math.ceil(len(by_day) / 12))
     body += _x_labels([f.key[5:] for f in by_day], every=every)
-    body.append(
-        f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">share of each day\'s completed '
-        f"renewals under {target_min:g} min (no bar: none completed)</text>"
-    )
-    return _svg(f"Share under {target_min:g} minutes by day", body, label="share under target by day")
+    axis = escape(w("chart_share_axis", target=f"{target_min:g}"))
+    body.append(f'<text x="{W - RIGHT}" y="{H - 8}" class="axis" text-anchor="end">{axis}</text>')
+    return _svg(w("chart_share", target=f"{target_min:g}"), body)
 
 
-def timeline_chart(cycles: Sequence[SlowCycle]) -> str:
+def timeline_chart(cycles: Sequence[SlowCycle], w: Words) -> str:
     """One row per cycle: its stages end to end, each in its stage's colour, to the same time scale."""
     row_h, left = 22, 150
     height = TOP + len(cycles) * row_h + 56
@@ -192,9 +275,9 @@ def timeline_chart(cycles: Sequence[SlowCycle]) -> str:
         )
         for step in c.steps:
             colour = STAGE_COLOURS.get(step.stage, "#a0aec0")
-            x, w = left + step.start_s * scale, max(0.5, step.seconds * scale)
+            x, wide = left + step.start_s * scale, max(0.5, step.seconds * scale)
             body.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 6}" fill="{colour}">'
+                f'<rect x="{x:.1f}" y="{y}" width="{wide:.1f}" height="{row_h - 6}" fill="{colour}">'
                 f"<title>{escape(step.stage)} {mmss(step.seconds)}</title></rect>"
             )
     x = 8.0
@@ -202,4 +285,4 @@ def timeline_chart(cycles: Sequence[SlowCycle]) -> str:
         body.append(f'<rect x="{x:.0f}" y="{height - 24}" width="10" height="10" fill="{colour}"/>')
         body.append(f'<text x="{x + 14:.0f}" y="{height - 15}" class="tick">{stage}</text>')
         x += 14 + 7 * len(stage) + 12
-    return _svg("Slowest cycles: stage timelines", body, height, "stage timelines of the slowest cycles")
+    return _svg(w("chart_timeline"), body, height)

@@ -283,7 +283,9 @@ def test_reasons_that_differ_only_by_a_date_are_one_row(tmp_path: Path) -> None:
 
 def test_lane_filter(tmp_path: Path) -> None:
     r = report(tmp_path, lanes=("L2",))
-    assert svc(r.total) == model.Figures("site", 2, 1, 0, 0, 1, median_s=450.0, p90_s=618.0, max_s=660.0, under_target=0.5)
+    assert svc(r.total) == model.Figures(
+        "site", 2, 1, 0, 0, 1, median_s=450.0, p90_s=618.0, max_s=660.0, under_target=0.5
+    )
     assert [f.key for f in r.by_lane] == ["L2"]
     assert {f.lane for f in r.faults} == {"L2"} and {o.lanes for o in r.overrides} == {"L2"}
     assert [c.id for c in r.slowest] == [3, 7, 4]

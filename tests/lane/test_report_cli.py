@@ -57,10 +57,14 @@ def _audit(db: Path) -> list[tuple[Any, ...]]:
 def test_terminal_csv_and_html(tmp_path: Path, capsys: Any) -> None:
     db = make_log(tmp_path / "log.db")
     csv_path, html_path = tmp_path / "r.csv", tmp_path / "r.html"
-    assert _run(db, "--csv", str(csv_path), "--html", str(html_path)) == 0
+    assert _run(db, "--csv", str(csv_path), "--html", str(html_path), "--lang", "en") == 0
     out = capsys.readouterr().out
     assert "Test Site: 2026-03-02 to 2026-03-03 (Asia/Jakarta)" in out
-    site_row = r"site\s+│\s+5\s+│\s+1\s+│\s+1\s+│\s+1\s+│\s+7:00.0\s+│\s+10:36.0\s+│\s+11:00.0\s+│\s+60%"
+    # cars, completed, rejected, aborted, other; total median, p90, goal met; wait; service median, p90; no queue
+    site_row = (
+        r"site\s+│\s+8\s+│\s+5\s+│\s+1\s+│\s+1\s+│\s+1\s+│\s+7:00.0\s+│\s+10:36.0\s+│\s+60%\s+│\s+-\s+│\s+-\s+│"
+        r"\s+7:00.0\s+│\s+10:36.0\s+│\s+5\s+│"
+    )
     assert re.search(site_row, out), out
     assert f"wrote {csv_path}" in out and f"wrote {html_path}" in out
     tables = render_csv.read(csv_path)
@@ -75,9 +79,9 @@ def test_terminal_csv_and_html(tmp_path: Path, capsys: Any) -> None:
     assert [r["key"] for r in tables["figures"] if r["by"] == "day"] == ["2026-03-02", "2026-03-03"]
     assert {r["stage"]: r["median_s"] for r in tables["stages"] if r["group"] == "L1"}["documents"] == "150.000"
     assert [r["cycle"] for r in tables["slowest"]] == ["3", "5", "6", "2", "1", "7", "4"]
-    assert tables["report"][-2] == {"name": "personal_data", "value": "masked"}
+    assert {"name": "personal_data", "value": "masked"} in tables["report"]
     html = html_path.read_text()
-    assert html.count("<svg") == 5 and "7:00.0" in html
+    assert html.count("<svg") == 8 and "7:00.0" in html  # seven charts and the slowest cycles' timelines
 
 
 def test_personal_data_masked_everywhere_by_default(tmp_path: Path, capsys: Any) -> None:
@@ -112,7 +116,7 @@ def test_show_personal_needs_an_operator_and_is_audited(tmp_path: Path, capsys: 
         "live": True,
     }
     text = html.read_text()
-    assert "Budi Santoso" in text and NIK in text and "personal data" in text
+    assert "Budi Santoso" in text and NIK in text and "data pribadi" in text
 
 
 def test_bad_arguments_exit_2_and_a_missing_database_1(tmp_path: Path, capsys: Any) -> None:
@@ -134,7 +138,7 @@ def test_a_long_period_is_shown_by_month_on_the_terminal(tmp_path: Path, capsys:
     db = make_log(tmp_path / "log.db")
     assert _run(db, "--from", "2026-02-01", "--to", "2026-03-12", "--csv", str(tmp_path / "r.csv")) == 0
     out = capsys.readouterr().out
-    assert "By month" in out and "(40 days: by day in --csv and --html)" in out and "│ 2026-03-02 │" not in out
+    assert "Per bulan" in out and "(40 hari: per hari di --csv dan --html)" in out and "│ 2026-03-02 │" not in out
     rows = render_csv.read(tmp_path / "r.csv")["figures"]
     assert [(r["key"], r["completed"]) for r in rows if r["by"] == "month"] == [("2026-02", "0"), ("2026-03", "7")]
     assert len([r for r in rows if r["by"] == "day"]) == 40
@@ -214,12 +218,19 @@ def test_renderers_handle_an_empty_period(tmp_path: Path) -> None:
     r = query.build(con, CONFIG, type(PERIOD)(date(2027, 1, 1), date(2027, 1, 1), "Asia/Jakarta"))
     con.close()
     assert r.total.total == 0 and r.total.median_s is None and r.slowest == () and r.by_hour == ()
+    assert r.held == ("2026-03-01", "2026-03-04")  # cycles 9 and 10, in site time
     html = render_html.render(r)
-    assert "none in this period" in html
+    said = "Tidak ada siklus dari 2027-01-01 s.d. 2027-01-01. Basis data memuat siklus dari 2026-03-01 s.d. 2026-03-04."
+    assert "tidak ada pada periode ini" in html and said in html
+    assert "No cycles from 2027-01-01 to 2027-01-01. The database holds cycles from 2026-03-01 to 2026-03-04." in (
+        render_html.render(r, "en")
+    )
     render_text.render(r, open(tmp_path / "out.txt", "w"))  # noqa: SIM115
-    assert "site" in (tmp_path / "out.txt").read_text()
+    text = (tmp_path / "out.txt").read_text()
+    assert "site" in text and said in " ".join(text.split())
     render_csv.save(r, tmp_path / "empty.csv")
-    assert render_csv.read(tmp_path / "empty.csv")["figures"][0]["median_s"] == ""
+    tables = render_csv.read(tmp_path / "empty.csv")
+    assert tables["figures"][0]["median_s"] == "" and tables["rules"][1]["text"] == said
 
 
 def test_files_only_reports_do_not_load_rich(tmp_path: Path) -> None:

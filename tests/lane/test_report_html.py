@@ -44,8 +44,8 @@ def test_the_file_fetches_nothing(tmp_path: Path) -> None:
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     for needle in ("http:", "https:", "//", "<script", "<link", "<img", "<iframe", "src=", "href=", "url(", "@import"):
         assert needle not in html.replace("</", "<"), needle  # "</td>" is not a "//"
-    assert html.count("<svg") == 5  # histogram, stages, hours, share by day, timelines
-    assert 'stroke-dasharray="8 4"' in html and "target 10 min" in html  # the 10-minute line
+    assert html.count("<svg") == 8  # histogram, day and week trends, lanes, stages, hours, share by day, timelines
+    assert 'stroke-dasharray="8 4"' in html and "target 10 menit" in html  # the 10-minute line
 
 
 def test_each_chart_draws_its_data_in_its_colour(tmp_path: Path) -> None:
@@ -53,7 +53,8 @@ def test_each_chart_draws_its_data_in_its_colour(tmp_path: Path) -> None:
     charts = re.findall(r"<svg.*?</svg>", html, re.S)
     for chart, colours in zip(
         charts,
-        (("histogram", "target"), ("stage", "stage_over"), ("hour_done", "hour_other"), ("share",)),
+        (("histogram", "target"), ("trend_day", "goal"), ("trend_week", "goal"), ("lane_service", "goal"),
+         ("stage", "stage_over"), ("hour_done", "hour_other"), ("share",)),  # fmt: skip
         strict=False,
     ):
         for name in colours:

@@ -43,11 +43,11 @@ def test_terminal_csv_and_html_show_them(tmp_path: Path, capsys: Any) -> None:
     csv_path, html_path = tmp_path / "r.csv", tmp_path / "r.html"
     assert _run(db, "--csv", str(csv_path), "--html", str(html_path)) == 0
     out = capsys.readouterr().out
-    assert "Manual receipts, approved by a supervisor: 2" in out and "KWT-0051" in out and "KWT-0060" not in out
+    assert "Kuitansi manual, disetujui supervisor: 2" in out and "KWT-0051" in out and "KWT-0060" not in out
     rows = render_csv.read(csv_path)["manual_receipts"]
     assert [(m["cycle"], m["receipt"], m["approved_by"]) for m in rows] == [
         ("2", "KWT-0042", "sup-2"),
         ("7", "KWT-0051", "sup-9"),
     ]
     html = html_path.read_text()
-    assert "Manual receipts, approved by a supervisor: 2" in html and "KWT-0042" in html
+    assert "Kuitansi manual, disetujui supervisor: 2" in html and "KWT-0042" in html
