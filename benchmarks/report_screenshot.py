@@ -28,9 +28,11 @@ from lane.report.svg import COLOURS
 ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM = Path("/usr/bin/chromium")
-REQUIRED = ("histogram", "target", "stage", "hour_done", "share")  # drawn whenever there is a completed renewal
+#: Drawn whenever there is a completed renewal: the histogram with its target line, the daily and weekly trends of
+#: total time with the goal line, the lanes side by side (service), the stages, the hours, the share by day.
+REQUIRED = ("histogram", "target", "trend_day", "trend_week", "goal", "lane_service", "stage", "hour_done", "share")
 MIN_PIXELS = 100
-SIZE = (1280, 2600)  # the charts come first on the page; this height holds all four and the timelines
+SIZE = (1280, 3200)  # the charts come first on the page (after the rules and tiles); this height holds all seven
 
 
 def isolated() -> bool:

@@ -155,7 +155,7 @@ def trend_chart(rows: Sequence[Figures], target_s: float, w: Words, weekly: bool
     scale = (base - TOP) / top
     body = _y_axis(top, scale)
     step = (W - LEFT - RIGHT) / max(1, len(rows))
-    for which, width, radius in ((1, 2, 3.5), (0, 3, 5.0)):  # p90 thin, median thick
+    for which, width, radius in ((1, 3, 4.5), (0, 4, 6.0)):  # p90 dashed, median solid
         runs: list[list[str]] = [[]]
         for i, pair in enumerate(values):
             v = pair[which]

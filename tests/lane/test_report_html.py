@@ -15,6 +15,8 @@ from lane.report import query, render_html
 from lane.report.svg import COLOURS, nice_step
 from tests.conftest import ROOT
 from tests.lane.test_report import CONFIG, PERIOD, make_log
+from tests.lane.test_report_queue import build as build_queue
+from tests.lane.test_report_queue import make_queue_log
 
 
 def _shooter() -> ModuleType:
@@ -23,6 +25,13 @@ def _shooter() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _queue_html(tmp_path: Path, lang: str = "id") -> Path:
+    """The report of the two-week log with waits (tests/lane/test_report_queue.py)."""
+    path = tmp_path / f"queue-{lang}.html"
+    render_html.save(build_queue(make_queue_log(tmp_path / "queue.db")), path, lang)
+    return path
 
 
 def _html(tmp_path: Path) -> Path:
@@ -53,8 +62,15 @@ def test_each_chart_draws_its_data_in_its_colour(tmp_path: Path) -> None:
     charts = re.findall(r"<svg.*?</svg>", html, re.S)
     for chart, colours in zip(
         charts,
-        (("histogram", "target"), ("trend_day", "goal"), ("trend_week", "goal"), ("lane_service", "goal"),
-         ("stage", "stage_over"), ("hour_done", "hour_other"), ("share",)),  # fmt: skip
+        (
+            ("histogram", "target"),
+            ("trend_day", "goal"),
+            ("trend_week", "goal"),
+            ("lane_service", "goal"),
+            ("stage", "stage_over"),
+            ("hour_done", "hour_other"),
+            ("share",),
+        ),
         strict=False,
     ):
         for name in colours:
@@ -62,6 +78,37 @@ def test_each_chart_draws_its_data_in_its_colour(tmp_path: Path) -> None:
     assert not any(colour in render_html.CSS for colour in COLOURS.values()), "text would pass for a chart"
     # Histogram bars: the five completed cycles in bins 8, 10, 14, 20 and 22 of 30 s
     assert len(re.findall(rf'fill="{COLOURS["histogram"]}"', charts[0])) == 5
+
+
+def test_histogram_labels_sit_at_bin_edges_and_the_goal_line_at_ten(tmp_path: Path) -> None:
+    chart = re.findall(r"<svg.*?</svg>", _queue_html(tmp_path).read_text(), re.S)[0]
+    line = re.search(r'<line x1="([\d.]+)" x2="\1"[^>]*stroke="' + COLOURS["target"], chart)
+    ten = re.search(r'<text x="([\d.]+)"[^>]*text-anchor="middle">10</text>', chart)
+    zero = re.search(r'<text x="([\d.]+)"[^>]*text-anchor="middle">0</text>', chart)
+    assert line and ten and zero
+    assert ten.group(1) == line.group(1), "the 10-minute label is where the 10-minute line is"
+    assert float(zero.group(1)) == 56.0, "the 0 label at the plot's left edge (LEFT), not in the first bin's middle"
+
+
+def test_trend_charts_draw_the_goal_line_at_the_target(tmp_path: Path) -> None:
+    html = _queue_html(tmp_path).read_text()
+    charts = re.findall(r"<svg.*?</svg>", html, re.S)
+    day, week, lanes = charts[1], charts[2], charts[3]
+    assert "Tren harian waktu total" in day and "Tren mingguan waktu total" in week and "2026-W11" in week
+    for chart in (day, week, lanes):
+        assert chart.count(f'stroke="{COLOURS["goal"]}"') == 1 and "target 10 menit" in chart
+    assert day.count(f'fill="{COLOURS["trend_day"]}"') == 10  # 5 days with a median and a p90 (03-11: rejected only)
+    assert week.count(f'fill="{COLOURS["trend_week"]}"') == 4
+
+
+def test_english_with_lang_en(tmp_path: Path) -> None:
+    html = _queue_html(tmp_path, "en").read_text()
+    assert '<html lang="en">' in html and "Daily trend of total time" in html and "goal 10 min" in html
+    assert "Lanes side by side" in html and "Tren harian" not in html and "kendaraan" not in html
+    default = _queue_html(tmp_path).read_text()
+    assert (
+        '<html lang="id">' in default and "Per lajur, berdampingan" in default and "Lanes side by side" not in default
+    )
 
 
 @pytest.mark.parametrize(("top", "step"), [(42, 10), (5, 1), (100, 20), (0.5, 0.1), (0, 1)])
@@ -78,6 +125,18 @@ def test_charts_render_in_headless_chromium_with_no_network(tmp_path: Path) -> N
     counts = shooter.chart_pixels(png)
     for name in (*shooter.REQUIRED, "stage_over", "hour_other"):
         assert counts[name] >= shooter.MIN_PIXELS, (name, counts)
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_goal_line_and_trend_charts_show_in_headless_chromium(tmp_path: Path) -> None:
+    shooter = _shooter()
+    png = tmp_path / "shot.png"
+    shooter.screenshot(_queue_html(tmp_path), png)
+    counts = shooter.chart_pixels(png)
+    for name in (*shooter.REQUIRED, "lane_wait"):
+        if name != "stage":  # the log has no stage times: the stage chart has only its budget ticks
+            assert counts[name] >= shooter.MIN_PIXELS, (name, counts)
 
 
 @pytest.mark.slow

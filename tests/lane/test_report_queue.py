@@ -69,6 +69,9 @@ def utc(local: str, minus_s: float = 0.0) -> str:
 
 
 def make_queue_log(path: Path) -> Path:
+    """The log above in a new store at `path` (kept if it is there already)."""
+    if path.exists():
+        return path
     store = Store(path, durable=False)
     con = store.db.conn
     for cid, lane, start, outcome, service, wait, plate in CYCLES:
