@@ -1,5 +1,10 @@
 """`lane report` figures, run by hand (`.venv/bin/python -m benchmarks.report`); not a test.
 
+0. The week: 7 days of a 4-lane site with queue entries, made by benchmarks.queue_log (plain rows, realistic
+   waits by Lindley's recursion, balking and reneging; its time is printed, goal under 1 s), into
+   var/report-bench/week.db; then the report over the week, timed as in 3 below (every row, the day cache empty,
+   from the day cache; median of --runs), and `python -m lane.report` over it with --csv (one row a cycle) and
+   --html (median of 3). `--week-only` stops here.
 1. The data: a year of a four-lane site made with the engine `lane simulate` runs (`lane.simulate.simulate` on the
    virtual clock), one 8-hour day at a time from 08:00 site time, 13 arrivals an hour a lane: about 150,000
    cycles, 1.1 GB. Made once into var/report-bench/year.db, with each day's summary in year.json beside it;
@@ -166,7 +171,7 @@ def timed(db: Path, config: SiteConfig, period: Period, out: Path, runs: int, mo
             _forget_last_day(kept)
         w0, c0 = time.perf_counter(), time.process_time()
         con = query.connect(db)
-        report = query.build(con, config, period, cache=None if mode == "rows" else kept)
+        report = query.build(con, config, period, cache=None if mode == "rows" else kept, rows=True)
         con.close()
         builds.append(time.perf_counter() - w0)
         render_text.render(report, io.StringIO(), width=160)
@@ -284,6 +289,44 @@ def figures(db: Path, days: list[dict[str, object]], runs: int) -> None:
     print(f"  day cache {kept}: {kept.stat().st_size:,} bytes")
 
 
+def week_figures(db: Path, runs: int) -> None:
+    from benchmarks.queue_log import Plan
+    from benchmarks.queue_log import generate as generate_week
+
+    config = load(ROOT / "config" / "site.toml")
+    plan = Plan()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    made = generate_week(db, plan)
+    made_s = time.perf_counter() - t0
+    print(f"0. a week of a {plan.lanes}-lane site with queue entries (benchmarks.queue_log): {made} in {made_s:.3f} s")
+    week = Period(plan.first, plan.first + timedelta(days=plan.days - 1), config.site.timezone)
+    out = db.parent / "out"
+    out.mkdir(exist_ok=True)
+    for mode in ("rows", "first", "kept"):
+        t = timed(db, config, week, out / "week7", runs, mode)
+        print(
+            f"  {MODES[mode]}, the week ({int(t['cycles'])} cycles): {t['wall']:.3f} s wall (best {t['best']:.3f}), "
+            f"{t['cpu']:.3f} s CPU (query {t['query']:.3f} s); goal 1 s: ratio {t['wall']:.2f}"
+        )
+    from lane.report import cache, query
+
+    con = query.connect(db)
+    r = query.build(con, config, week, cache=cache.path_for(db))
+    con.close()
+    tt, wt = r.total.total_time, r.total.wait_time
+    print(
+        f"  the week: {r.total.total} cars, total time median {tt.median_s:.0f} s, p90 {tt.p90_s:.0f} s, goal met "
+        f"{tt.under_target:.0%}; wait median {wt.median_s:.0f} s; service median {r.total.median_s:.0f} s; "
+        f"balked {r.queue_count('balk')}, reneged {r.queue_count('renege')}"
+    )
+    cmd = [sys.executable, "-m", "lane.report", "--db", str(db), "--from", week.first.isoformat(), "--to",
+           week.last.isoformat(), "--csv", str(out / "cmd-week.csv"), "--html", str(out / "cmd-week.html")]  # fmt: skip
+    print(f"  `python -m lane.report` over the week (terminal, --csv, --html), days cached: {command_wall(cmd):.3f} s")
+    for name in ("week7.csv", "week7.html"):
+        print(f"  {name}: {(out / name).stat().st_size:,} bytes")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("--db", type=Path, default=ROOT / "var" / "report-bench" / "year.db")
@@ -300,8 +343,12 @@ def main() -> None:
         metavar="DAYS",
         help="simulate this many days, then repeat them to make --days (default 86)",
     )
+    ap.add_argument("--week-only", action="store_true", help="only the 7-day report over the generated week (0.)")
     args = ap.parse_args()
 
+    week_figures(args.db.with_name("week.db"), args.runs)
+    if args.week_only:
+        return
     print(f"1. data: {args.days} days x {args.hours:g} h, {args.lanes} lanes, {args.per_hour:g} arrivals/h a lane")
     simulated = min(args.simulated, args.days)
     days = generate(args.db, simulated, args.lanes, args.per_hour, args.hours)
