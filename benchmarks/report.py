@@ -289,24 +289,25 @@ def figures(db: Path, days: list[dict[str, object]], runs: int) -> None:
     print(f"  day cache {kept}: {kept.stat().st_size:,} bytes")
 
 
-def week_figures(db: Path, runs: int) -> None:
+def week_figures(db: Path, runs: int, days: int = 7) -> None:
+    """Section 0: the report over `days` generated days (7; 365 with --generated-year)."""
     from benchmarks.queue_log import Plan
     from benchmarks.queue_log import generate as generate_week
 
     config = load(ROOT / "config" / "site.toml")
-    plan = Plan()
+    plan = Plan(days=days) if days == 7 else Plan(days=days, first=FIRST_DAY)  # a year: days closed by now
     db.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     made = generate_week(db, plan)
     made_s = time.perf_counter() - t0
-    print(f"0. a week of a {plan.lanes}-lane site with queue entries (benchmarks.queue_log): {made} in {made_s:.3f} s")
+    print(f"0. {days} days, {plan.lanes} lanes, with queue entries (benchmarks.queue_log): {made} in {made_s:.3f} s")
     week = Period(plan.first, plan.first + timedelta(days=plan.days - 1), config.site.timezone)
     out = db.parent / "out"
     out.mkdir(exist_ok=True)
     for mode in ("rows", "first", "kept"):
-        t = timed(db, config, week, out / "week7", runs, mode)
+        t = timed(db, config, week, out / f"days{days}", runs, mode)
         print(
-            f"  {MODES[mode]}, the week ({int(t['cycles'])} cycles): {t['wall']:.3f} s wall (best {t['best']:.3f}), "
+            f"  {MODES[mode]}, {days} days ({int(t['cycles'])} cycles): {t['wall']:.3f} s wall (best {t['best']:.3f}), "
             f"{t['cpu']:.3f} s CPU (query {t['query']:.3f} s); goal 1 s: ratio {t['wall']:.2f}"
         )
     from lane.report import cache, query
@@ -316,14 +317,20 @@ def week_figures(db: Path, runs: int) -> None:
     con.close()
     tt, wt = r.total.total_time, r.total.wait_time
     print(
-        f"  the week: {r.total.total} cars, total time median {tt.median_s:.0f} s, p90 {tt.p90_s:.0f} s, goal met "
+        f"  {days} days: {r.total.total} cars, total time median {tt.median_s:.0f} s, p90 {tt.p90_s:.0f} s, goal met "
         f"{tt.under_target:.0%}; wait median {wt.median_s:.0f} s; service median {r.total.median_s:.0f} s; "
         f"balked {r.queue_count('balk')}, reneged {r.queue_count('renege')}"
     )
     cmd = [sys.executable, "-m", "lane.report", "--db", str(db), "--from", week.first.isoformat(), "--to",
            week.last.isoformat(), "--csv", str(out / "cmd-week.csv"), "--html", str(out / "cmd-week.html")]  # fmt: skip
-    print(f"  `python -m lane.report` over the week (terminal, --csv, --html), days cached: {command_wall(cmd):.3f} s")
-    for name in ("week7.csv", "week7.html"):
+    imports = command_wall([sys.executable, "-c", "import lane.report.cli, lane.report.cache, lane.report.query, "
+                            "lane.report.render_text, lane.report.render_html, lane.report.render_csv"])  # fmt: skip
+    wall = command_wall(cmd)
+    print(
+        f"  `python -m lane.report` over the {days} days (terminal, --csv, --html), days cached: {wall:.3f} s "
+        f"(of which starting Python and importing: {imports:.3f} s)"
+    )
+    for name in (f"days{days}.csv", f"days{days}.html"):
         print(f"  {name}: {(out / name).stat().st_size:,} bytes")
 
 
@@ -344,8 +351,16 @@ def main() -> None:
         help="simulate this many days, then repeat them to make --days (default 86)",
     )
     ap.add_argument("--week-only", action="store_true", help="only the 7-day report over the generated week (0.)")
+    ap.add_argument(
+        "--generated-year",
+        action="store_true",
+        help="section 0 over 365 generated days (queue entries, no device events) instead of the week, then stop",
+    )
     args = ap.parse_args()
 
+    if args.generated_year:
+        week_figures(args.db.with_name("generated-year.db"), args.runs, 365)
+        return
     week_figures(args.db.with_name("week.db"), args.runs)
     if args.week_only:
         return

@@ -16,7 +16,8 @@ import functools
 import itertools
 import sqlite3
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,13 +111,15 @@ def build(
     part_of_hour = np.array([len(parts) if p < 0 else p for p in config.report.daypart_of_hour()], dtype=np.int64)
     part_names = [d.name for d in parts] + ["-"]
     by_part = stats.figures(part_names, part_of_hour[cycles.hour], cycles, target)
-    lane_count = len(cycles.lanes)
-    by_lane_day = stats.figures(
-        [d.isoformat() for _ in cycles.lanes for d in days], cycles.lane * len(days) + cycles.day, cycles, target
-    )
-    by_lane_hour = stats.figures(
-        [f"{h:02d}" for _ in cycles.lanes for h in range(24)], cycles.lane * 24 + cycles.hour, cycles, target
-    )
+    by_lane_day: list[model.Figures] = []
+    by_lane_hour: list[model.Figures] = []
+    if rows:  # the CSV's tables only: a year's lane days are some 1,500 groups
+        by_lane_day = stats.figures(
+            [d.isoformat() for _ in cycles.lanes for d in days], cycles.lane * len(days) + cycles.day, cycles, target
+        )
+        by_lane_hour = stats.figures(
+            [f"{h:02d}" for _ in cycles.lanes for h in range(24)], cycles.lane * 24 + cycles.hour, cycles, target
+        )
     own = [budgets(config, lane, cls) for lane, cls in zip(cycles.lanes, classes, strict=True)]
     by_class = {cls: [i for i, c in enumerate(classes) if c == cls] for cls in sorted(set(classes))}
     staged = stats.stage_figures(
@@ -140,7 +143,7 @@ def build(
         by_week=tuple(stats.figures(weeks, week_of_day[cycles.day], cycles, target)),
         by_daypart=tuple(f for f in by_part if f.key != "-" or f.total),
         dayparts=tuple((d.name, d.start, d.end) for d in parts),
-        lane_days=tuple((cycles.lanes[i // len(days)], f) for i, f in enumerate(by_lane_day) if f.total and lane_count),
+        lane_days=tuple((cycles.lanes[i // len(days)], f) for i, f in enumerate(by_lane_day) if f.total),
         lane_hours=tuple((cycles.lanes[i // 24], f) for i, f in enumerate(by_lane_hour) if f.total),
         by_hour=tuple(stats.figures([f"{h:02d}" for h in hours], hour_key, cycles, target)),
         stages=tuple(f for group in staged[: len(cycles.lanes)] for f in group),
@@ -173,16 +176,36 @@ def _held(con: sqlite3.Connection, period: Period) -> tuple[str, str] | None:
     return period.local(first).date().isoformat(), period.local(last).date().isoformat()
 
 
+def _fixed_offset(period: Period) -> int | None:
+    """The zone's UTC offset in seconds when it is the same all through the period (no DST change), else None."""
+    offsets = {
+        (datetime.combine(day, time(0), period.tz).utcoffset() or timedelta(0)).total_seconds()
+        for day in [*period.days(), period.last + timedelta(days=1)]
+    }
+    return int(offsets.pop()) if len(offsets) == 1 else None
+
+
 def _rows(
     con: sqlite3.Connection, period: Period, lanes: tuple[str, ...], tests: tuple[str, ...]
 ) -> list[model.CycleRow]:
-    """Every cycle of the period (test vehicles left out, `lanes` only when given), in start order."""
+    """Every cycle of the period (test vehicles left out, `lanes` only when given), in start order. Site times are
+    made by SQLite when the zone's offset is fixed through the period (a year's rows in a fraction of a second),
+    else one by one."""
     have = {r[1] for r in con.execute("PRAGMA table_info(cycles)")}
-    queue = ", ".join(c if c in have else "NULL" for c in ("queued_at", "queue_approach", "queue_match", "wait"))
+    queue = ", ".join(c if c in have else "NULL" for c in ("queue_approach", "queue_match", "wait"))
+    queued_col = "queued_at" if "queued_at" in have else "NULL"
     real, _ = blocks.test_filter(tests)
     start, end = period.utc_bounds()
     only = f" AND lane IN ({', '.join('?' for _ in lanes)})" if lanes else ""
-    local = functools.lru_cache(maxsize=4096)(lambda iso: period.local(iso).strftime("%Y-%m-%d %H:%M:%S"))
+    offset = _fixed_offset(period)
+    local: Callable[[str], str] = str
+    if offset is not None:
+        times = ", ".join(
+            f"strftime('%Y-%m-%d %H:%M:%S', {c}, '{offset:+d} seconds')" for c in (queued_col, "started_at")
+        )
+    else:
+        times = f"{queued_col}, started_at"
+        local = functools.lru_cache(maxsize=4096)(lambda iso: period.local(iso).strftime("%Y-%m-%d %H:%M:%S"))
     return [
         model.CycleRow(
             cid,
@@ -197,8 +220,8 @@ def _rows(
             duration,
             plate or "",
         )
-        for cid, lane, cls, started, outcome, duration, plate, queued, approach, match, wait in con.execute(
-            f"SELECT id, lane, lane_class, started_at, outcome, duration, plate, {queue} FROM cycles "
+        for cid, lane, cls, queued, started, outcome, duration, plate, approach, match, wait in con.execute(
+            f"SELECT id, lane, lane_class, {times}, outcome, duration, plate, {queue} FROM cycles "
             f"WHERE started_at >= ? AND started_at < ? AND {real}{only} ORDER BY started_at, id",
             [start, end, *lanes],
         )

@@ -21,7 +21,7 @@ from typing import IO
 
 from lane.report.model import CycleRow, Figures, Report, SlowCycle, manual_row, timeline
 from lane.report.words import Words, column_key, rules, table_key
-from lane.sanitize import csv_row
+from lane.sanitize import csv_cell, csv_row
 
 Row = Sequence[object]
 FIGURES = ("cars", "completed", "rejected", "aborted", "abandoned", "open", "median_s", "p90_s", "max_s",
@@ -48,9 +48,12 @@ def _cycle(c: SlowCycle) -> Row:
 
 
 def _row(c: CycleRow) -> Row:
+    """A cycle's row, its text from the store already through csv_cell (the table is written as it is: a year's
+    rows would spend seconds sanitizing numbers and times the report made itself)."""
     total = None if c.service_s is None else c.service_s + (c.wait_s or 0.0)
-    return (c.id, c.lane, c.lane_class, c.queued, c.started, c.approach, c.match, c.outcome, _num(c.wait_s),
-            _num(c.service_s), _num(total), c.plate)  # fmt: skip
+    return (c.id, csv_cell(c.lane), csv_cell(c.lane_class), c.queued, c.started, csv_cell(c.approach),
+            csv_cell(c.match), csv_cell(c.outcome), _num(c.wait_s), _num(c.service_s), _num(total),
+            csv_cell(c.plate))  # fmt: skip
 
 
 def tables(report: Report, w: Words) -> list[tuple[str, Sequence[str], Iterable[Row]]]:
@@ -128,7 +131,10 @@ def write(report: Report, out: IO[str], lang: str = "id") -> None:
             writer.writerow([])
         name = w.table(key)
         writer.writerow([w.column("table"), *(w.column(h) for h in header)])
-        writer.writerows(csv_row([name, *row]) for row in rows)
+        if key == "cycles":  # its rows sanitize their own text cells (_row)
+            writer.writerows([name, *row] for row in rows)
+        else:
+            writer.writerows(csv_row([name, *row]) for row in rows)
 
 
 def save(report: Report, path: Path, lang: str = "id") -> None:

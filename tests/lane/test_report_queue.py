@@ -234,3 +234,32 @@ def test_the_day_cache_keeps_the_new_figures(db: Path) -> None:
 def test_test_plates_are_matched_without_spaces_or_case() -> None:
     assert CONFIG.report.test_keys == ("B1TES",)
     assert plate_key(" b 1\ttes ") == "B1TES"
+
+
+@pytest.mark.parametrize(
+    ("zone", "first", "last"),
+    [("Asia/Jakarta", "2026-03-09", "2026-03-22"), ("Europe/Berlin", "2026-03-09", "2026-03-22"),
+     ("Europe/Berlin", "2026-03-23", "2026-03-31")],  # fixed offsets (SQLite shifts the times), then a DST change
+)  # fmt: skip
+def test_cycle_rows_in_site_time_with_and_without_a_fixed_offset(
+    tmp_path: Path, zone: str, first: str, last: str
+) -> None:
+    db = make_queue_log(tmp_path / "queue.db")
+    con = sqlite3.connect(db)
+    with con:  # one more cycle after Berlin's change to summer time (01:00 UTC on 03-29)
+        con.execute(
+            "INSERT INTO cycles (lane, lane_class, outcome, started_at, duration, queued_at, wait) VALUES "
+            "('L1', 'A', 'completed', '2026-03-30T08:00:00.000+00:00', 100.0, '2026-03-30T07:59:00.500+00:00', 59.5)"
+        )
+        stored = dict(con.execute("SELECT id, started_at FROM cycles").fetchall())
+        queued = dict(con.execute("SELECT id, queued_at FROM cycles").fetchall())
+    con.close()
+    period = Period(date.fromisoformat(first), date.fromisoformat(last), zone)
+    config = CONFIG.model_copy(update={"site": CONFIG.site.model_copy(update={"timezone": zone})})
+    con = query.connect(db)
+    rows = query.build(con, config, period, now=NOW + timedelta(days=30), rows=True).cycles
+    con.close()
+    assert rows
+    for row in rows:
+        assert row.started == period.local(stored[row.id]).strftime("%Y-%m-%d %H:%M:%S")
+        assert row.queued == (period.local(queued[row.id]).strftime("%Y-%m-%d %H:%M:%S") if queued[row.id] else "")
