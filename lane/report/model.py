@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flows.nik import mask
@@ -187,9 +188,8 @@ class QueueCount:
     count: int
 
 
-@dataclass(frozen=True)
-class CycleRow:
-    """One cycle as the CSV lists it: site times, seconds (None: not known)."""
+class CycleRow(NamedTuple):
+    """One cycle as the CSV lists it: site times, seconds (None: not known). A named tuple: a year has 150,000."""
 
     id: int
     lane: str

@@ -16,7 +16,6 @@ import functools
 import itertools
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -192,40 +191,30 @@ def _rows(
     made by SQLite when the zone's offset is fixed through the period (a year's rows in a fraction of a second),
     else one by one."""
     have = {r[1] for r in con.execute("PRAGMA table_info(cycles)")}
-    queue = ", ".join(c if c in have else "NULL" for c in ("queue_approach", "queue_match", "wait"))
-    queued_col = "queued_at" if "queued_at" in have else "NULL"
+    queued_col, approach, match, wait = (
+        c if c in have else "NULL" for c in ("queued_at", "queue_approach", "queue_match", "wait")
+    )
     real, _ = blocks.test_filter(tests)
     start, end = period.utc_bounds()
     only = f" AND lane IN ({', '.join('?' for _ in lanes)})" if lanes else ""
     offset = _fixed_offset(period)
-    local: Callable[[str], str] = str
     if offset is not None:
-        times = ", ".join(
+        queued, started = (
             f"strftime('%Y-%m-%d %H:%M:%S', {c}, '{offset:+d} seconds')" for c in (queued_col, "started_at")
         )
     else:
-        times = f"{queued_col}, started_at"
-        local = functools.lru_cache(maxsize=4096)(lambda iso: period.local(iso).strftime("%Y-%m-%d %H:%M:%S"))
-    return [
-        model.CycleRow(
-            cid,
-            lane,
-            cls or "",
-            local(queued) if queued else "",
-            local(started),
-            approach or "",
-            match or "",
-            outcome or "open",
-            wait,
-            duration,
-            plate or "",
-        )
-        for cid, lane, cls, queued, started, outcome, duration, plate, approach, match, wait in con.execute(
-            f"SELECT id, lane, lane_class, {times}, outcome, duration, plate, {queue} FROM cycles "
-            f"WHERE started_at >= ? AND started_at < ? AND {real}{only} ORDER BY started_at, id",
-            [start, end, *lanes],
-        )
-    ]
+        queued, started = queued_col, "started_at"
+    cursor = con.execute(
+        f"SELECT id, lane, coalesce(lane_class, ''), coalesce({queued}, ''), {started}, coalesce({approach}, ''), "
+        f"coalesce({match}, ''), coalesce(outcome, 'open'), {wait}, duration, coalesce(plate, '') FROM cycles "
+        f"WHERE started_at >= ? AND started_at < ? AND {real}{only} ORDER BY started_at, id",
+        [start, end, *lanes],
+    )
+    if offset is not None:
+        return list(map(model.CycleRow._make, cursor))  # CycleRow's order: no Python work a row
+    local = functools.lru_cache(maxsize=4096)(lambda iso: period.local(iso).strftime("%Y-%m-%d %H:%M:%S"))
+    return [r._replace(queued=local(r.queued) if r.queued else "", started=local(r.started)) for r in
+            map(model.CycleRow._make, cursor)]  # fmt: skip
 
 
 def _missing(period: Period, found: dict[date, blocks.Block]) -> list[Period]:
