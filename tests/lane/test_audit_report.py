@@ -55,7 +55,7 @@ def test_every_report_prints_the_chain_heads(tmp_path: Path, capsys: Any) -> Non
         {"chain": "operator_actions", "rows": "4", "head_row": "4", "hash": actions.hash},
     ]
     html = html_path.read_text()
-    assert "Audit chain heads" in html and f'<td class="l">{actions.hash}</td>' in html
+    assert "Ujung rantai audit" in html and f'<td class="l">{actions.hash}</td>' in html
     assert _verify(db, "--head", actions.hash) == 0
     con = sqlite3.connect(db)  # later, the last operator action is deleted: the printed head shows it
     con.execute("DELETE FROM operator_actions WHERE id = 4")

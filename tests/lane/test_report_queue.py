@@ -263,3 +263,14 @@ def test_cycle_rows_in_site_time_with_and_without_a_fixed_offset(
     for row in rows:
         assert row.started == period.local(stored[row.id]).strftime("%Y-%m-%d %H:%M:%S")
         assert row.queued == (period.local(queued[row.id]).strftime("%Y-%m-%d %H:%M:%S") if queued[row.id] else "")
+
+
+def test_the_cycle_rows_hold_no_live_formula(db: Path, tmp_path: Path) -> None:
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE cycles SET plate = '=HYPERLINK(\"x\")', queue_match = '+cmd|x' WHERE id = 4")
+    con.close()
+    path = tmp_path / "r.csv"
+    render_csv.save(build(db), path, "en")
+    row = next(r for r in render_csv.read(path)["cycles"] if r["cycle"] == "4")
+    assert (row["plate"], row["match"]) == ('\'=HYPERLINK("x")', "'+cmd|x")
