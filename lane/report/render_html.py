@@ -11,8 +11,8 @@ from pathlib import Path
 
 from lane.report import svg
 from lane.report.cells import KINDS, cycle_cells, cycle_heads, figure_cells, figure_heads
-from lane.report.model import MANUAL_HEADER, STAGES, Figures, Report, manual_row, mmss, share
-from lane.report.words import Words, headline, rules, title
+from lane.report.model import STAGES, Figures, Report, manual_row, mmss, share
+from lane.report.words import MANUAL_KEYS, Words, headline, rules, title
 
 CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1a202c; max-width: 1200px; }
@@ -55,7 +55,7 @@ def _table(
 
 def _figures(rows: Sequence[Figures], w: Words, target_min: float, total: Figures | None = None) -> str:
     all_rows = [*rows, *([total] if total else [])]
-    cells = [(f.key, *figure_cells(f)) for f in all_rows]
+    cells = [(w("site") if f is total else f.key, *figure_cells(f)) for f in all_rows]
     return _table(("", *figure_heads(w, target_min)), cells, w, classes=[""] * len(rows) + (["total"] if total else []))
 
 
@@ -144,8 +144,8 @@ def render(report: Report, lang: str = "id") -> str:
                [(o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides], w,
                left=(w("result"), w("lanes"))),
         f"<h2>{escape(w('manual', n=len(report.manual_receipts)))}</h2>",
-        _table(MANUAL_HEADER, map(manual_row, report.manual_receipts), w,
-               left=("lane", "started", "receipt", "approved by", "outcome")),
+        _table([w(k) for k in MANUAL_KEYS], map(manual_row, report.manual_receipts), w,
+               left=[w(k) for k in MANUAL_KEYS[1:]]),
         f"<h2>{escape(w('by_hour'))}</h2>", _figures(report.by_hour, w, target_min),
         f"<h2>{escape(w('by_week'))}</h2>", _figures(report.by_week, w, target_min),
         *([f"<h2>{escape(w('by_month'))}</h2>", _figures(report.by_month, w, target_min)]

@@ -12,8 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from lane.report.cells import KINDS, cycle_cells, cycle_heads, figure_cells, figure_heads
-from lane.report.model import MANUAL_HEADER, STAGES, Figures, Report, SlowCycle, manual_row, mmss
-from lane.report.words import Words, headline, rules, title
+from lane.report.model import STAGES, Figures, Report, SlowCycle, manual_row, mmss
+from lane.report.words import MANUAL_KEYS, Words, headline, rules, title
 from lane.sanitize import line
 
 #: Longer periods are shown by month on the terminal (a year of days is 365 rows; rich takes half a second).
@@ -29,7 +29,7 @@ def _figures_table(
     for f in rows:
         table.add_row(line(f.key), *figure_cells(f))
     if total is not None:
-        table.add_row(line(total.key), *figure_cells(total), style="bold")
+        table.add_row(w("site"), *figure_cells(total), style="bold")
     return table
 
 
@@ -104,6 +104,6 @@ def render(report: Report, out: IO[str] | None = None, width: int | None = None,
     heads = [w(k) for k in ("action", "result", "count", "operators", "lanes")]
     console.print(_simple(w("overrides"), heads, overrides, (2, 3)))
     manual = map(manual_row, report.manual_receipts)
-    console.print(_simple(w("manual", n=len(report.manual_receipts)), MANUAL_HEADER, manual))
+    console.print(_simple(w("manual", n=len(report.manual_receipts)), [w(k) for k in MANUAL_KEYS], manual))
     chains = ((h.table, h.count, h.row_id, h.hash) for h in report.chains)
     console.print(_simple(w("chains"), [w(k) for k in ("table", "rows", "head_row", "hash")], chains, (1, 2)))

@@ -96,6 +96,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "nik": ("NIK", "NIK"),
     "stages_col": ("tahap-tahap", "stages"),
     "reason": ("alasan", "reason"),
+    "receipt": ("kuitansi", "receipt"),
+    "approved_by": ("disetujui oleh", "approved by"),
+    "site": ("situs", "site"),
+    "entered": ("masuk lajur", "started"),
     "count": ("jumlah", "count"),
     "device": ("perangkat", "device"),
     "kind": ("jenis", "kind"),
@@ -180,6 +184,10 @@ CSV_COLUMNS: dict[str, tuple[str, str]] = {
 }  # fmt: skip
 _TABLE_KEYS = {name: k for k, pair in CSV_TABLES.items() for name in pair}
 _COLUMN_KEYS = {name: k for k, pair in CSV_COLUMNS.items() for name in pair}
+
+
+#: The manual receipts' columns (lane.report.model.MANUAL_HEADER), as TEXT keys.
+MANUAL_KEYS = ("cycle", "lane", "entered", "receipt", "approved_by", "outcome")
 
 
 class Words:

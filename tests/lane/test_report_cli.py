@@ -227,7 +227,7 @@ def test_renderers_handle_an_empty_period(tmp_path: Path) -> None:
     )
     render_text.render(r, open(tmp_path / "out.txt", "w"))  # noqa: SIM115
     text = (tmp_path / "out.txt").read_text()
-    assert "site" in text and said in " ".join(text.split())
+    assert "situs" in text and said in " ".join(text.split())  # the total row
     render_csv.save(r, tmp_path / "empty.csv")
     tables = render_csv.read(tmp_path / "empty.csv")
     assert tables["figures"][0]["median_s"] == "" and tables["rules"][1]["text"] == said
