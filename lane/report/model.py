@@ -262,9 +262,6 @@ class Report:
 _DATE = re.compile(r"\b(\d{1,2}[-./]\d{1,2}[-./]\d{4}|\d{4}-\d{2}-\d{2})\b")
 
 
-MANUAL_HEADER = ("cycle", "lane", "started", "receipt", "approved by", "outcome")
-
-
 def manual_row(m: ManualReceipt) -> tuple[object, ...]:
     return (m.cycle, m.lane, m.started, m.receipt, m.approved_by, m.outcome)
 

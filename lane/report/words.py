@@ -186,7 +186,7 @@ _TABLE_KEYS = {name: k for k, pair in CSV_TABLES.items() for name in pair}
 _COLUMN_KEYS = {name: k for k, pair in CSV_COLUMNS.items() for name in pair}
 
 
-#: The manual receipts' columns (lane.report.model.MANUAL_HEADER), as TEXT keys.
+#: The manual receipts' columns (lane.report.model.manual_row), as TEXT keys.
 MANUAL_KEYS = ("cycle", "lane", "entered", "receipt", "approved_by", "outcome")
 
 
