@@ -155,7 +155,8 @@ def trend_chart(rows: Sequence[Figures], target_s: float, w: Words, weekly: bool
     scale = (base - TOP) / top
     body = _y_axis(top, scale)
     step = (W - LEFT - RIGHT) / max(1, len(rows))
-    for which, width, radius in ((1, 3, 4.5), (0, 4, 6.0)):  # p90 dashed, median solid
+    grow = 2.5 if weekly else 0.0  # a week or two is a dot or two: let them show
+    for which, width, radius in ((1, 3, 4.5 + grow), (0, 4, 6.0 + grow)):  # p90 dotted, median solid
         runs: list[list[str]] = [[]]
         for i, pair in enumerate(values):
             v = pair[which]
