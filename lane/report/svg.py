@@ -35,6 +35,7 @@ STAGE_COLOURS = dict(
         strict=True,
     )
 )
+WAIT_COLOUR = "#cbd5e0"  # a slow cycle's wait in the queue, before its stages
 W, H = 760, 280
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 34, 46
 
@@ -262,28 +263,35 @@ def share_chart(by_day: Sequence[Figures], target_min: float, w: Words) -> str:
 
 
 def timeline_chart(cycles: Sequence[SlowCycle], w: Words) -> str:
-    """One row per cycle: its stages end to end, each in its stage's colour, to the same time scale."""
+    """One row per cycle: its wait in the queue (grey), then its stages end to end, each in its stage's
+    colour, to the same time scale."""
     row_h, left = 22, 150
     height = TOP + len(cycles) * row_h + 56
-    top = max([c.duration_s for c in cycles] + [sum(s.seconds for s in c.steps) for c in cycles] + [1.0])
+    top = max([c.total_s for c in cycles] + [(c.wait_s or 0) + sum(s.seconds for s in c.steps) for c in cycles] + [1.0])
     scale = (W - left - RIGHT) / top
     body: list[str] = []
     for i, c in enumerate(cycles):
         y = TOP + 6 + i * row_h
         body.append(
             f'<text x="{left - 8}" y="{y + 13}" class="tick" text-anchor="end">{escape(c.lane)} #{c.id} '
-            f"{mmss(c.duration_s)}</text>"
+            f"{mmss(c.total_s)}</text>"
         )
+        queued = (c.wait_s or 0.0) * scale
+        if queued > 0:
+            body.append(
+                f'<rect x="{left}" y="{y}" width="{queued:.1f}" height="{row_h - 6}" fill="{WAIT_COLOUR}">'
+                f"<title>{escape(w('wait'))} {mmss(c.wait_s)}</title></rect>"
+            )
         for step in c.steps:
             colour = STAGE_COLOURS.get(step.stage, "#a0aec0")
-            x, wide = left + step.start_s * scale, max(0.5, step.seconds * scale)
+            x, wide = left + queued + step.start_s * scale, max(0.5, step.seconds * scale)
             body.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{wide:.1f}" height="{row_h - 6}" fill="{colour}">'
                 f"<title>{escape(step.stage)} {mmss(step.seconds)}</title></rect>"
             )
     x = 8.0
-    for stage, colour in STAGE_COLOURS.items():
+    for stage, colour in {w("wait"): WAIT_COLOUR, **STAGE_COLOURS}.items():
         body.append(f'<rect x="{x:.0f}" y="{height - 24}" width="10" height="10" fill="{colour}"/>')
-        body.append(f'<text x="{x + 14:.0f}" y="{height - 15}" class="tick">{stage}</text>')
+        body.append(f'<text x="{x + 14:.0f}" y="{height - 15}" class="tick">{escape(stage)}</text>')
         x += 14 + 7 * len(stage) + 12
     return _svg(w("chart_timeline"), body, height)

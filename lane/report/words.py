@@ -146,7 +146,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart_lanes": ("Lajur berdampingan: tunggu + layanan (median)", "Lanes side by side: wait + service (median)"),
     "chart_lanes_axis": ("menit; bawah: median tunggu, atas: median layanan; garis putus merah: target",
                          "minutes; below: median wait, on top: median service; dashed red: the goal"),
-    "chart_timeline": ("Siklus terlama: urutan tahap", "Slowest cycles: stage timelines"),
+    "chart_timeline": ("Siklus terlama: tunggu, lalu urutan tahap", "Slowest cycles: wait, then stage timelines"),
     "median": ("median", "median"),
     "p90": ("p90", "p90"),
 }  # fmt: skip

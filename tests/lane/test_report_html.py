@@ -150,3 +150,10 @@ def test_the_check_fails_on_a_page_without_charts(tmp_path: Path) -> None:
     shooter.screenshot(stripped, png)
     counts = shooter.chart_pixels(png)
     assert all(counts[name] < shooter.MIN_PIXELS for name in shooter.REQUIRED), counts
+
+
+def test_the_slowest_timelines_start_with_the_wait(tmp_path: Path) -> None:
+    timelines = re.findall(r"<svg.*?</svg>", _queue_html(tmp_path).read_text(), re.S)[-1]
+    assert "tunggu, lalu urutan tahap" in timelines
+    assert [m for m in re.findall(r"<title>tunggu ([\d:.]+)</title>", timelines)] == ["5:00.0", "3:20.0", "6:40.0"]
+    assert "L1 #2 11:40.0" in timelines  # labelled with the total time
