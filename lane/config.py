@@ -31,6 +31,7 @@ from flows.prompts import check as check_prompt
 from flows.renewal import CLASSES_SERVED, Flow, LaneClass, make_flow
 from flows.states import Stage
 from lane import toml_file
+from lane.plate_policy import DEFAULT_ACCEPT
 
 DEFAULT_PATH = Path("config/site.toml")
 StageName = Literal["arrived", "plate", "documents", "payment", "photo", "printing", "handover", "exiting", "rejected"]
@@ -186,6 +187,9 @@ class Rules(Section):
     max_retries: Annotated[int, Field(ge=0, le=10)] = 3
     plate_wait: Seconds = 8.0  # after this long without an agreed reading the operator is asked to type it
     plate_agreement: Annotated[int, Field(ge=1, le=10)] = 2
+    #: An agreed plate is taken without asking the operator only when its confidence (the probability it is exactly
+    #: right) is at least this (lane/plate_policy.py; chosen from benchmarks/plates.py's validation figures).
+    plate_accept: Share = DEFAULT_ACCEPT
 
 
 class Documents(Section):

@@ -81,6 +81,7 @@ class Site:
                 reader=reader,
                 plate_wait=config.rules.plate_wait,
                 agreement=config.rules.plate_agreement,
+                plate_accept=config.rules.plate_accept,
                 photo_retakes=config.photo.max_retakes,
                 retake_delay=config.photo.retake_delay,
                 photo_dir=var / "photos",
