@@ -192,6 +192,21 @@ class Rules(Section):
     plate_accept: Share = DEFAULT_ACCEPT
 
 
+class Plates(Section):
+    """The plate reader: `line_model`, the line recogniser's model file (a site's own, e.g. fine-tuned on its
+    `lane plates export`; relative to the working folder like the store), in place of the shipped one
+    (lane/plate_model.py loads it when a command that reads plates starts)."""
+
+    line_model: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+
+    @field_validator("line_model")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"no model file {value!r} (a path to an .onnx file; leave it unset for the shipped one)")
+        return value
+
+
 class Documents(Section):
     """The document check: the registry copy, certificate forms and age, the BPJS switch."""
 
@@ -328,6 +343,7 @@ class SiteConfig(Section):
     )
     lanes: list[Lane] = Field(min_length=1, max_length=32)
     documents: Documents = Documents()
+    plates: Plates = Plates()
     photo: Photo = Photo()
     retention: Retention = Retention()
     simulation: Simulation = Simulation()
