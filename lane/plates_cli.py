@@ -28,7 +28,11 @@ if TYPE_CHECKING:  # OpenCV and the reader are loaded when the command runs, not
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add `plates` (with its `read` subcommand) to the `lane` command's subparsers."""
-    plates: argparse.ArgumentParser = subparsers.add_parser("plates", help="number plates: read plates in image files")
+    from lane import plate_export
+
+    plates: argparse.ArgumentParser = subparsers.add_parser(
+        "plates", help="number plates: read plates in image files, export the plates operators typed"
+    )
     sub = plates.add_subparsers(dest="plates_command", required=True, metavar="PLATES_COMMAND")
     read = sub.add_parser("read", help="read the plate in each image file")
     read.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="image files (JPEG, PNG, ...)")
@@ -40,6 +44,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="plate candidates read per image, 1 to 10 (default: the reader's setting)",
     )
+    plate_export.add_parser(sub)
     return plates
 
 
@@ -52,6 +57,17 @@ def load_image(path: Path) -> tuple[Image | None, str]:
     return (None, why) if image is None else (u8(image), "")
 
 
+def export(args: argparse.Namespace) -> int:
+    """`lane plates export` (lane.plate_export), with the site file's store and time zone."""
+    from lane import plate_export
+
+    try:
+        return plate_export.run(args, load(Path(getattr(args, "config", None) or DEFAULT_PATH)))
+    except ConfigError as err:
+        print(f"lane: configuration error\n{err}", file=sys.stderr)
+        return 2
+
+
 def site(args: argparse.Namespace) -> SiteConfig | None:
     """The site file `--config` names (None: no file at the default path, the defaults); ConfigError as elsewhere."""
     path = Path(getattr(args, "config", None) or DEFAULT_PATH)
@@ -61,6 +77,8 @@ def site(args: argparse.Namespace) -> SiteConfig | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plates_command == "export":
+        return export(args)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     from lane import plate_model
     from lane.plate_policy import DEFAULT_ACCEPT, accepted
