@@ -1,8 +1,8 @@
 """Which line-recogniser model the lanes' plate reader runs: the site's own, named in its configuration
 (`[plates] line_model` in config/site.toml, e.g. one fine-tuned on the site's `lane plates export`: docs/plates.md),
 or, without one, the model `plates` ships. `check` loads the site's model when a command that reads plates starts
-(`lane run`, `demo`, `simulate`, `plates read`): a file that is not a model the reader can run stops the command
-with a configuration error (lane.config checks already that the file is there)."""
+(`lane run`, `demo`, `simulate`, `plates read`) and in `lane check-config`: a file that is not a model the reader
+can run stops the command with a configuration error (lane.config checks already that the file is there)."""
 
 from __future__ import annotations
 

@@ -107,3 +107,10 @@ def test_no_plate_is_never_accepted(tmp_path: Path, capsys: pytest.CaptureFixtur
     cv2.imwrite(str(black), render.plate_frame(None) * 0)
     code, [row] = read_json(site(tmp_path, rules="plate_accept = 0.0"), black, capsys)
     assert code == 0 and row["plate"] is None and row["accepted"] is False
+
+
+def test_check_config_loads_the_site_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model at all")
+    assert main(["--config", str(site(tmp_path, plates=f'line_model = "{bad}"')), "check-config"]) == 2
+    assert "plates.line_model" in capsys.readouterr().err
