@@ -45,7 +45,7 @@ class Frames:
     def sureness(self, agreed: PlateReading) -> float:
         """The agreed reading's confidence: the voter's, at most that of the surest frame that read it exactly
         (0 when no frame read it exactly: the vote pieced it together)."""
-        exact = [r.confidence for r in self.readings if r.text == agreed.text]
+        exact = [r.confidence for r in self.readings if r.compact == agreed.compact]
         return min(agreed.confidence, max(exact, default=0.0))
 
     def decide(self, agreed: PlateReading, threshold: float) -> PlateReading | None:
