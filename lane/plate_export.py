@@ -6,8 +6,13 @@ the shared sets (`file,plate_text,format_ok`, as ../shared/data/plates/id-crops/
 benchmarks/plates.py and plates_training read. The label is the plate in force (the corrected one).
 
 Cycles without a crop (the camera never saw a plate, or lane.retention removed it after `plates_days`) are counted
-and skipped with a message. Personal data: the plates and their crops only, no names, NIKs or times; OUT is made
-readable by its owner only (lane.privacy). OUT must be new or empty, so that a set is never two exports mixed.
+and skipped with a message; so are those whose crop is likely not of the plate: the camera's reading of it
+(`plate_read`) shares less than half its characters with the plate in force (`SAME_PLATE`, difflib's ratio), as when
+the reader took the expiry line or a sticker for the plate ("A 29" for "G 1234 AB"). A crop misread by a character
+or two, the example that teaches most, is kept.
+
+Personal data: the plates and their crops only, no names, NIKs or times; OUT is made readable by its owner only
+(lane.privacy). OUT must be new or empty, so that a set is never two exports mixed.
 Exit codes: 0 done, 1 the database or OUT cannot be used, 2 a bad site file or bad dates.
 """
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import difflib
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
@@ -30,6 +36,8 @@ from plates.grammar import is_valid
 
 #: The shared sets' columns (../shared/data/plates/*/labels.csv).
 COLUMNS = ("file", "plate_text", "format_ok")
+#: A crop is taken to show the plate when the camera's reading of it is at least this alike to the plate in force.
+SAME_PLATE = 0.5
 
 
 def _date(text: str) -> date:
@@ -53,6 +61,7 @@ class Exported:
     typed: int = 0  # plates typed or confirmed at the plate stage
     corrected: int = 0  # plates corrected after it
     without_crop: list[str] = field(default_factory=list)  # cycle names skipped: no crop to go with the label
+    not_the_plate: list[str] = field(default_factory=list)  # ... and those whose crop is likely of something else
 
     @property
     def written(self) -> int:
@@ -71,11 +80,18 @@ def rows(db: sqlite3.Connection, begin: str, end: str) -> list[sqlite3.Row]:
     """The closed cycles in [begin, end) whose plate an operator typed or corrected, oldest first."""
     db.row_factory = sqlite3.Row
     return db.execute(
-        "SELECT id, lane, plate, plate_evidence, plate_corrected_by FROM cycles WHERE outcome != 'open' "
+        "SELECT id, lane, plate, plate_read, plate_evidence, plate_corrected_by FROM cycles WHERE outcome != 'open' "
         "AND plate IS NOT NULL AND plate != '' AND (plate_source = 'operator' OR plate_corrected_by IS NOT NULL) "
         "AND started_at >= ? AND started_at < ? ORDER BY id",
         [begin, end],
     ).fetchall()
+
+
+def shows_plate(read: str | None, plate: str) -> bool:
+    """Whether a crop the camera read as `read` likely shows `plate` (no reading recorded: taken to)."""
+    if not read:
+        return True
+    return difflib.SequenceMatcher(None, read.replace(" ", ""), plate.replace(" ", "")).ratio() >= SAME_PLATE
 
 
 def export(found: list[sqlite3.Row], crops: Path, out: Path) -> Exported:
@@ -90,6 +106,9 @@ def export(found: list[sqlite3.Row], crops: Path, out: Path) -> Exported:
             source = crops / name
             if not name or Path(name).name != name or not source.is_file():
                 done.without_crop.append(f"{row['lane']}-{row['id']:06d}")
+                continue
+            if not shows_plate(row["plate_read"], row["plate"]):
+                done.not_the_plate.append(f"{row['lane']}-{row['id']:06d}")
                 continue
             shutil.copyfile(source, images / name)
             private_file(images / name)
@@ -126,7 +145,10 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
         f"{done.written} plates ({done.typed} typed, {done.corrected} corrected) from {args.first} to {args.last} "
         f"written to {out / 'labels.csv'} with their crops in {out / 'images'}"
     )
-    if done.without_crop:
-        shown = ", ".join(done.without_crop[:10]) + (" ..." if len(done.without_crop) > 10 else "")
-        print(f"skipped {len(done.without_crop)} without a plate crop (none seen, or removed by retention): {shown}")
+    for names, why in (
+        (done.without_crop, "without a plate crop (none seen, or removed by retention)"),
+        (done.not_the_plate, "whose crop is likely not of the plate (its reading shares too little with the plate)"),
+    ):
+        if names:
+            print(f"skipped {len(names)} {why}: " + ", ".join(names[:10]) + (" ..." if len(names) > 10 else ""))
     return 0

@@ -165,7 +165,8 @@ async def run_plate(lane: LaneController) -> None:
     if best is None:
         lane.request("plate", why=why)
         return
-    lane.note(plate_read=best.text, plate_read_confidence=best.confidence, plate_evidence=lane._save_evidence(best))
+    crop = lane._save_evidence(best) if best.crop is not None else None  # the example an operator's answer labels
+    lane.note(plate_read=best.text, plate_read_confidence=best.confidence, plate_evidence=crop)
     lane.request("plate", why=why, suggestion=best.text, confidence=best.confidence)
 
 

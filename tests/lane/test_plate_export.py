@@ -73,7 +73,7 @@ def export(db: Path, first: str, last: str, out: Path) -> int:
 
 @pytest.fixture
 def lane_db(rig_factory: Any, tmp_path: Path) -> tuple[Path, str]:
-    """A lane's database after four vehicles; the day they came, as YYYY-MM-DD."""
+    """A lane's database after five vehicles; the day they came, as YYYY-MM-DD."""
     camera = Camera()
 
     async def scenario(rig: Rig) -> str:
@@ -81,6 +81,7 @@ def lane_db(rig_factory: Any, tmp_path: Path) -> tuple[Path, str]:
         await _cycle(rig, camera, "H 77 XY", "H 71 XY", 0.97, "H 77 XY")  # sure but wrong: corrected
         await _cycle(rig, camera, "K 5521 QK", "K 5521 QK", 0.97, None)  # sure and right: not exported
         await _cycle(rig, camera, "B 1 RS", None, 0.0, "B 1 RS")  # nothing read: typed, no crop
+        await _cycle(rig, camera, "D 4455 XY", "A 29", 0.3, "D 4455 XY")  # the expiry line read: not the plate
         return rig.clock.wall().astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()  # the shipped site's day
 
     day = rig_factory(scenario, reader=camera)
@@ -96,6 +97,7 @@ def test_export_writes_a_set_the_plate_reader_reads(
     said = capsys.readouterr().out
     assert "2 plates (1 typed, 1 corrected)" in said
     assert "skipped 1 without a plate crop" in said and "L1-000004" in said
+    assert "skipped 1 whose crop is likely not of the plate" in said and "L1-000005" in said
     assert (out / "labels.csv").read_text(encoding="utf-8").splitlines()[0] == "file,plate_text,format_ok"
     with (out / "labels.csv").open(newline="") as f:  # read as benchmarks/plates.py reads a set
         rows = [r for r in csv.DictReader(f) if r["format_ok"] == "1"]
