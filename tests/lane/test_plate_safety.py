@@ -191,6 +191,19 @@ def test_a_correction_after_the_card_is_printed_is_refused(rig_factory: Any) -> 
     assert messages == ("the card is printed: the plate can no longer be corrected",) * 2
 
 
+def test_a_correction_once_the_print_job_is_sent_is_refused_and_audited(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> tuple[str, list[dict[str, Any]]]:
+        await rig.drive_to(Stage.FAULT)  # the printer ran out of cards with the job sent
+        assert rig.lane.faulted_from is Stage.PRINTING
+        outcome = await rig.cmd(Action.ENTER_PLATE, plate="G 1234 AC")
+        assert not outcome.ok
+        return outcome.message, _audit(rig)
+
+    message, audit = rig_factory(scenario)
+    assert message == "the card is being printed: the plate can no longer be corrected"
+    assert [(r["result"], r["message"]) for r in audit] == [("ok", "done"), ("refused", message)]
+
+
 def test_a_correction_before_any_plate_is_refused(rig_factory: Any) -> None:
     async def scenario(rig: Rig) -> tuple[str, str]:
         idle = await rig.cmd(Action.ENTER_PLATE, plate="G 1234 AB")
