@@ -17,6 +17,7 @@ from lane.cli import main
 from lane.config import ConfigError, load
 from plates import line_net
 from plates.reader import PlateReader
+from plates.reading import PlateReading
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "site.toml"
 
@@ -83,9 +84,9 @@ def test_the_reader_runs_the_model_the_site_names(tmp_path: Path) -> None:
     config = load(site(tmp_path, plates=f'line_model = "{own}"'))
     plate_model.check(config, "site.toml")
     reader = plate_model.lane_reader(config)
-    assert isinstance(reader, PlateReader) and reader.model_path == own
-    assert reader.recogniser() is not line_net.model()  # its own network, not the shipped one
-    assert plate_model.lane_reader(load(SHIPPED)) is not reader
+    assert isinstance(reader, PlateReader) and reader is not plate_model.lane_reader(load(SHIPPED))
+    got = reader(render.plate_frame("G 1234 AB", seed=2))
+    assert isinstance(got, PlateReading) and got.text == "G 1234 AB"
 
 
 @pytest.mark.parametrize("threshold", [0.0, 1.0])
