@@ -50,7 +50,9 @@ def _date(text: str) -> date:
 def add_parser(sub: Any) -> None:
     """Add `export` to `lane plates`."""
     p = sub.add_parser("export", help="the plates operators typed or corrected, with their crops, as a labelled set")
-    p.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE", help="first day, YYYY-MM-DD")
+    p.add_argument(
+        "--from", dest="first", type=_date, required=True, metavar="DATE", help="first day, YYYY-MM-DD in site time"
+    )
     p.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE", help="last day, inclusive")
     p.add_argument("--db", type=Path, default=None, help="database (default: store.path); its folder holds plates/")
     p.add_argument("out", type=Path, metavar="OUT", help="a new (or empty) folder for images/ and labels.csv")
