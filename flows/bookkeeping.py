@@ -21,6 +21,8 @@ CYCLE_FIELDS = (
     "plate_source",
     "plate_confidence",
     "plate_evidence",
+    "plate_read",
+    "plate_read_confidence",
     "receipt",
     "fee",
     "holder_name",

@@ -136,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.hours <= 0 or args.hours > 24 * 31:
                 raise ConfigError(f"--hours: expected more than 0 and at most 744, got {args.hours:g}")
         attached = _attached(args, config) if args.command == "demo" else None
+        if args.command in ("run", "demo", "simulate", "check-config"):
+            from lane import plate_model  # loads the plate reader: only for the commands that read plates
+
+            plate_model.check(config, args.config)
     except ConfigError as err:
         print(f"lane: configuration error\n{err}", file=sys.stderr)
         return 2

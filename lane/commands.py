@@ -15,7 +15,7 @@ class Action(StrEnum):
     # card handed over
     DOCUMENTS = "documents"  # the documents as entered: nik, sim, health_no, health_date, psych_no, psych_date, bpjs
     REJECT = "reject"  # documents refused (needs reason)
-    ENTER_PLATE = "enter_plate"  # type the plate (needs plate)
+    ENTER_PLATE = "enter_plate"  # type the plate (needs plate); later, until the card is printed, correct it
     RETRY = "retry"  # run the current stage again (retake photo, re-read plate, re-print after a failed print)
     ABORT = "abort"  # end the cycle and let the vehicle out (needs reason)
     RESUME = "resume"  # after a fault is cleared, go back to the stage that faulted

@@ -31,6 +31,7 @@ from flows.prompts import check as check_prompt
 from flows.renewal import CLASSES_SERVED, Flow, LaneClass, make_flow
 from flows.states import Stage
 from lane import toml_file
+from lane.plate_policy import DEFAULT_ACCEPT
 from lane.report.settings import ReportSettings
 
 DEFAULT_PATH = Path("config/site.toml")
@@ -187,6 +188,24 @@ class Rules(Section):
     max_retries: Annotated[int, Field(ge=0, le=10)] = 3
     plate_wait: Seconds = 8.0  # after this long without an agreed reading the operator is asked to type it
     plate_agreement: Annotated[int, Field(ge=1, le=10)] = 2
+    #: An agreed plate is taken without asking the operator only when its confidence (the probability it is exactly
+    #: right) is at least this (lane/plate_policy.py; chosen from benchmarks/plates.py's validation figures).
+    plate_accept: Share = DEFAULT_ACCEPT
+
+
+class Plates(Section):
+    """The plate reader: `line_model`, the line recogniser's model file (a site's own, e.g. fine-tuned on its
+    `lane plates export`; relative to the working folder like the store), in place of the shipped one
+    (lane/plate_model.py loads it when a command that reads plates starts)."""
+
+    line_model: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+
+    @field_validator("line_model")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"no model file {value!r} (a path to an .onnx file; leave it unset for the shipped one)")
+        return value
 
 
 class Documents(Section):
@@ -325,6 +344,7 @@ class SiteConfig(Section):
     )
     lanes: list[Lane] = Field(min_length=1, max_length=32)
     documents: Documents = Documents()
+    plates: Plates = Plates()
     photo: Photo = Photo()
     retention: Retention = Retention()
     simulation: Simulation = Simulation()

@@ -22,7 +22,7 @@ from devices.errors import DeviceError
 from devices.registry import LaneDevices
 from flows.renewal import Flow
 from flows.states import RESUMABLE, Stage
-from lane import evidence, operator_actions, stages
+from lane import evidence, operator_actions, plate_policy, stages
 from lane.clock import Clock
 from lane.commands import Command, Outcome
 from lane.errors import Refused
@@ -49,6 +49,7 @@ class LaneController(LaneNotices):
         reader: Reader | None,
         plate_wait: float = 8.0,
         agreement: int = 2,
+        plate_accept: float = plate_policy.DEFAULT_ACCEPT,
         photo_retakes: int = 2,
         retake_delay: float = 6.0,
         photo_dir: Path | None = None,
@@ -64,6 +65,7 @@ class LaneController(LaneNotices):
         self.plates = PlateThread(lane_id, reader) if reader is not None else None  # started with the lane
         self.plate_wait = plate_wait
         self.agreement = agreement
+        self.plate_accept = plate_accept  # an agreed plate is taken unasked only this sure (lane.plate_policy)
         self.photo_dir = photo_dir
         self.photo: Any = None  # the last driver photo taken (an image)
         self.face: tuple[int, int, int, int] | None = None  # where the gate found the face in it

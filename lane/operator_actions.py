@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError
 from flows.states import Stage
-from lane import receipts
+from lane import plate_correction, receipts
 from lane.commands import Action, Command, Outcome
 from lane.errors import Refused
 from lane.events import EventKind
 from lane.officers import authorise
 from lane.privacy import masked, names_in, scrub
 from lane.rules import holder_dict
-from plates.grammar import PlateGrammarError, parse
+from plates.grammar import PlateGrammarError
 
 if TYPE_CHECKING:
     from lane.controller import LaneController
@@ -68,8 +68,11 @@ def _fires(trigger: str, *, reason: bool = False) -> Handler:
 
 
 async def confirm(lane: LaneController, cmd: Command, who: str) -> str:
-    """`confirm` means what the stage asks for: the documents, the payment, the photo, the hand-over."""
+    """`confirm` means what the stage asks for: the plate suggested, the documents, the payment, the photo, the
+    hand-over."""
     stage = lane.stage
+    if stage is Stage.PLATE:
+        return await plate_correction.confirm_suggestion(lane, who)
     if stage is Stage.DOCUMENTS:
         return await submit_documents(lane, cmd, who)
     if stage is Stage.PAYMENT:
@@ -145,10 +148,11 @@ async def card_out(lane: LaneController, cmd: Command, who: str) -> str:
 
 
 async def enter_plate(lane: LaneController, cmd: Command, who: str) -> str:
+    """The plate typed at the plate stage; at a later stage, until the card is printed, a correction
+    (lane.plate_correction)."""
     if lane.stage is not Stage.PLATE:
-        raise Refused(f"no plate is asked for while the lane is {lane.stage}")
-    await lane.fire("plate_entered", actor=who, plate=parse(cmd.plate).text, plate_source="operator")
-    return "done"
+        return await plate_correction.correct(lane, cmd.plate, cmd.operator)
+    return await plate_correction.type_plate(lane, cmd.plate, who)
 
 
 async def close_lane(lane: LaneController, cmd: Command, who: str) -> str:

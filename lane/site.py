@@ -14,6 +14,7 @@ from typing import Any
 
 from devices import registry as device_registry
 from devices.base import Device
+from lane import plate_model
 from lane.clock import Clock
 from lane.commands import Command, Outcome
 from lane.config import Lane, SiteConfig
@@ -23,7 +24,6 @@ from lane.isolation import failed
 from lane.officers import Officers
 from lane.rules import RenewalRules
 from lane.store import Stamp, Store
-from plates import lane_reader
 from plates.reading import Reader
 
 
@@ -69,7 +69,7 @@ class Site:
             options = lane.devices.options() if backend == lane.devices.backend else {}
             devices = device_registry.build(backend, lane.id, clock, **{**options, **override})
             mode = plate_reader or lane.devices.plate_reader
-            reader: Reader | None = lane_reader.lane_reader() if mode == "ocr" else None
+            reader: Reader | None = plate_model.lane_reader(config) if mode == "ocr" else None
             flow = config.flow(lane)
             self.lanes[lane.id] = LaneController(
                 lane.id,
@@ -81,6 +81,7 @@ class Site:
                 reader=reader,
                 plate_wait=config.rules.plate_wait,
                 agreement=config.rules.plate_agreement,
+                plate_accept=config.rules.plate_accept,
                 photo_retakes=config.photo.max_retakes,
                 retake_delay=config.photo.retake_delay,
                 photo_dir=var / "photos",

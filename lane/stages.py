@@ -16,7 +16,7 @@ from devices.codecs.iomap import passed_since
 from devices.errors import DeviceError, DeviceRefused, DeviceTimeout
 from flows.bookkeeping import cycle_name
 from flows.states import Stage
-from lane import evidence
+from lane import evidence, plate_policy
 from lane.errors import Refused
 from lane.events import EventKind
 from plates.reading import PlateReading
@@ -127,32 +127,47 @@ async def pass_and_close(gate: Gate, loop_after: VehicleLoop) -> None:
 
 
 async def run_plate(lane: LaneController) -> None:
-    """Read camera frames until `agreement` readings agree character by character (plates.vote), then record
-    the plate with the best frame's crop as evidence; after `plate_wait` seconds, ask the operator."""
+    """Read camera frames until `agreement` readings agree character by character (plates.vote) and the agreed
+    reading is sure enough (lane.plate_policy, `plate_accept`), then record the plate with the best frame's crop as
+    evidence; after `plate_wait` seconds, ask the operator, showing the best unsure reading as a suggestion."""
     if lane.plates is None:
         lane.request("plate", why="no plate reader on this lane")
         return
     voter = Voter(lane.agreement)
+    frames = plate_policy.Frames()
     deadline = lane.clock.monotonic() + lane.plate_wait
     try:
         while lane.clock.monotonic() < deadline:
             frame = await lane.devices.plate_camera.capture()
             reading = await lane.plates.read(lane.clock, frame.image)
-            agreed = voter.add(reading) if isinstance(reading, PlateReading) else None
-            if agreed is not None:
+            if not isinstance(reading, PlateReading):
+                continue
+            frames.add(reading)
+            agreed = voter.add(reading)
+            sure = frames.decide(agreed, lane.plate_accept) if agreed is not None else None
+            if sure is not None:
                 await lane.fire(
                     "plate_read",
                     actor="camera",
-                    plate=agreed.text,
+                    plate=sure.text,
                     plate_source="camera",
-                    plate_confidence=round(agreed.confidence, 3),
-                    plate_evidence=lane._save_evidence(agreed),
+                    plate_confidence=sure.confidence,
+                    plate_read=sure.text,
+                    plate_read_confidence=sure.confidence,
+                    plate_evidence=lane._save_evidence(sure),
                 )
                 return
     except DeviceError as err:
         lane.alert(err.cause, str(err))
     seen = ", ".join(f"{text} x{n}" for text, n in voter.seen.items())
-    lane.request("plate", why=f"no agreed reading in {lane.plate_wait:g} s" + (f" (seen: {seen})" if seen else ""))
+    why = f"no sure agreed reading in {lane.plate_wait:g} s" + (f" (seen: {seen})" if seen else "")
+    best = frames.suggestion()
+    if best is None:
+        lane.request("plate", why=why)
+        return
+    crop = lane._save_evidence(best) if best.crop is not None else None  # the example an operator's answer labels
+    lane.note(plate_read=best.text, plate_read_confidence=best.confidence, plate_evidence=crop)
+    lane.request("plate", why=why, suggestion=best.text, confidence=best.confidence)
 
 
 async def run_documents(lane: LaneController) -> None:

@@ -254,8 +254,22 @@ def _v10(db: sqlite_utils.Database) -> None:
     db.table("queue_events").create_index(["at"])
 
 
+def _v11(db: sqlite_utils.Database) -> None:
+    """Both plates of a cycle (issue 16): what the camera read (`plate_read`, its confidence: the agreed reading, or
+    the best unsure one the operator was shown) beside the plate in force (`plate`), and who corrected the plate
+    and when, when an operator did after the plate stage (lane/plate_correction.py)."""
+    cycles = db.table("cycles")
+    for column, kind in (
+        ("plate_read", str),
+        ("plate_read_confidence", float),
+        ("plate_corrected_by", str),
+        ("plate_corrected_at", str),
+    ):
+        cycles.add_column(column, kind)
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -578,6 +592,16 @@ class Store:
     def update_officer(self, officer_id: str, values: dict[str, Any]) -> None:
         with self.transaction():
             self.db.table("officers").update(officer_id, values)
+
+    def plate_corrected(self, cycle_id: int, plate: str, by: str, when: Stamp) -> None:
+        """An operator's correction of an open cycle's plate (lane/plate_correction.py): `plate` is the plate in
+        force from now on; `plate_read` keeps what the camera read."""
+        with self.transaction():
+            self.db.conn.execute(
+                "UPDATE cycles SET plate = ?, plate_corrected_by = ?, plate_corrected_at = ? "
+                "WHERE id = ? AND outcome = 'open'",
+                [plate, by, when.iso, cycle_id],
+            )
 
     def update_cycle(self, cycle_id: int, values: dict[str, Any]) -> None:
         with self.transaction():

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Literal
 
 import cv2
@@ -100,9 +101,19 @@ def check_image(image: object) -> tuple[Image, None] | tuple[None, str]:
 class PlateReader:
     """A `Reader` (see plates.reading): call it with a frame."""
 
-    def __init__(self, settings: ReaderSettings | None = None, engine: Engine | None = None) -> None:
+    def __init__(
+        self, settings: ReaderSettings | None = None, engine: Engine | None = None, model_path: Path | None = None
+    ) -> None:
+        """`model_path`: the line recogniser's model file, in place of the shipped line_model.onnx (a site's own,
+        named in its configuration); read here, so a missing file raises OSError now, not in a read."""
         self.settings = settings or ReaderSettings()
         self._engine = engine
+        self.model_path = model_path
+        self._net = line_net.LineNet(model_path.read_bytes()) if model_path is not None else None
+
+    def recogniser(self) -> line_net.LineNet | None:
+        """The line recogniser this reader runs: the one from `model_path`, else the shipped one."""
+        return self._net if self._net is not None else line_net.model()
 
     @property
     def engine(self) -> Engine:
@@ -116,7 +127,7 @@ class PlateReader:
         next). An OCR engine that cannot start is left for the reads to report."""
         s = self.settings
         view = np.full((line_net.HEIGHT, line_net.WIDTH), 128, np.uint8)
-        if (net := line_net.model()) is not None and s.line_recogniser != "off":
+        if (net := self.recogniser()) is not None and s.line_recogniser != "off":
             net.posteriors([view])
         classifier = glyphs.model() if s.glyph_classifier else None
         second = ppocr.model() if s.second_opinion > 0 or s.expiry else None
@@ -194,7 +205,7 @@ class PlateReader:
         s = self.settings
         lines = line.find_lines(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found)
         bands = [ln.band for ln in lines if ln.band is not None]
-        net = line_net.model() if s.line_recogniser != "off" else None
+        net = self.recogniser() if s.line_recogniser != "off" else None
         found: decode.Decoded | None = None
         posteriors = np.zeros((0, line_net.COLUMNS, line_net.CLASSES), np.float32)
         if net is not None:

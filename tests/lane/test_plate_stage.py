@@ -59,7 +59,7 @@ def test_a_plain_reader_function_needs_no_warm_up(rig_factory: Any) -> None:
 
     def read(image: Image) -> PlateReading | NoPlate:
         names.append(threading.current_thread().name)
-        return PlateReading("G 1234 AB", 0.8, char_confidences=(0.8,) * 7)
+        return PlateReading("G 1234 AB", 0.95, char_confidences=(0.95,) * 7)
 
     cycle = rig_factory(_plate_read, reader=read)
     assert cycle["plate"] == "G 1234 AB" and set(names) == {"plates-L1_0"}
