@@ -177,7 +177,7 @@ class Estimate:
         return self.mean - self.half
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> Estimate:
+    def of(cls, values: Sequence[float], level: float = 0.95) -> Estimate:
         vals = [v for v in values if not math.isnan(v)]
         if not vals:
             return cls(math.nan, math.nan, 0)
@@ -185,7 +185,9 @@ class Estimate:
             return cls(vals[0], math.nan, 1)
         sd = statistics.stdev(vals)
         return cls(
-            statistics.fmean(vals), float(stats.t.ppf(0.975, len(vals) - 1)) * sd / math.sqrt(len(vals)), len(vals)
+            statistics.fmean(vals),
+            float(stats.t.ppf((1 + level) / 2, len(vals) - 1)) * sd / math.sqrt(len(vals)),
+            len(vals),
         )
 
 
