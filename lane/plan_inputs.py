@@ -136,9 +136,10 @@ def mean_service(service: Service, lane_class: LaneClass, n: int = 2000) -> floa
 
 
 def candidates(config: SiteConfig, need: Demand, service: Service, capacity: int) -> list[Layout]:
-    """Twelve layouts around the one the busiest hour needs (at least the configured lanes): one lane fewer or more of
-    each class, each lane with its own officer and a shared queue; and the middle one with a queue per lane, with
-    an officer for two lanes, and one more lane of the busier class with an officer for two of them."""
+    """Twelve layouts around the one the busiest hour needs (at least the configured lanes): one lane fewer and one
+    more of each class (two more when one fewer would be none), each lane with its own officer and a shared queue;
+    and the middle of them with a queue per lane, with an officer for two lanes, and one more lane of the busier class
+    with an officer for two of them."""
     base: dict[LaneClass, int] = {}
     for c in LaneClass:
         peak = max(need.per_hour[c]) if need.per_day(c) else 0.0
@@ -146,18 +147,19 @@ def candidates(config: SiteConfig, need: Demand, service: Service, capacity: int
         load = peak * mean_service(service, c) / 3600 if peak else 0.0
         base[c] = max(configured, math.ceil(load / TARGET_LOAD)) if peak else 0
     out: list[Layout] = []
-    for da in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            lanes = {LaneClass.A: base[LaneClass.A] + da, LaneClass.C: base[LaneClass.C] + dc}
-            if all((n >= 1) if need.per_day(c) else n == 0 for c, n in lanes.items()):
-                out.append(Layout(lanes, dict(lanes), True, capacity))
-    half = {c: (n + 1) // 2 for c, n in base.items()}
+    grid = {c: [max(1, base[c] - 1) + k for k in range(3)] if base[c] else [0] for c in LaneClass}
+    for n_a in grid[LaneClass.A]:
+        for n_c in grid[LaneClass.C]:
+            lanes = {LaneClass.A: n_a, LaneClass.C: n_c}
+            out.append(Layout(lanes, dict(lanes), True, capacity))
+    mid = {c: grid[c][len(grid[c]) // 2] for c in LaneClass}
+    half = {c: (n + 1) // 2 for c, n in mid.items()}
     busier = max(LaneClass, key=need.per_day)
-    more = {**base, busier: base[busier] + 1}
+    more = {**mid, busier: mid[busier] + 1}
     out += [
-        Layout(base, dict(base), False, capacity),
-        Layout(base, half, True, capacity),
-        Layout(more, {**base, busier: (more[busier] + 1) // 2}, True, capacity),
+        Layout(mid, dict(mid), False, capacity),
+        Layout(mid, half, True, capacity),
+        Layout(more, {**mid, busier: (more[busier] + 1) // 2}, True, capacity),
     ]
     unique = {layout.name: layout for layout in out}
     return sorted(unique.values(), key=lambda layout: layout.size())
