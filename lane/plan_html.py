@@ -60,7 +60,7 @@ def queue_chart(results: list[Figures]) -> str:
         )
         body.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
         body.append(
-            f'<text x="{W - RIGHT - 4}" y="{TOP + 14 * k + 10}" class="note" text-anchor="end" fill="{colour}">'
+            f'<text x="{W - RIGHT - 4}" y="{TOP + 14 * k + 10}" class="note" text-anchor="end" style="fill:{colour}">'
             f"{escape(f.layout.name)}</text>"
         )
     labels = [(x(i), f"{h:02d}") for i, h in enumerate(hours)]
