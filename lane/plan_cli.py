@@ -129,7 +129,11 @@ def build(args: argparse.Namespace, config: SiteConfig) -> tuple[Inputs, list[La
     notes.append(
         f"demand: {spec.per_day:.0f} renewals on the design day ({spec.weekday}; {spec.source}), "
         f"SIM A {spec.sim_a_share:.0%}, rejected {shares['documents_rejected']:.0%}, "
-        f"photo retaken {shares['photo_retake']:.0%}"
+        + (
+            "photo retakes and typed plates inside the fitted stage times"
+            if args.from_db is not None
+            else f"photo retaken {shares['photo_retake']:.0%}, plate unread {shares['plate_unread']:.0%}"
+        )
     )
     patience = plan_inputs.dist(config.plan.patience) if config.plan.patience else None
     inputs = Inputs(flows, times, shares, need, patience, config.site.target_minutes * 60)
