@@ -162,7 +162,11 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
         return 2
     started = time.perf_counter()
     seed = config.simulation.seed if args.seed is None else args.seed
-    results = simulate_layouts(inputs, layouts, days, seed, args.jobs)
+    try:
+        results = simulate_layouts(inputs, layouts, days, seed, args.jobs)
+    except KeyboardInterrupt:  # Ctrl-C: the worker processes stop with the pool; no traceback
+        print("lane plan: interrupted", file=sys.stderr)
+        return 130
     notes.append(f"{len(layouts)} layouts x {days} days in {time.perf_counter() - started:.1f} s")
     plan = plan_report.Plan(results, notes, inputs.target_s)
     plan_report.print_text(plan, sys.stdout)

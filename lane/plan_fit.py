@@ -12,6 +12,7 @@ class's fit (said in the notes); a class with too few cycles for a stage is refu
 from __future__ import annotations
 
 import math
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,12 +48,14 @@ def fit(path: Path) -> Fitted:
         con = connect(path)
     except ReportError as err:
         raise PlanError(f"--from-db: {err}") from None
+    except sqlite3.Error as err:  # not an SQLite file, or one that cannot be opened
+        raise PlanError(f"--from-db: {path}: cannot open it: {err}") from None
     try:
         columns = ", ".join(f"dur_{s.value}" for s in TIMED)
         rows = con.execute(
             f"SELECT lane_class, outcome, {columns} FROM cycles WHERE outcome IN ('completed', 'rejected')"
         ).fetchall()
-    except Exception as err:  # sqlite3.Error, or a database that is not this program's
+    except sqlite3.Error as err:  # a database that is not this program's: no cycles table, other columns
         raise PlanError(f"--from-db: {path}: cannot read its cycles: {err}") from None
     finally:
         con.close()

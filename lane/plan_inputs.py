@@ -23,6 +23,8 @@ MONTH_DAYS = 365.25 / 12
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: Candidate layouts are sized so that the busiest hour's offered load is at most this share of the lanes.
 TARGET_LOAD = 0.85
+#: More renewals on one day than this is not one site (and would take minutes a layout-day to simulate).
+MAX_PER_DAY = 10_000
 _PART = re.compile(
     r"^(?:(?P<cls>[AC])(?P<lanes>\d{1,2})(?:/(?P<off>\d{1,2}))?|(?P<queue>shared|per-lane)|q(?P<cap>\d{1,4}))$"
 )
@@ -92,6 +94,10 @@ def demand(
         hours_open = sum(1 for w in plan.hours if w > 0)
         per_day = config.simulation.arrivals_per_hour * len(config.lanes) * hours_open
         source = f"[simulation] arrivals_per_hour {config.simulation.arrivals_per_hour:g} x {len(config.lanes)} lanes"
+    if per_day > MAX_PER_DAY:
+        raise PlanError(
+            f"demand: {per_day:.0f} renewals on the design day ({source}); one site serves at most {MAX_PER_DAY}"
+        )
     a_lanes = sum(lane.lane_class is LaneClass.A for lane in config.lanes)
     share_a = sim_a_share if sim_a_share is not None else plan.sim_a_share
     share_a = share_a if share_a is not None else a_lanes / len(config.lanes)

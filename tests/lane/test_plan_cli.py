@@ -39,10 +39,16 @@ def test_a_layout_without_a_lane_for_a_class_with_demand_is_refused(capsys: pyte
         (["--layout", "A1,B2"], "cannot read 'B2'"),
         (["--layout", "A1,C4/1"], "needs between 2 and 4 officers"),
         (["--from-db", "/nonexistent/site.db"], "no database there"),
+        (["--from-db", "TMP/text.db"], "file is not a database"),
         (["--days", "1"], "--days must be 2 to 1000"),
+        (["--renewals-per-day", "250000"], "one site serves at most 10000"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(args: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_one_line_and_exit_2(
+    args: list[str], says: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "text.db").write_text("not a database\n")
+    args = [a.replace("TMP", str(tmp_path)) for a in args]
     assert main(["--config", str(CONFIG), "plan", "--jobs", "1", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert says in err and err.count("\n") == 0, err
