@@ -40,6 +40,7 @@ class Day:
     totals: list[float] = field(default_factory=list)  # seconds from joining the queue to leaving the lane
     waits: list[float] = field(default_factory=list)
     joined_hour: list[int] = field(default_factory=list)
+    lost_hour: list[int] = field(default_factory=list)  # the hour each driver who balked or reneged came
     arrived: int = 0
     balked: int = 0
     reneged: int = 0
@@ -94,6 +95,8 @@ def simulate_day(
         pick = min(queues[c], key=lambda q: len(q.get_queue) + (0 if q.items else 1))
         if len(pick.get_queue) >= layout.capacity and not pick.items:
             day.balked += counted
+            if counted:
+                day.lost_hour.append(int(joined // 3600))
             return
         inside[0] += 1
         get = pick.get()
@@ -102,6 +105,8 @@ def simulate_day(
             if get not in got:
                 get.cancel()
                 day.reneged += counted
+                if counted:
+                    day.lost_hour.append(int(joined // 3600))
                 inside[0] -= 1
                 return
             lane = got[get]
@@ -181,6 +186,8 @@ class Estimate:
         vals = [v for v in values if not math.isnan(v)]
         if not vals:
             return cls(math.nan, math.nan, 0)
+        if any(math.isinf(v) for v in vals):  # a day when more than the quantile's share were turned away
+            return cls(math.inf, math.inf, len(vals))
         if len(vals) < 2:
             return cls(vals[0], math.nan, 1)
         sd = statistics.stdev(vals)
@@ -192,13 +199,15 @@ class Estimate:
 
 
 def quantile(values: Sequence[float], q: float) -> float:
-    """The q-quantile (linear between order statistics, as numpy's default); NaN for no values."""
+    """The q-quantile (linear between order statistics, as numpy's default; infinite values allowed); NaN for none."""
     if not values:
         return math.nan
     s = sorted(values)
     pos = q * (len(s) - 1)
     lo = int(pos)
     hi = min(lo + 1, len(s) - 1)
+    if pos == lo or s[hi] == s[lo]:
+        return s[lo]
     return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
@@ -229,6 +238,18 @@ class Figures:
         return all(h in self.hour_p90 and self.hour_p90[h].upper <= self.target_s for h in self.busy_hours)
 
 
+def _totals_of(day: Day, hour: int) -> list[float]:
+    """The total times of the drivers who came in `hour`; those turned away (balked, reneged) count as never done."""
+    done = [t for t, j in zip(day.totals, day.joined_hour, strict=True) if j == hour]
+    return done + [math.inf] * day.lost_hour.count(hour)
+
+
+def _met(day: Day, target_s: float) -> float:
+    """The share of the drivers who came that were done within the target (those turned away were not)."""
+    came = len(day.totals) + len(day.lost_hour)
+    return sum(t <= target_s for t in day.totals) / came if came else math.nan
+
+
 def figures(layout: Layout, demand: Demand, days: Sequence[Day], target_s: float) -> Figures:
     """The figures of a layout from its simulated days."""
     lanes = sum(layout.lanes.values())
@@ -240,9 +261,7 @@ def figures(layout: Layout, demand: Demand, days: Sequence[Day], target_s: float
     hours = sorted({h for d in days for h in d.joined_hour} | set(demand.busy_hours()))
     by_hour: dict[int, Estimate] = {}
     for h in hours:
-        est = Estimate.of(
-            [quantile([t for t, j in zip(d.totals, d.joined_hour, strict=True) if j == h], 0.9) for d in days]
-        )
+        est = Estimate.of([quantile(_totals_of(d, h), 0.9) for d in days])
         if est.n:
             by_hour[h] = est
     q_hours = sorted({h for d in days for h in d.queue})
@@ -251,7 +270,7 @@ def figures(layout: Layout, demand: Demand, days: Sequence[Day], target_s: float
         days=len(days),
         total_median=per_day(lambda d: quantile(d.totals, 0.5)),
         total_p90=per_day(lambda d: quantile(d.totals, 0.9)),
-        goal_met=per_day(lambda d: sum(t <= target_s for t in d.totals) / len(d.totals) if d.totals else math.nan),
+        goal_met=per_day(lambda d: _met(d, target_s)),
         wait_p90=per_day(lambda d: quantile(d.waits, 0.9)),
         queue_p95=per_day(lambda d: quantile([float(x) for xs in d.queue.values() for x in xs], 0.95)),
         balked=per_day(lambda d: d.balked / d.arrived if d.arrived else 0.0),

@@ -35,6 +35,8 @@ class Plan:
 
 
 def mmss(seconds: float) -> str:
+    if math.isinf(seconds):
+        return "never"  # more than the quantile's share of drivers were turned away
     if math.isnan(seconds):
         return "-"
     s = round(seconds)
@@ -43,8 +45,8 @@ def mmss(seconds: float) -> str:
 
 def _pm(e: Estimate, kind: str) -> str:
     """A figure and the half-width of its interval (none with a single day)."""
-    if math.isnan(e.mean):
-        return "-"
+    if math.isnan(e.mean) or math.isinf(e.mean):
+        return "-" if math.isnan(e.mean) else "never"
     formats: dict[str, Callable[[float], str]] = {"time": mmss, "share": "{:.0%}".format, "count": "{:.1f}".format}
     fmt = formats[kind]
     return fmt(e.mean) if math.isnan(e.half) else f"{fmt(e.mean)} ±{fmt(e.half)}"
