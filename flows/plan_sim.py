@@ -29,6 +29,8 @@ from flows.renewal import Flow, LaneClass
 
 #: The queue is looked at this often (seconds) for its length through the day.
 SAMPLE_S = 60.0
+#: A driver turned away counts in the hourly percentiles as this many times the target.
+LOST_FACTOR = 2.0
 #: A driver's service: the stages of one walk, and whether the renewal was rejected.
 Service = Callable[[LaneClass, random.Random], tuple[list[Segment], bool]]
 
@@ -238,10 +240,12 @@ class Figures:
         return all(h in self.hour_p90 and self.hour_p90[h].upper <= self.target_s for h in self.busy_hours)
 
 
-def _totals_of(day: Day, hour: int) -> list[float]:
-    """The total times of the drivers who came in `hour`; those turned away (balked, reneged) count as never done."""
+def _totals_of(day: Day, hour: int, target_s: float) -> list[float]:
+    """The total times of the drivers who came in `hour`; each turned away (balked, reneged) counts as `LOST_FACTOR`
+    times the target: not done within it, and finite, so that one bad day weighs on the mean over the days as much
+    as it should, not infinitely."""
     done = [t for t, j in zip(day.totals, day.joined_hour, strict=True) if j == hour]
-    return done + [math.inf] * day.lost_hour.count(hour)
+    return done + [LOST_FACTOR * target_s] * day.lost_hour.count(hour)
 
 
 def _met(day: Day, target_s: float) -> float:
@@ -261,7 +265,7 @@ def figures(layout: Layout, demand: Demand, days: Sequence[Day], target_s: float
     hours = sorted({h for d in days for h in d.joined_hour} | set(demand.busy_hours()))
     by_hour: dict[int, Estimate] = {}
     for h in hours:
-        est = Estimate.of([quantile(_totals_of(d, h), 0.9) for d in days])
+        est = Estimate.of([quantile(_totals_of(d, h, target_s), 0.9) for d in days])
         if est.n:
             by_hour[h] = est
     q_hours = sorted({h for d in days for h in d.queue})
