@@ -261,10 +261,12 @@ def walk(flow: Flow, times: StageTimes, mishaps: frozenset[str], rng: random.Ran
             out.append(Segment(stage, budget.hard, min(seg.officer_s, budget.hard)))
             out.append(times.draw(flow.lane_class, Stage.FAULT, "resume", 1, rng))
             resumes += 1
-            if resumes > MAX_RESUMES:
-                stage, rejected = _next(flow, Stage.FAULT, "abort", held).dest, True
+            faulted = held | {f"faulted_in_{stage.value}"}
+            abort = _take(flow, Stage.FAULT, "abort", faulted) if resumes > MAX_RESUMES else None
+            if abort is not None:  # a supervisor aborts (never after the hand-over: the table says so)
+                stage, rejected = abort.dest, True
             else:  # the operator resumes: the stage runs again from its start
-                stage = _next(flow, Stage.FAULT, "resume", held | {f"faulted_in_{stage.value}"}).dest
+                stage = _next(flow, Stage.FAULT, "resume", faulted).dest
                 visits[stage] -= 1
             continue
         out.append(seg)

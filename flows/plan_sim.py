@@ -106,6 +106,8 @@ def simulate_day(
             got = yield get | env.timeout(patience.draw(rng))
             if get not in got:
                 get.cancel()
+                if get.triggered:  # a lane came free at the very moment the driver gave up: it stays free
+                    pick.put(get.value)
                 day.reneged += counted
                 if counted:
                     day.lost_hour.append(int(joined // 3600))
