@@ -1,4 +1,5 @@
-"""The `lane` command: demo, simulate, run, console, check-config, registry, officer, plates, report, sim-devices.
+"""The `lane` command: demo, simulate, run, console, check-config, registry, officer, plates, report, sim-devices,
+plan.
 Exit code 2 for a bad configuration, nothing started. Each command imports what it runs when it runs (the lane
 engine, OpenCV, Textual), so that a quick command such as `lane report` or `lane check-config` starts quickly."""
 
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lane import audit_cli, officer_cli, plates_cli, registry_cli, retention_cli
+from lane import audit_cli, officer_cli, plan_cli, plates_cli, registry_cli, retention_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.report import cli as report_cli
 from lane.sanitize import guard_log
@@ -95,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     report_cli.add_parser(sub)
     retention_cli.add_parser(sub)
     audit_cli.add_parser(sub)
+    plan_cli.add_parser(sub)
     return p
 
 
@@ -154,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         return retention_cli.run(args, config)
     if args.command == "audit":
         return audit_cli.run(args, config)
+    if args.command == "plan":
+        return plan_cli.run(args, config)
     if args.command == "check-config":
         print(f"{args.config}: ok: {config.site.name} ({config.site.office_code}), {len(config.lanes)} lanes")
         for lane in config.lanes:

@@ -334,6 +334,26 @@ class Simulation(Section):
     mishaps: Mishaps = Mishaps()
 
 
+class Plan(Section):
+    """`lane plan`'s demand and candidates (lane/plan_cli.py; docs/planning.md). Unset: from `[simulation]`."""
+
+    renewals_per_day: Annotated[float, Field(gt=0, le=100_000)] | None = None  # both classes, the design day
+    renewals_per_month: Annotated[float, Field(gt=0, le=3_000_000)] | None = None  # spread by `weekdays`
+    weekdays: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=7, max_length=7)] = Field(
+        default_factory=lambda: [1.25, 1.1, 1.0, 1.0, 0.9, 0.75, 0.0]  # Monday .. Sunday
+    )
+    weekday: Annotated[int, Field(ge=0, le=6)] | None = None  # the design day (0 Monday); unset: the busiest
+    open_hour: Annotated[int, Field(ge=0, le=23)] = 8
+    hours: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1, max_length=24)] = Field(
+        default_factory=lambda: [0.16, 0.18, 0.15, 0.13, 0.10, 0.10, 0.10, 0.08]  # the day's share from open_hour
+    )
+    sim_a_share: Share | None = None  # unset: the share of SIM A lanes
+    patience: Distribution | None = Distribution(kind="lognormal", median=1800, sigma=0.5)  # then a driver reneges
+    capacity: Annotated[int, Field(ge=0, le=1000)] = 15  # vehicles a queue holds before the road
+    days: Annotated[int, Field(ge=2, le=1000)] = 30  # replications, each a day with its own seed
+    layouts: list[Annotated[str, Field(min_length=2, max_length=80)]] = Field(default_factory=list)
+
+
 class SiteConfig(Section):
     site: Site
     store: Store = Store()
@@ -349,6 +369,7 @@ class SiteConfig(Section):
     retention: Retention = Retention()
     simulation: Simulation = Simulation()
     report: ReportSettings = ReportSettings()  # dayparts and test plates of `lane report` (lane/report/settings.py)
+    plan: Plan = Plan()
     #: The driver prompts, from prompts.toml beside the site file (not a key of site.toml).
     prompt_texts: dict[str, tuple[str, str]] = Field(default_factory=lambda: dict(PROMPTS), exclude=True)
 
