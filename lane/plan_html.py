@@ -13,9 +13,12 @@ from flows.plan_sim import Figures
 from lane.plan_report import LEAVES_OUT, SUMMARY, Plan, _pm, mmss
 from lane.report.render_html import CSS, _table
 from lane.report.svg import BOTTOM, LEFT, RIGHT, TOP, H, W, nice_step
+from lane.report.words import Words
 
 #: One colour per layout, in order (repeats after ten).
 PALETTE = ("#2b6cb0", "#c53030", "#2f855a", "#6b46c1", "#d69e2e", "#319795", "#dd6b20", "#b83280", "#4a5568", "#975a16")
+
+EN = Words("en")  # the plan is in English for now (its empty tables say "none")
 
 
 def _frame(title: str, top: float, fmt: str, body: list[str], x_labels: list[tuple[float, str]]) -> str:
@@ -120,9 +123,9 @@ def render(plan: Plan) -> str:
         f"<p>{verdict}</p>",
         '<div class="charts">', queue_chart(plan.results), goal_chart(plan.results), "</div>",
         "<h2>Layouts (lanes/officers per class): mean over the days ±95% interval</h2>",
-        _table(header, rows, left=("layout",)),
+        _table(header, rows, EN, left=("layout",)),
         "<h2>90th percentile of total time by hour joined: upper bound of its interval</h2>",
-        _table(("layout", *(f"{h:02d}" for h in hours)), hour_rows, left=("layout",)),
+        _table(("layout", *(f"{h:02d}" for h in hours)), hour_rows, EN, left=("layout",)),
         f"<p>{escape(LEAVES_OUT)}</p>",
         "</body></html>",
     ]  # fmt: skip
