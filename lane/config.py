@@ -186,6 +186,7 @@ class Rules(Section):
     max_retries: Annotated[int, Field(ge=0, le=10)] = 3
     plate_wait: Seconds = 8.0  # after this long without an agreed reading the operator is asked to type it
     plate_agreement: Annotated[int, Field(ge=1, le=10)] = 2
+    health_poll: Seconds = 30.0  # an idle lane asks its devices how they are this often (lane/health.py)
 
 
 class Documents(Section):
@@ -301,6 +302,12 @@ class Mishaps(Section):
     printer_out_of_cards: Share = 0.02
 
 
+class Console(Section):
+    """The operator console (lane/console/)."""
+
+    message_seconds: Seconds = 60.0  # an alert or a command's answer is shown this long, then cleared
+
+
 class Simulation(Section):
     seed: int = 20261128
     population: Annotated[int, Field(ge=100, le=1_000_000)] = 5000  # holders seeded when the registry is empty
@@ -326,6 +333,7 @@ class SiteConfig(Section):
     documents: Documents = Documents()
     photo: Photo = Photo()
     retention: Retention = Retention()
+    console: Console = Console()
     simulation: Simulation = Simulation()
     #: The driver prompts, from prompts.toml beside the site file (not a key of site.toml).
     prompt_texts: dict[str, tuple[str, str]] = Field(default_factory=lambda: dict(PROMPTS), exclude=True)
