@@ -7,20 +7,26 @@ the store and never holds the lanes up: closing and reopening it changes nothing
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
+from rich.markup import escape
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from lane.commands import Command, Outcome, parse
+from lane.console import view
 from lane.console.login import LoginScreen
+from lane.console.needs import mmss
 from lane.console.state import LaneView, Snapshot, StoreReader
 from lane.officers import SESSION_LAPSED
 
@@ -35,11 +41,8 @@ class Link(Protocol):
     def send(self, cmd: Command) -> Outcome: ...
 
 
-LANE_COLUMNS = ("lane", "SIM", "state", "plate", "driver", "in stage", "budget", "cycle", "devices")
-
-
-def mmss(seconds: float | None) -> str:
-    return "-" if seconds is None else f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+#: Seconds without an answer from the controller's clock before the console says the controller is not running.
+OFFLINE_S = 3.0
 
 
 #: key -> (action, template after the action). An empty template sends at once.
@@ -113,6 +116,9 @@ class Console(App[None]):
         self.last_outcome: Outcome | None = None
         self._recent: list[tuple[str, ...]] = []
         self._shown_detail = ""
+        self._needs: set[tuple[str, int | None, int, str]] = set()  # the needs at the last refresh (the bell)
+        self._message_at: float | None = None  # when the message line was last written (cleared when stale)
+        self._clock_at: tuple[datetime, float] | None = None  # the controller's last answer, and when
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -129,7 +135,7 @@ class Console(App[None]):
 
     def on_mount(self) -> None:
         lanes = self.query_one("#lanes", DataTable)
-        lanes.add_columns(*LANE_COLUMNS)
+        lanes.add_columns(*view.LANE_COLUMNS)
         recent = self.query_one("#recent", DataTable)
         recent.add_columns("cycle", "lane", "plate", "outcome", "time", "reason")
         self.refresh_view()
@@ -165,19 +171,23 @@ class Console(App[None]):
             lanes = self.query_one("#lanes", DataTable)
         except NoMatches:  # a last tick of the timer while the console closes
             return
-        self.snap = self.reader.snapshot(self.site_clock())
-        rows = {v.lane: self._row(v) for v in self.snap.lanes}
+        self.snap = self.reader.snapshot(self._now())
+        self.snap = replace(self.snap, lanes=view.ordered(self.snap.lanes))
+        rows = {v.lane: view.row(v, self.reader.target_s) for v in self.snap.lanes}
         if list(rows) != [str(k.value) for k in lanes.rows]:
-            cursor = lanes.cursor_row
+            keep = self._selected_lane()
             lanes.clear()
             for lane, cells in rows.items():
                 lanes.add_row(*cells, key=lane)
-            lanes.move_cursor(row=min(cursor, max(0, len(rows) - 1)))
+            order = list(rows)
+            lanes.move_cursor(row=order.index(keep) if keep in order else min(lanes.cursor_row, len(order) - 1))
         else:
             for lane, cells in rows.items():
                 for column, value in zip(lanes.columns, cells, strict=True):
                     if lanes.get_cell(lane, column) != value:
-                        lanes.update_cell(lane, column, value)
+                        lanes.update_cell(lane, column, value, update_width=True)
+        self._ring_on_new_needs()
+        self._clear_stale_message()
         recent_rows: list[tuple[str, ...]] = [
             (str(c["id"]), c["lane"], c["plate"] or "", c["outcome"], mmss(c["duration"]), (c["reason"] or "")[:60])
             for c in self.snap.recent
@@ -188,53 +198,49 @@ class Console(App[None]):
             for r in recent_rows:
                 recent.add_row(*r)
             self._recent = recent_rows
-        detail = self._detail()
+        detail = view.detail(self.selected(), self.snap.live)
         if detail != self._shown_detail:
             self.query_one("#detail", Static).update(detail)
             self._shown_detail = detail
         now = self.snap.now.astimezone(self.tz).strftime("%H:%M:%S %Z")
-        self.title = f"Lane console  {now}"
+        self.title = f"Lane console  {now}" if self.snap.live else f"Lane console  CONTROLLER NOT RUNNING (as of {now})"
 
-    def _row(self, v: LaneView) -> tuple[str, ...]:
-        colour = v.stage_colour()
-        target = self.reader.target_s
-        over = v.cycle_s is not None and v.cycle_s > target
-        cycle_colour = "red" if over else ("yellow" if v.cycle_s and v.cycle_s > 0.8 * target else "green")
-        down = [d for d, h in v.devices.items() if h != "ok"]
-        cycle = f"[{cycle_colour}]{mmss(v.cycle_s)}[/]" if v.cycle_s is not None else "-"
-        devices = "[red]" + ", ".join(down) + "[/]" if down else "[green]ok[/]"
-        return (
-            v.lane,
-            v.lane_class,
-            v.state,
-            v.plate,
-            v.driver,
-            f"[{colour}]{mmss(v.in_stage_s)}[/]",
-            mmss(v.budget_s),
-            cycle,
-            devices,
-        )
+    def _now(self) -> datetime | None:
+        """The controller's clock; after `OFFLINE_S` without an answer None (the console then shows the store as
+        last written, with no timer running); a single missed answer keeps the last time."""
+        now = self.site_clock()
+        if now is not None:
+            self._clock_at = (now, time.monotonic())
+            return now
+        if self._clock_at is not None and time.monotonic() - self._clock_at[1] < OFFLINE_S:
+            return self._clock_at[0]
+        return None
+
+    def _ring_on_new_needs(self) -> None:
+        """The terminal bell once for each need that was not there at the last refresh (not at every refresh)."""
+        assert self.snap is not None
+        needs = {(v.lane, v.cycle_id, v.need.rank, v.need.text.split(":")[0]) for v in self.snap.lanes if v.need.asked}
+        if needs - self._needs and self.snap.live:
+            self.bell()
+        self._needs = needs
+
+    def _clear_stale_message(self) -> None:
+        if self._message_at is not None and time.monotonic() - self._message_at > self.reader.message_s:
+            self.query_one("#message", Static).update("")
+            self._message_at = None
+
+    def _selected_lane(self) -> str | None:
+        table = self.query_one("#lanes", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(Coordinate(min(table.cursor_row, table.row_count - 1), 0)).row_key
+        return str(key.value)
 
     def selected(self) -> LaneView | None:
         if not self.snap or not self.snap.lanes:
             return None
-        row = self.query_one("#lanes", DataTable).cursor_row
-        return self.snap.lanes[max(0, min(row, len(self.snap.lanes) - 1))]
-
-    def _detail(self) -> str:
-        v = self.selected()
-        if v is None:
-            return "no lanes in the store yet"
-        lines = [f"[b]{v.lane}[/b] {v.state}  cycle #{v.cycle_id or '-'}  driver sees: [i]{v.prompt}[/i]"]
-        if v.request:
-            extra = {k: val for k, val in v.request.items() if k not in ("what", "text") and val}
-            lines.append(f"[b yellow]waiting for you:[/] {v.request.get('text', '')}  {extra if extra else ''}")
-        lines += [f"[red]alert[/] {a}" for a in v.alerts]
-        lines.append("devices: " + (", ".join(f"{d} {h}" for d, h in v.devices.items()) or "all ok"))
-        if self.last_outcome is not None:
-            colour = "green" if self.last_outcome.ok else "red"
-            lines.append(f"[{colour}]last command: {self.last_outcome.message}[/]")
-        return "\n".join(lines)
+        lane = self._selected_lane()
+        return next((v for v in self.snap.lanes if v.lane == lane), self.snap.lanes[0])
 
     # -- actions --------------------------------------------------------------------------------------------------
 
@@ -301,8 +307,24 @@ class Console(App[None]):
             officer, self.operator = self.operator, None  # the session lapsed: the PIN again
             self._ask_login(officer, f"refused: {outcome.message}")
         self.last_outcome = outcome
-        self.query_one("#message", Static).update(("" if outcome.ok else "refused: ") + outcome.message)
         self.refresh_view()
+        self.say(("" if outcome.ok else "refused: ") + _once(outcome.message, self.selected()))
+
+    def say(self, text: str) -> None:
+        """The message line (a command's answer), cleared after the console's `message_seconds`."""
+        self.query_one("#message", Static).update(escape(text))
+        self._message_at = time.monotonic()
+
+
+def _once(message: str, lane: LaneView | None) -> str:
+    """A refusal whose reasons the lane's request already lists (the documents' failures) says so instead of
+    listing them again."""
+    listed = {str(f) for f in (lane.request.get("failures") or ())} if lane else set()
+    head, _, rest = message.partition(": ")
+    parts = rest.split("; ") if rest else []
+    if listed and parts and all(p in listed for p in parts):
+        return f"{head}: {len(parts)} failure(s), listed above"
+    return message
 
 
 def open_console(
