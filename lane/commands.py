@@ -59,8 +59,9 @@ class Command:
         return out
 
 
-#: Keys that go into Command.data: the documents fields, which gate to open by hand, whether a card came out.
-DATA_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs", "gate", "out")
+#: Keys that go into Command.data: the documents fields, which gate to open by hand, whether a card came out,
+#: an abort after payment confirmed (confirm=yes).
+DATA_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs", "gate", "out", "confirm")
 
 
 @dataclass(frozen=True)

@@ -254,8 +254,29 @@ def _v10(db: sqlite_utils.Database) -> None:
     db.table("queue_events").create_index(["at"])
 
 
+def _v12(db: sqlite_utils.Database) -> None:
+    """Refunds to make (issue 19): a renewal aborted after the driver paid owes the fee back; the row is written
+    in the abort's own transaction (lane/abort.py), so no abort after payment is ever without its refund."""
+    db.table("refunds").create(
+        {
+            "id": int,
+            "cycle_id": int,
+            "lane": str,
+            "amount": int,
+            "receipt": str,
+            "at": str,
+            "officer": str,
+            "state": str,  # to_make | made
+        },
+        pk="id",
+        defaults={"state": "to_make"},
+    )
+    db.table("refunds").create_index(["state"])
+    db.table("refunds").create_index(["cycle_id"])
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v12]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -445,6 +466,8 @@ class Store:
                     "UPDATE cards SET status = 'void', voided_at = ?, void_reason = ? WHERE job_id = ?",
                     [rec.when.iso, rec.card_voided[1], rec.card_voided[0]],
                 )
+            if rec.trigger == "abort" and rec.detail.get("refund") and cycle_id is not None:
+                self._refund(rec, cycle_id)
             held = cycle_id if rec.keeps_cycle else None
             snapshot = {
                 **rec.snapshot,
@@ -461,6 +484,22 @@ class Store:
                 list(snapshot.values()),
             )
         return held
+
+    def _refund(self, rec: TransitionRecord, cycle_id: int) -> None:
+        """An abort after payment (lane/abort.py), in its transaction: every card of the cycle void, every job
+        sent but not settled void (its card, if one came out, is not valid), and the refund to make."""
+        conn, why = self.db.conn, f"aborted after payment by {rec.actor}"
+        conn.execute(
+            "UPDATE cards SET status = 'void', voided_at = ?, void_reason = ? WHERE cycle_id = ? AND status = 'valid'",
+            [rec.when.iso, why, cycle_id],
+        )
+        conn.execute(
+            "UPDATE print_jobs SET state = 'void', settled_at = ?, settled_by = ? "
+            "WHERE cycle_id = ? AND state = 'sent'",
+            [rec.when.iso, rec.actor, cycle_id],
+        )
+        row = {"cycle_id": cycle_id, "lane": rec.lane, "amount": int(rec.detail["refund"]), "at": rec.when.iso}
+        self._insert("refunds", {**row, "receipt": str(rec.detail.get("paid_receipt", "")), "officer": rec.actor})
 
     def _log(self, table: str, row: dict[str, Any]) -> None:
         """A log row (device event, prompt, alert): committed without its own fsync. In WAL mode the log is one

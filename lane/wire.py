@@ -56,6 +56,7 @@ class CommandData(BaseModel):
     bpjs: Text = ""
     gate: Text = ""
     out: Text = ""
+    confirm: Text = ""
 
 
 class CommandRequest(Message):
