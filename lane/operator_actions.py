@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError
 from flows.states import Stage
-from lane import abort, receipts
+from lane import abort, lookup, receipts
 from lane.commands import Action, Command, Outcome
 from lane.errors import Refused
 from lane.events import EventKind
@@ -195,4 +195,6 @@ HANDLERS: Mapping[Action, Handler] = {
     Action.CLOSE_LANE: close_lane,
     Action.CLEAR_PRINTER: clear_printer,
     Action.OPEN_GATE: open_gate,
+    Action.LOOKUP: lookup.lookup,
+    Action.REISSUE: lookup.reissue,
 }

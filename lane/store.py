@@ -594,6 +594,33 @@ class Store:
                 [state, when.iso, by, job_id],
             )
 
+    def card_reissued(self, cycle_id: int, job_id: str, lane: str, when: Stamp, by: str, reason: str) -> list[str]:
+        """A new card printed for a past renewal (lane/lookup.py), in one transaction: every card of the cycle that
+        was valid is void, the new one is valid, its job is out, the cycle names it. Returns the cards voided."""
+        with self.transaction():
+            conn = self.db.conn
+            voided = [
+                r[0]
+                for r in conn.execute("SELECT job_id FROM cards WHERE cycle_id = ? AND status = 'valid'", [cycle_id])
+            ]
+            conn.execute(
+                "UPDATE cards SET status = 'void', voided_at = ?, void_reason = ? "
+                "WHERE cycle_id = ? AND status = 'valid'",
+                [when.iso, reason, cycle_id],
+            )
+            self._insert(
+                "cards",
+                {"job_id": job_id, "cycle_id": cycle_id, "lane": lane, "status": "valid", "printed_at": when.iso},
+            )
+            conn.execute(
+                "UPDATE print_jobs SET state = 'out', settled_at = ?, settled_by = ? WHERE job_id = ?",
+                [when.iso, by, job_id],
+            )
+            conn.execute(
+                "UPDATE cycles SET card_job = ?, reprints = coalesce(reprints, 0) + 1 WHERE id = ?", [job_id, cycle_id]
+            )
+        return voided
+
     def print_job(self, job_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("select * from print_jobs where job_id = ?", [job_id]))
         return rows[0] if rows else None

@@ -57,6 +57,7 @@ class CommandData(BaseModel):
     gate: Text = ""
     out: Text = ""
     confirm: Text = ""
+    cycle: Text = ""
 
 
 class CommandRequest(Message):
