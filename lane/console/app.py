@@ -23,10 +23,13 @@ from textual.coordinate import Coordinate
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from lane import abort
 from lane.commands import Command, Outcome, parse
-from lane.console import view
+from lane.console import evidence, view
+from lane.console.keys import KEYS, confirm_template
 from lane.console.login import LoginScreen
 from lane.console.needs import mmss
+from lane.console.screens import ConfirmScreen, EvidenceScreen, RefundsScreen
 from lane.console.state import LaneView, Snapshot, StoreReader
 from lane.officers import SESSION_LAPSED
 
@@ -45,33 +48,6 @@ class Link(Protocol):
 OFFLINE_S = 3.0
 
 
-#: key -> (action, template after the action). An empty template sends at once.
-KEYS: dict[str, tuple[str, str]] = {
-    "d": ("documents", "nik= sim= health_no= health_date= psych_no= psych_date= bpjs="),
-    "p": ("enter_plate", "plate="),
-    "r": ("retry", ""),
-    "a": ("abort", "reason="),
-    "x": ("reject", "reason="),
-    "u": ("resume", ""),
-    "n": ("reprint", "reason="),
-    "o": ("open_lane", ""),
-    "k": ("close_lane", "reason="),
-    "g": ("open_gate", "gate=exit reason="),
-    "v": ("approve", ""),
-}
-
-
-def confirm_template(view: LaneView) -> str:
-    """What `confirm` needs in the lane's stage: nothing, a receipt, a reason, or the certificates."""
-    if view.state == "payment":
-        return "confirm receipt="
-    if view.state == "photo" and view.request.get("problems"):
-        return "confirm reason="
-    if view.state == "documents":
-        return "confirm health_no= health_date= psych_no= psych_date="
-    return "confirm"
-
-
 class Console(App[None]):
     TITLE = "Lane console"
     CSS = """
@@ -79,12 +55,15 @@ class Console(App[None]):
     #detail { height: auto; min-height: 8; border: round $accent; padding: 0 1; }
     #recent { height: auto; max-height: 8; }
     #message { height: 1; color: $warning; }
+    #results { height: auto; max-height: 12; }
     #login { width: 50; height: auto; border: round $accent; padding: 1 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "key('c')", "confirm"),
         *[Binding(k, f"key('{k}')", a.replace("_", " ")) for k, (a, _) in KEYS.items()],
         Binding("f", "key('f')", "clear printer"),
+        Binding("e", "evidence", "evidence"),
+        Binding("m", "refunds", "refunds"),
         Binding("slash", "command_line", "type a command"),
         Binding("escape", "cancel", "cancel", show=False),
         Binding("q", "quit", "quit"),
@@ -124,6 +103,7 @@ class Console(App[None]):
         yield Header(show_clock=False)
         yield DataTable(id="lanes", cursor_type="row", zebra_stripes=True)
         yield Static(id="detail")
+        yield Static(id="results")
         yield DataTable(id="recent", show_cursor=False)
         yield Static(id="message")
         yield Input(
@@ -227,6 +207,7 @@ class Console(App[None]):
     def _clear_stale_message(self) -> None:
         if self._message_at is not None and time.monotonic() - self._message_at > self.reader.message_s:
             self.query_one("#message", Static).update("")
+            self.query_one("#results", Static).update("")
             self._message_at = None
 
     def _selected_lane(self) -> str | None:
@@ -249,6 +230,15 @@ class Console(App[None]):
         v = self.selected()
         if v is None:
             return
+        if key == "a" and v.context.get("receipt"):
+            question = (
+                f"{v.lane}: the driver has paid (receipt {v.context['receipt']}). Aborting voids any card printed "
+                "and records a refund to make. Abort?"
+            )
+            self.push_screen(
+                ConfirmScreen(question), lambda yes: self._put_line("abort confirm=yes reason=") if yes else None
+            )
+            return
         if key == "c":
             text = confirm_template(v)
         elif key == "f":
@@ -260,10 +250,32 @@ class Console(App[None]):
         if "=" not in text:
             self._send_line(v.lane, text)
             return
+        self._put_line(text)
+
+    def _put_line(self, text: str) -> None:
+        """`text` on the command line, the cursor at its end, for the officer to complete and send."""
         box = self.query_one("#command", Input)
         box.value = text
         box.cursor_position = len(text)
         box.focus()
+
+    def action_evidence(self) -> None:
+        """The selected lane's plate crop and driver photo: in the image viewer when there is a display, else drawn
+        here."""
+        v = self.selected()
+        found = evidence.files(v, self.reader.db.parent) if v is not None else {}
+        if v is None or not found:
+            self.say("no evidence: the lane has no cycle, or no plate crop or photo yet")
+            return
+        command = evidence.viewer()
+        if command is not None:
+            evidence.open_in_viewer(command, list(found.values()))
+            self.say(f"opened in the image viewer: {', '.join(p.name for p in found.values())}")
+            return
+        self.push_screen(EvidenceScreen(f"{v.lane} cycle #{v.cycle_id}", found))
+
+    def action_refunds(self) -> None:
+        self.push_screen(RefundsScreen(abort.to_make(self.reader.con), self.tz))
 
     def action_command_line(self) -> None:
         self.query_one("#command", Input).focus()
@@ -308,23 +320,15 @@ class Console(App[None]):
             self._ask_login(officer, f"refused: {outcome.message}")
         self.last_outcome = outcome
         self.refresh_view()
-        self.say(("" if outcome.ok else "refused: ") + _once(outcome.message, self.selected()))
+        self.say(("" if outcome.ok else "refused: ") + view.once(outcome.message, self.selected()))
 
     def say(self, text: str) -> None:
-        """The message line (a command's answer), cleared after the console's `message_seconds`."""
-        self.query_one("#message", Static).update(escape(text))
+        """The message line (a command's answer; the lines of a lookup below the detail), cleared after the
+        console's `message_seconds`."""
+        first, _, rest = text.partition("\n")
+        self.query_one("#message", Static).update(escape(first))
+        self.query_one("#results", Static).update(escape(rest))
         self._message_at = time.monotonic()
-
-
-def _once(message: str, lane: LaneView | None) -> str:
-    """A refusal whose reasons the lane's request already lists (the documents' failures) says so instead of
-    listing them again."""
-    listed = {str(f) for f in (lane.request.get("failures") or ())} if lane else set()
-    head, _, rest = message.partition(": ")
-    parts = rest.split("; ") if rest else []
-    if listed and parts and all(p in listed for p in parts):
-        return f"{head}: {len(parts)} failure(s), listed above"
-    return message
 
 
 def open_console(

@@ -97,3 +97,14 @@ def detail(v: LaneView | None, live: bool = True) -> str:
     if not live:
         lines.append("[b red]the controller is not running: this is the lane as last recorded[/]")
     return "\n".join(lines)
+
+
+def once(message: str, lane: LaneView | None) -> str:
+    """A refusal whose reasons the lane's request already lists (the documents' failures) says so instead of
+    listing them again."""
+    listed = {str(f) for f in (lane.request.get("failures") or ())} if lane else set()
+    head, _, rest = message.partition(": ")
+    parts = rest.split("; ") if rest else []
+    if listed and parts and all(p in listed for p in parts):
+        return f"{head}: {len(parts)} failure(s), listed above"
+    return message
