@@ -68,7 +68,7 @@ class Device:
             self.health, self.last_why = health, why
             self.emit("health", health=health.value, why=why)
 
-    async def poll(self) -> None:
+    async def poll_health(self) -> None:
         """Ask the device how it is now (a lane polls its devices while it is idle) and set its health from the
         answer (a health event when it changes). A device that has nothing to be asked keeps the health its last
         use gave it."""
@@ -285,7 +285,7 @@ class CardPrinter(Device, ABC):
         await self._clear()
         self.emit("clear")
 
-    async def poll(self) -> None:
+    async def poll_health(self) -> None:
         """Down with the printer's own cause (feeder empty, ribbon ended, cover open, no answer) before a job
         meets it; back to ok once the cause is gone."""
         try:

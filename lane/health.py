@@ -1,5 +1,5 @@
 """Device health while a lane is idle: every `rules.health_poll` seconds the lane asks each of its devices how it
-is (`Device.poll`: the printer's status, which a virtual printer answers from its stock, ribbon, cover and jam).
+is (`Device.poll_health`: the printer's status, which a virtual printer answers from its stock, ribbon, cover and jam).
 A change of health is a device event in the store (`device_events`, kind `health`, through the lane's device
 listener) and, when a device goes down, an alert, so the console shows an empty printer before the next driver
 pays rather than when the card is due. Started by the controller when the lane enters idle; cancelled when it
@@ -40,7 +40,7 @@ async def poll_once(lane: LaneController) -> None:
 async def _poll(device: Device) -> None:
     try:
         async with asyncio.timeout(POLL_TIMEOUT):
-            await device.poll()
+            await device.poll_health()
     except TimeoutError:
         device.set_health(Health.DOWN, f"no answer to a health poll in {POLL_TIMEOUT:g} s")
     except DeviceError as err:

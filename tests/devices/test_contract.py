@@ -257,6 +257,20 @@ def test_printer_error_states_are_faults_with_their_cause(on_devices: Any, setti
     on_devices(scenario)
 
 
+def test_a_health_poll_finds_an_empty_printer_before_a_job_does(on_devices: Any) -> None:
+    async def scenario(d: LaneDevices, world: WorldClient) -> None:
+        await d.printer.poll_health()
+        assert d.printer.health is Health.OK
+        await world.request("printer", "set", stock=0)
+        await d.printer.poll_health()
+        assert health(d.printer) is Health.DOWN and d.printer.last_why == d.printer.CAUSES["feeder_empty"]
+        await world.request("printer", "reset")
+        await d.printer.poll_health()
+        assert health(d.printer) is Health.OK and (await world.state("printer"))["counter"] == 0  # nothing printed
+
+    on_devices(scenario)
+
+
 def test_a_jam_is_cleared_and_the_card_printed_once(on_devices: Any) -> None:
     async def scenario(d: LaneDevices, world: WorldClient) -> None:
         await world.request("printer", "set", jam_next=True)
