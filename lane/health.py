@@ -1,5 +1,6 @@
 """Device health while a lane is idle: every `rules.health_poll` seconds the lane asks each of its devices how it
-is (`Device.poll_health`: the printer's status, which a virtual printer answers from its stock, ribbon, cover and jam).
+is (`Device.poll_health`: the printer's status, which a virtual printer answers from its stock, ribbon, cover and
+jam; the serial sign is sent its text again; the I/O module's gates and loops are polled all the time already).
 A change of health is a device event in the store (`device_events`, kind `health`, through the lane's device
 listener) and, when a device goes down, an alert, so the console shows an empty printer before the next driver
 pays rather than when the card is due. Started by the controller when the lane enters idle; cancelled when it

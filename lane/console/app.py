@@ -197,9 +197,11 @@ class Console(App[None]):
         return None
 
     def _ring_on_new_needs(self) -> None:
-        """The terminal bell once for each need that was not there at the last refresh (not at every refresh)."""
+        """The terminal bell once for each need or alert that was not there at the last refresh (not at every
+        refresh)."""
         assert self.snap is not None
         needs = {(v.lane, v.cycle_id, v.need.rank, v.need.text.split(":")[0]) for v in self.snap.lanes if v.need.asked}
+        needs |= {(v.lane, v.cycle_id, -1, alert) for v in self.snap.lanes for alert in v.alerts}  # a new alert too
         if needs - self._needs and self.snap.live:
             self.bell()
         self._needs = needs

@@ -358,6 +358,20 @@ def test_a_frame_damaged_on_the_way_is_nacked_and_sent_again(on_devices: Any) ->
     on_devices(scenario)
 
 
+def test_a_health_poll_finds_a_silent_sign_and_shows_its_text_again(on_devices: Any) -> None:
+    async def scenario(d: LaneDevices, world: WorldClient) -> None:
+        await d.display.show("Selamat datang", "Welcome")
+        await world.faults("sign", silent=True)
+        with pytest.raises(DeviceTimeout):
+            await d.display.poll_health()
+        assert d.display.health is Health.DOWN
+        await world.clear_faults()
+        await d.display.poll_health()
+        assert health(d.display) is Health.OK and d.display.current == ("Selamat datang", "Welcome")
+
+    on_devices(scenario)
+
+
 def test_a_silent_sign_times_out_and_is_down(on_devices: Any) -> None:
     async def scenario(d: LaneDevices, world: WorldClient) -> None:
         await world.faults("sign", silent=True)

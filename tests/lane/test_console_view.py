@@ -154,6 +154,10 @@ def test_the_bell_rings_once_for_each_new_need_not_at_every_refresh(tmp_path: Pa
         assert len(rings) == 2
         assert b.cells("L1")["needs you for"] == "[b red]printer down: card feeder empty[/]"
         assert b.order() == ["L1", "L2"]
+        b.notice("L2", 40, "alert", "gate_by_hand", "exit gate opened by op-1: stuck")  # a new alert
+        for t in (41, 42):
+            await b.show(t)
+        assert len(rings) == 3
 
     run(tmp_path, scenario, lanes=2)
 
