@@ -47,10 +47,14 @@ def prompt_code(lane: LaneController, stage: Stage) -> str:
 
 
 def to_make(con: sqlite3.Connection) -> list[dict[str, Any]]:
-    """The refunds still owed, oldest first, with the cycle's plate (read-only: the console's connection)."""
-    rows = con.execute(
-        "select r.id, r.cycle_id, r.lane, r.amount, r.receipt, r.at, r.officer, c.plate from refunds r "
-        "left join cycles c on c.id = r.cycle_id where r.state = 'to_make' order by r.id"
-    )
+    """The refunds still owed, oldest first, with the cycle's plate (read-only: the console's connection); none
+    in a database from before refunds (its controller has not migrated it yet)."""
+    try:
+        rows = con.execute(
+            "select r.id, r.cycle_id, r.lane, r.amount, r.receipt, r.at, r.officer, c.plate from refunds r "
+            "left join cycles c on c.id = r.cycle_id where r.state = 'to_make' order by r.id"
+        )
+    except sqlite3.OperationalError:  # no such table
+        return []
     names = [d[0] for d in rows.description]
     return [dict(zip(names, row, strict=True)) for row in rows.fetchall()]

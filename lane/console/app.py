@@ -197,11 +197,12 @@ class Console(App[None]):
         return None
 
     def _ring_on_new_needs(self) -> None:
-        """The terminal bell once for each need or alert that was not there at the last refresh (not at every
-        refresh)."""
+        """The terminal bell once for each alarm (a fault, a device down, an overrun) or alert that was not there
+        at the last refresh (not at every refresh). A request is shown, not rung: it is the officer's daily work."""
         assert self.snap is not None
-        needs = {(v.lane, v.cycle_id, v.need.rank, v.need.text.split(":")[0]) for v in self.snap.lanes if v.need.asked}
-        needs |= {(v.lane, v.cycle_id, -1, alert) for v in self.snap.lanes for alert in v.alerts}  # a new alert too
+        lanes = self.snap.lanes
+        needs = {(v.lane, v.cycle_id, v.need.rank, v.need.text.split(":")[0]) for v in lanes if v.need.alarm}
+        needs |= {(v.lane, v.cycle_id, -1, alert) for v in lanes for alert in v.alerts}
         if needs - self._needs and self.snap.live:
             self.bell()
         self._needs = needs

@@ -1,7 +1,7 @@
 """Whether a lane needs the officer, for what, and how urgently: the console sorts its lanes by this and rings the
-terminal bell when a need appears. In order: a fault, a device down, a stage past its budget (red), a request
-waiting for the officer (yellow), then lanes at work, idle and closed (nothing asked). Pure: a function of what
-the console read from the store (lane.console.state)."""
+terminal bell when an alarm (a red one) appears. In order: a fault, a device down, a stage past its budget (the
+alarms, red), a request waiting for the officer (yellow), then lanes at work, idle and closed (nothing asked).
+Pure: a function of what the console read from the store (lane.console.state)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,13 @@ class Need:
 
     @property
     def asked(self) -> bool:
+        """The officer is needed: an alarm or a request."""
         return self.rank <= REQUEST
+
+    @property
+    def alarm(self) -> bool:
+        """Something is wrong (red, and the bell): a fault, a device down, an overrun."""
+        return self.rank < REQUEST
 
 
 FAULT, DEVICE, OVERRUN, REQUEST, WORKING, IDLE, CLOSED = range(7)
