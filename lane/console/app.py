@@ -160,7 +160,8 @@ class Console(App[None]):
             for lane, cells in rows.items():
                 lanes.add_row(*cells, key=lane)
             order = list(rows)
-            lanes.move_cursor(row=order.index(keep) if keep in order else min(lanes.cursor_row, len(order) - 1))
+            row = order.index(keep) if keep in order else min(lanes.cursor_row, len(order) - 1)
+            lanes.move_cursor(row=max(0, row))
         else:
             for lane, cells in rows.items():
                 for column, value in zip(lanes.columns, cells, strict=True):
