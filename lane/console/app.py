@@ -123,6 +123,8 @@ class Console(App[None]):
         officer, pin = self._login_as
         if officer and pin:
             self._auto_login(officer, pin)
+        elif self.snap is not None and not self.snap.live:
+            self._ask_login(officer, "the controller is not running: behind, the lanes as last recorded")
         else:
             self._ask_login(officer)
         self.query_one("#lanes", DataTable).focus()

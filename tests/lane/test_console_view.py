@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Label, Static
 
 from lane.commands import Command, Outcome
 from lane.config import SiteConfig, load
@@ -248,3 +248,19 @@ def test_a_console_whose_controller_does_not_answer_says_so_and_its_timers_stand
         assert "not running" in str(b.app.query_one("#detail", Static).render())
 
     run(tmp_path, scenario, lanes=1)
+
+
+def test_the_login_says_so_when_no_controller_answers(tmp_path: Path) -> None:
+    async def main() -> None:
+        store = Store(tmp_path / "lane.db", durable=False)
+        app = open_console(tmp_path / "lane.db", config(1), Link(), lambda: None, "op-1")
+        try:
+            async with app.run_test(size=(180, 50)) as pilot:
+                await pilot.pause()
+                said = str(app.screen.query_one("#login-message", Label).render())
+                assert "controller is not running" in said and "NOT RUNNING" in app.title
+        finally:
+            app.reader.close()
+            store.close()
+
+    asyncio.run(main())
