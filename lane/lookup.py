@@ -2,9 +2,10 @@
 on a NIK-numbered card) or nik=, each answered as one line with its personal values masked, and, like every
 command, audited (operator_actions, the search terms masked). `reissue` prints a new card for a renewal whose
 driver has already left (a lost or spoilt card; a supervisor, with a reason): through the lane's printer and the
-print-job machinery (the job committed before it is sent), then, in one transaction, the cycle's valid card void
-and the new one valid, so exactly one valid card remains. Only while the lane is idle or closed: its printer is
-not printing a driver's card then.
+print-job machinery (the job committed before it is sent; one left sent by a reissue cut short is settled against
+the printer's counter first), then, in one transaction, the cycle's valid card void and the new one valid, so
+exactly one valid card remains. Only while the lane is idle or closed: its printer is not printing a driver's
+card then.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from devices.base import PrintJob
+from devices.base import CardOutcome, PrintJob, PrintTicket
 from flows.bookkeeping import card_job
 from flows.renewal import LaneClass
 from flows.states import Stage
@@ -80,6 +81,23 @@ async def lookup(lane: LaneController, cmd: Command, who: str) -> str:
     return f"{len(rows)} renewal(s) found:\n" + "\n".join(_line(r) for r in rows)
 
 
+async def _settle_left(lane: LaneController, cycle_id: int, who: str, reason: str) -> str:
+    """A reissue cut short (the controller stopped between sending its job and recording its card) is settled
+    against the printer's counter first: its card came out (it is the new card: recorded, not printed again), or
+    not, or the printer cannot say (the job is void either way: a card of a void job is never valid)."""
+    sql = "select job_id, counter from print_jobs where cycle_id = ? and lane = ? and state = 'sent' order by job_id"
+    for job in list(lane.store.db.query(sql, [cycle_id, lane.lane_id])):
+        outcome = await lane.devices.printer.settle(PrintTicket(job["job_id"], job["counter"]))
+        if outcome is CardOutcome.OUT:
+            voided = lane.store.card_reissued(cycle_id, job["job_id"], lane.lane_id, lane.stamp(), who, reason)
+            return f"card {job['job_id']} (printed before a restart) recorded for renewal #{cycle_id}; void: " + (
+                ", ".join(voided) or "none"
+            )
+        state = "not_out" if outcome is CardOutcome.NOT_OUT else "void"
+        lane.store.print_job_settled(job["job_id"], state, lane.stamp(), who)
+    return ""
+
+
 async def reissue(lane: LaneController, cmd: Command, who: str) -> str:
     """A new card for the completed renewal `cycle=`, printed on this lane's printer; the old card void."""
     if lane.stage not in (Stage.IDLE, Stage.CLOSED):
@@ -97,6 +115,9 @@ async def reissue(lane: LaneController, cmd: Command, who: str) -> str:
     holder = registry.lookup(str(row["sim_number"])) if registry is not None and row["sim_number"] else None
     if holder is None:
         raise Refused(f"renewal #{cycle_id}: its holder is no longer in the registry (or retention removed them)")
+    left = await _settle_left(lane, cycle_id, who, f"reissued: {cmd.reason}")
+    if left:
+        return left
     photo = evidence.load_photo(lane.photo_dir, str(row["photo_file"] or ""))
     if photo is None:
         raise Refused(f"renewal #{cycle_id}: its photo is gone (retention): the driver must renew at the counter")

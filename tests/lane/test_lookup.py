@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from devices.base import PrintJob
 from flows.states import Stage
 from lane.commands import Action, Command, Outcome
 from lane.officers import Officers, Role
@@ -79,6 +80,23 @@ def test_a_card_reissued_for_a_driver_who_left_voids_the_old_one(rig_factory: An
     assert r["jobs"] == [{"job_id": "L1-000001-1", "state": "out"}, {"job_id": "L1-000001-2", "state": "out"}]
     assert r["cycle"] == {"card_job": "L1-000001-2", "reprints": 1}
     assert [a["result"] for a in r["audit"]] == ["refused", "refused", "refused", "ok"]
+
+
+def test_a_reissue_cut_short_after_its_card_came_out_is_recorded_not_printed_again(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> tuple[Outcome, list[dict[str, Any]], list[str]]:
+        await _renewed(rig)
+        printer = rig.world.printer
+        assert printer.last_card is not None
+        ticket = await rig.lane.devices.printer.ticket("L1-000001-2")  # a reissue: job committed, card out, then
+        rig.store.print_job_sent("L1-000001-2", 1, "L1", ticket.counter, rig.lane.stamp())  # the controller died
+        await rig.lane.devices.printer.print_card(PrintJob("L1-000001-2", printer.last_card), ticket)
+        done = await rig.cmd(Action.REISSUE, data={"cycle": "1"}, reason="card lost")
+        return done, rig.rows("select job_id, status from cards order by job_id"), list(printer.cards)
+
+    done, cards, printed = rig_factory(scenario)
+    assert done.ok and "printed before a restart" in done.message
+    assert cards == [{"job_id": "L1-000001-1", "status": "void"}, {"job_id": "L1-000001-2", "status": "valid"}]
+    assert printed == ["L1-000001-1", "L1-000001-2"]  # the card that came out is the one: none printed again
 
 
 def test_no_reissue_while_a_driver_is_in_the_lane(rig_factory: Any) -> None:
