@@ -52,6 +52,7 @@ class Device:
         self.name = name
         self.timebase = timebase
         self.health = Health.OK
+        self.last_why = ""  # why the health last changed
         self._listeners: list[Listener] = []
 
     def subscribe(self, listener: Listener) -> None:
@@ -64,8 +65,13 @@ class Device:
 
     def set_health(self, health: Health, why: str = "") -> None:
         if health is not self.health:
-            self.health = health
+            self.health, self.last_why = health, why
             self.emit("health", health=health.value, why=why)
+
+    async def poll_health(self) -> None:
+        """Ask the device how it is now (a lane polls its devices while it is idle) and set its health from the
+        answer (a health event when it changes). A device that has nothing to be asked keeps the health its last
+        use gave it."""
 
     async def start(self) -> None:
         """Open the connection; virtual backends have nothing to open."""
@@ -278,6 +284,22 @@ class CardPrinter(Device, ABC):
     async def clear_errors(self) -> None:
         await self._clear()
         self.emit("clear")
+
+    async def poll_health(self) -> None:
+        """Down with the printer's own cause (feeder empty, ribbon ended, cover open, no answer) before a job
+        meets it; back to ok once the cause is gone."""
+        try:
+            cause = await self._fault_now()
+        except DeviceError as err:
+            cause = err.message
+        if cause:
+            self.set_health(Health.DOWN, cause)
+        elif self.health is Health.DOWN:
+            self.set_health(Health.OK, "ready")
+
+    async def _fault_now(self) -> str | None:
+        """What would stop a print now (one of `CAUSES`' texts), or None; DeviceError when it cannot be asked."""
+        return None
 
     @abstractmethod
     async def _counter(self) -> int | None:

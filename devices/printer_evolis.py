@@ -113,6 +113,10 @@ class EvolisPrinter(CardPrinter):
 
     # -- the CardPrinter hooks --------------------------------------------------------------------------------
 
+    async def _fault_now(self) -> str | None:
+        await self.check()  # DeviceFault with the printer's own cause when it is in error
+        return None
+
     async def _counter(self) -> int | None:
         return await self.counter()
 

@@ -46,6 +46,12 @@ class LedSign(LaneDisplay):
         ]
         return [sign.encode_page(self.sign_id, page) for page in pages]
 
+    async def poll_health(self) -> None:
+        """The text on the sign sent again: a sign that lost it (a power cut) shows it again, and one that does
+        not answer is down (through its link, and the DeviceError raised)."""
+        if any(self.current):
+            await self._show(*self.current)
+
     async def _show(self, indonesian: str, english: str) -> None:
         for frame in self.frames(indonesian, english):
             await self.link.run(partial(self._send, frame=frame), idempotent=True)

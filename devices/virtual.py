@@ -164,6 +164,10 @@ class VirtualPrinter(CardPrinter):
     async def _counter(self) -> int | None:
         return len(self.cards)
 
+    async def _fault_now(self) -> str | None:
+        cause = self.error()
+        return self.CAUSES[cause] if cause else None
+
     async def _print(self, job: PrintJob, ticket: PrintTicket) -> None:
         cause = self.error()
         if cause:

@@ -30,6 +30,8 @@ PROMPTS: Mapping[str, Prompt] = {
     "handover": ("Ambil SIM baru Anda di loket", "Collect your new licence at the window"),
     "exiting": ("Terima kasih, silakan jalan", "Thank you, please drive on"),
     "rejected": ("Maaf, tidak dapat diproses: {reason}", "Sorry, cannot be processed: {reason}"),
+    "aborted": ("Proses dihentikan, temui petugas", "Renewal stopped, see the officer"),
+    "aborted_paid": ("Dihentikan, biaya dikembalikan", "Stopped, your fee is refunded"),
     "fault": ("Mohon tunggu, petugas segera membantu", "Please wait, an officer will help you"),
     "closed": ("Lajur ditutup", "Lane closed"),
     "overrun": ("Mohon maaf atas keterlambatan", "Sorry for the delay, please wait"),

@@ -27,6 +27,8 @@ class Action(StrEnum):
     CARD_OUT = "card_out"  # the printer cannot say whether the job's card came out: out=yes records it, out=no voids
     # the job and prints again
     APPROVE = "approve"  # a supervisor approves the manual receipt another officer entered (lane/receipts.py)
+    LOOKUP = "lookup"  # past renewals by one of plate=, sim= or nik= (lane/lookup.py; audited like any command)
+    REISSUE = "reissue"  # a new card for a renewal whose driver has left (cycle= and a reason; the old card is void)
 
 
 #: Characters of a reason, plate, receipt or documents' field, at most, in a request and in an audit row.
@@ -59,8 +61,21 @@ class Command:
         return out
 
 
-#: Keys that go into Command.data: the documents fields, which gate to open by hand, whether a card came out.
-DATA_FIELDS = ("nik", "sim", "health_no", "health_date", "psych_no", "psych_date", "bpjs", "gate", "out")
+#: Keys that go into Command.data: the documents fields, which gate to open by hand, whether a card came out,
+#: an abort after payment confirmed (confirm=yes), the renewal a card is reissued for (cycle=).
+DATA_FIELDS = (
+    "nik",
+    "sim",
+    "health_no",
+    "health_date",
+    "psych_no",
+    "psych_date",
+    "bpjs",
+    "gate",
+    "out",
+    "confirm",
+    "cycle",
+)
 
 
 @dataclass(frozen=True)

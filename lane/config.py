@@ -191,6 +191,7 @@ class Rules(Section):
     #: An agreed plate is taken without asking the operator only when its confidence (the probability it is exactly
     #: right) is at least this (lane/plate_policy.py; chosen from benchmarks/plates.py's validation figures).
     plate_accept: Share = DEFAULT_ACCEPT
+    health_poll: Seconds = 30.0  # an idle lane asks its devices how they are this often (lane/health.py)
 
 
 class Plates(Section):
@@ -321,6 +322,12 @@ class Mishaps(Section):
     printer_out_of_cards: Share = 0.02
 
 
+class Console(Section):
+    """The operator console (lane/console/)."""
+
+    message_seconds: Seconds = 60.0  # an alert or a command's answer is shown this long, then cleared
+
+
 class Simulation(Section):
     seed: int = 20261128
     population: Annotated[int, Field(ge=100, le=1_000_000)] = 5000  # holders seeded when the registry is empty
@@ -367,6 +374,7 @@ class SiteConfig(Section):
     plates: Plates = Plates()
     photo: Photo = Photo()
     retention: Retention = Retention()
+    console: Console = Console()
     simulation: Simulation = Simulation()
     report: ReportSettings = ReportSettings()  # dayparts and test plates of `lane report` (lane/report/settings.py)
     plan: Plan = Plan()

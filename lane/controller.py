@@ -22,7 +22,7 @@ from devices.errors import DeviceError
 from devices.registry import LaneDevices
 from flows.renewal import Flow
 from flows.states import RESUMABLE, Stage
-from lane import evidence, operator_actions, plate_policy, stages
+from lane import evidence, health, operator_actions, plate_policy, stages
 from lane.clock import Clock
 from lane.commands import Command, Outcome
 from lane.errors import Refused
@@ -54,6 +54,7 @@ class LaneController(LaneNotices):
         retake_delay: float = 6.0,
         photo_dir: Path | None = None,
         prompts: Mapping[str, tuple[str, str]] | None = None,
+        health_poll: float | None = None,
     ) -> None:
         super().__init__(lane_id, flow, store, clock)
         self.devices = devices
@@ -67,6 +68,7 @@ class LaneController(LaneNotices):
         self.agreement = agreement
         self.plate_accept = plate_accept  # an agreed plate is taken unasked only this sure (lane.plate_policy)
         self.photo_dir = photo_dir
+        self.health_poll = health_poll  # seconds between device health polls while idle (lane.health); None: none
         self.photo: Any = None  # the last driver photo taken (an image)
         self.face: tuple[int, int, int, int] | None = None  # where the gate found the face in it
         self.pending = {}
@@ -132,6 +134,10 @@ class LaneController(LaneNotices):
         self._tasks = [loop.create_task(self._guarded(stage, self._run), name=f"{self.lane_id}:{stage}")]
         if stage in self.flow.budgets:
             self._tasks.append(loop.create_task(self._guarded(stage, self._watch)))
+        if stage is Stage.IDLE and self.health_poll:
+            self._tasks.append(
+                loop.create_task(health.poll_idle(self, self.health_poll), name=f"{self.lane_id}:health")
+            )
 
     async def _run(self, stage: Stage) -> None:
         await stages.run(self, stage)

@@ -101,6 +101,16 @@ class LaneCore:
             # of their own, and the stage change cancels every task of the lane but the one that fired.
             self._on_enter(self.stage)
 
+    def allows(self, trigger: str, **data: Any) -> bool:
+        """Whether `trigger` with `data` would move the lane now (a row out of this stage whose guards hold);
+        fires nothing."""
+        event = EventData(None, None, self.machine, self, (), data)
+        return any(
+            all(self._check(g, event) for g in row.conditions) and not any(self._check(g, event) for g in row.unless)
+            for row in self.flow.exits(self.stage)
+            if row.trigger == trigger
+        )
+
     def _why_not(self, trigger: str, data: dict[str, Any]) -> str:
         event = EventData(None, None, self.machine, self, (), data)
         failed = []

@@ -42,6 +42,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.RESUME: _ALL, Action.OPEN_LANE: _ALL, Action.CLOSE_LANE: _ALL, Action.CLEAR_PRINTER: _ALL,
     Action.OPEN_GATE: frozenset({Role.SUPERVISOR, Role.TECHNICIAN}),
     Action.APPROVE: frozenset({Role.SUPERVISOR}),
+    Action.LOOKUP: _WORK, Action.REISSUE: frozenset({Role.SUPERVISOR}),
 }  # fmt: skip
 #: Stricter once the cycle's fee is paid: the driver's money is in it.
 AFTER_PAYMENT: dict[Action, frozenset[Role]] = {Action.ABORT: frozenset({Role.SUPERVISOR})}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from devices.errors import DeviceError
 from flows.states import Stage
-from lane import plate_correction, receipts
+from lane import abort, lookup, plate_correction, receipts
 from lane.commands import Action, Command, Outcome
 from lane.errors import Refused
 from lane.events import EventKind
@@ -193,10 +193,12 @@ HANDLERS: Mapping[Action, Handler] = {
     Action.REPRINT: _fires("reprint", reason=True),
     Action.ENTER_PLATE: enter_plate,
     Action.RETRY: _fires("retry"),
-    Action.ABORT: _fires("abort", reason=True),
+    Action.ABORT: abort.abort,
     Action.RESUME: _fires("resume"),
     Action.OPEN_LANE: _fires("open_lane"),
     Action.CLOSE_LANE: close_lane,
     Action.CLEAR_PRINTER: clear_printer,
     Action.OPEN_GATE: open_gate,
+    Action.LOOKUP: lookup.lookup,
+    Action.REISSUE: lookup.reissue,
 }

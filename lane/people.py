@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 #: The simulated supervisor's account.
 SUPERVISOR = "sim-supervisor"
+#: What the simulated supervisor adds to an abort after payment (lane/abort.py): they confirm it.
+CONFIRMED = {"confirm": "yes"}
 
 
 def seed_officers(officers: Officers, lanes: list[str]) -> None:
@@ -458,8 +460,8 @@ class LanePeople:
             self.world.printer.cover_open = False
             await self._do(Action.CLEAR_PRINTER)
         if self._resumes > 3:
-            await self._do(Action.ABORT, by=SUPERVISOR, reason="fault keeps coming back")
+            await self._do(Action.ABORT, data=CONFIRMED, by=SUPERVISOR, reason="fault keeps coming back")
             return
         outcome = await self._do(Action.RESUME)
         if not outcome.ok:
-            await self._do(Action.ABORT, by=SUPERVISOR, reason=f"cannot resume: {outcome.message}")
+            await self._do(Action.ABORT, data=CONFIRMED, by=SUPERVISOR, reason=f"cannot resume: {outcome.message}")

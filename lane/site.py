@@ -86,6 +86,7 @@ class Site:
                 retake_delay=config.photo.retake_delay,
                 photo_dir=var / "photos",
                 prompts=config.prompt_texts,
+                health_poll=config.rules.health_poll,
             )
 
     async def start(self) -> None:

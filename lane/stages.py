@@ -16,7 +16,7 @@ from devices.codecs.iomap import passed_since
 from devices.errors import DeviceError, DeviceRefused, DeviceTimeout
 from flows.bookkeeping import cycle_name
 from flows.states import Stage
-from lane import evidence, plate_policy
+from lane import abort, evidence, plate_policy
 from lane.errors import Refused
 from lane.events import EventKind
 from plates.reading import PlateReading
@@ -30,7 +30,8 @@ Runner = Callable[["LaneController"], Awaitable[None]]
 
 async def run(lane: LaneController, stage: Stage) -> None:
     """A stage's work: its prompt to the driver, then its runner (if it has one)."""
-    await lane.show(stage.value, reason=lane.ctx.get("reason", ""))
+    code = abort.prompt_code(lane, stage)  # after an abort a fixed prompt, never the officer's note
+    await lane.show(code, reason=lane.ctx.get("reason", "") if code == "rejected" else "")
     runner = RUNNERS.get(stage)
     if runner is not None:
         await runner(lane)

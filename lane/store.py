@@ -268,8 +268,42 @@ def _v11(db: sqlite_utils.Database) -> None:
         cycles.add_column(column, kind)
 
 
+def _v12(db: sqlite_utils.Database) -> None:
+    """Refunds to make (issue 19): a renewal aborted after the driver paid owes the fee back; the row is written
+    in the abort's own transaction (lane/abort.py), so no abort after payment is ever without its refund."""
+    db.table("refunds").create(
+        {
+            "id": int,
+            "cycle_id": int,
+            "lane": str,
+            "amount": int,
+            "receipt": str,
+            "at": str,
+            "officer": str,
+            "state": str,  # to_make | made
+        },
+        pk="id",
+        defaults={"state": "to_make"},
+    )
+    db.table("refunds").create_index(["state"])
+    db.table("refunds").create_index(["cycle_id"])
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v5,
+    _v6,
+    _v7,
+    _v8,
+    _v9,
+    _v10,
+    _v11,
+    _v12,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -459,6 +493,8 @@ class Store:
                     "UPDATE cards SET status = 'void', voided_at = ?, void_reason = ? WHERE job_id = ?",
                     [rec.when.iso, rec.card_voided[1], rec.card_voided[0]],
                 )
+            if rec.trigger == "abort" and rec.detail.get("refund") and cycle_id is not None:
+                self._refund(rec, cycle_id)
             held = cycle_id if rec.keeps_cycle else None
             snapshot = {
                 **rec.snapshot,
@@ -475,6 +511,22 @@ class Store:
                 list(snapshot.values()),
             )
         return held
+
+    def _refund(self, rec: TransitionRecord, cycle_id: int) -> None:
+        """An abort after payment (lane/abort.py), in its transaction: every card of the cycle void, every job
+        sent but not settled void (its card, if one came out, is not valid), and the refund to make."""
+        conn, why = self.db.conn, f"aborted after payment by {rec.actor}"
+        conn.execute(
+            "UPDATE cards SET status = 'void', voided_at = ?, void_reason = ? WHERE cycle_id = ? AND status = 'valid'",
+            [rec.when.iso, why, cycle_id],
+        )
+        conn.execute(
+            "UPDATE print_jobs SET state = 'void', settled_at = ?, settled_by = ? "
+            "WHERE cycle_id = ? AND state = 'sent'",
+            [rec.when.iso, rec.actor, cycle_id],
+        )
+        row = {"cycle_id": cycle_id, "lane": rec.lane, "amount": int(rec.detail["refund"]), "at": rec.when.iso}
+        self._insert("refunds", {**row, "receipt": str(rec.detail.get("paid_receipt", "")), "officer": rec.actor})
 
     def _log(self, table: str, row: dict[str, Any]) -> None:
         """A log row (device event, prompt, alert): committed without its own fsync. In WAL mode the log is one
@@ -568,6 +620,33 @@ class Store:
                 "UPDATE print_jobs SET state = ?, settled_at = ?, settled_by = ? WHERE job_id = ?",
                 [state, when.iso, by, job_id],
             )
+
+    def card_reissued(self, cycle_id: int, job_id: str, lane: str, when: Stamp, by: str, reason: str) -> list[str]:
+        """A new card printed for a past renewal (lane/lookup.py), in one transaction: every card of the cycle that
+        was valid is void, the new one is valid, its job is out, the cycle names it. Returns the cards voided."""
+        with self.transaction():
+            conn = self.db.conn
+            voided = [
+                r[0]
+                for r in conn.execute("SELECT job_id FROM cards WHERE cycle_id = ? AND status = 'valid'", [cycle_id])
+            ]
+            conn.execute(
+                "UPDATE cards SET status = 'void', voided_at = ?, void_reason = ? "
+                "WHERE cycle_id = ? AND status = 'valid'",
+                [when.iso, reason, cycle_id],
+            )
+            self._insert(
+                "cards",
+                {"job_id": job_id, "cycle_id": cycle_id, "lane": lane, "status": "valid", "printed_at": when.iso},
+            )
+            conn.execute(
+                "UPDATE print_jobs SET state = 'out', settled_at = ?, settled_by = ? WHERE job_id = ?",
+                [when.iso, by, job_id],
+            )
+            conn.execute(
+                "UPDATE cycles SET card_job = ?, reprints = coalesce(reprints, 0) + 1 WHERE id = ?", [job_id, cycle_id]
+            )
+        return voided
 
     def print_job(self, job_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("select * from print_jobs where job_id = ?", [job_id]))

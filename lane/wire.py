@@ -56,6 +56,8 @@ class CommandData(BaseModel):
     bpjs: Text = ""
     gate: Text = ""
     out: Text = ""
+    confirm: Text = ""
+    cycle: Text = ""
 
 
 class CommandRequest(Message):

@@ -60,7 +60,13 @@ class Rig:
     """One lane, its virtual world and its store; helpers to drive it the way people would."""
 
     def __init__(
-        self, clock: Clock, db: Path, lane_class: str = "A", print_seconds: float = 25.0, reader: Any = None
+        self,
+        clock: Clock,
+        db: Path,
+        lane_class: str = "A",
+        print_seconds: float = 25.0,
+        reader: Any = None,
+        health_poll: float | None = None,
     ) -> None:
         self.clock = clock
         self.store = Store(db, durable=False)
@@ -89,6 +95,7 @@ class Rig:
             reader=reader,
             plate_wait=5.0,
             photo_dir=db.parent / "photos",
+            health_poll=health_poll,
         )
         self.lane = self._controller()
         self.vehicle = Vehicle("G 1234 AB", face_seed=3)

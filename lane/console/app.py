@@ -7,20 +7,29 @@ the store and never holds the lanes up: closing and reopening it changes nothing
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
+from rich.markup import escape
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from lane import abort
 from lane.commands import Command, Outcome, parse
+from lane.console import evidence, view
+from lane.console.keys import KEYS, confirm_template
 from lane.console.login import LoginScreen
+from lane.console.needs import mmss
+from lane.console.screens import ConfirmScreen, EvidenceScreen, RefundsScreen
 from lane.console.state import LaneView, Snapshot, StoreReader
 from lane.officers import SESSION_LAPSED
 
@@ -35,38 +44,8 @@ class Link(Protocol):
     def send(self, cmd: Command) -> Outcome: ...
 
 
-LANE_COLUMNS = ("lane", "SIM", "state", "plate", "driver", "in stage", "budget", "cycle", "devices")
-
-
-def mmss(seconds: float | None) -> str:
-    return "-" if seconds is None else f"{int(seconds // 60)}:{int(seconds % 60):02d}"
-
-
-#: key -> (action, template after the action). An empty template sends at once.
-KEYS: dict[str, tuple[str, str]] = {
-    "d": ("documents", "nik= sim= health_no= health_date= psych_no= psych_date= bpjs="),
-    "p": ("enter_plate", "plate="),
-    "r": ("retry", ""),
-    "a": ("abort", "reason="),
-    "x": ("reject", "reason="),
-    "u": ("resume", ""),
-    "n": ("reprint", "reason="),
-    "o": ("open_lane", ""),
-    "k": ("close_lane", "reason="),
-    "g": ("open_gate", "gate=exit reason="),
-    "v": ("approve", ""),
-}
-
-
-def confirm_template(view: LaneView) -> str:
-    """What `confirm` needs in the lane's stage: nothing, a receipt, a reason, or the certificates."""
-    if view.state == "payment":
-        return "confirm receipt="
-    if view.state == "photo" and view.request.get("problems"):
-        return "confirm reason="
-    if view.state == "documents":
-        return "confirm health_no= health_date= psych_no= psych_date="
-    return "confirm"
+#: Seconds without an answer from the controller's clock before the console says the controller is not running.
+OFFLINE_S = 3.0
 
 
 class Console(App[None]):
@@ -76,12 +55,15 @@ class Console(App[None]):
     #detail { height: auto; min-height: 8; border: round $accent; padding: 0 1; }
     #recent { height: auto; max-height: 8; }
     #message { height: 1; color: $warning; }
+    #results { height: auto; max-height: 12; }
     #login { width: 50; height: auto; border: round $accent; padding: 1 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "key('c')", "confirm"),
         *[Binding(k, f"key('{k}')", a.replace("_", " ")) for k, (a, _) in KEYS.items()],
         Binding("f", "key('f')", "clear printer"),
+        Binding("e", "evidence", "evidence"),
+        Binding("m", "refunds", "refunds"),
         Binding("slash", "command_line", "type a command"),
         Binding("escape", "cancel", "cancel", show=False),
         Binding("q", "quit", "quit"),
@@ -113,11 +95,15 @@ class Console(App[None]):
         self.last_outcome: Outcome | None = None
         self._recent: list[tuple[str, ...]] = []
         self._shown_detail = ""
+        self._needs: set[tuple[str, int | None, int, str]] = set()  # the needs at the last refresh (the bell)
+        self._message_at: float | None = None  # when the message line was last written (cleared when stale)
+        self._clock_at: tuple[datetime, float] | None = None  # the controller's last answer, and when
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield DataTable(id="lanes", cursor_type="row", zebra_stripes=True)
         yield Static(id="detail")
+        yield Static(id="results")
         yield DataTable(id="recent", show_cursor=False)
         yield Static(id="message")
         yield Input(
@@ -129,7 +115,7 @@ class Console(App[None]):
 
     def on_mount(self) -> None:
         lanes = self.query_one("#lanes", DataTable)
-        lanes.add_columns(*LANE_COLUMNS)
+        lanes.add_columns(*view.LANE_COLUMNS)
         recent = self.query_one("#recent", DataTable)
         recent.add_columns("cycle", "lane", "plate", "outcome", "time", "reason")
         self.refresh_view()
@@ -137,6 +123,8 @@ class Console(App[None]):
         officer, pin = self._login_as
         if officer and pin:
             self._auto_login(officer, pin)
+        elif self.snap is not None and not self.snap.live:
+            self._ask_login(officer, "the controller is not running: behind, the lanes as last recorded")
         else:
             self._ask_login(officer)
         self.query_one("#lanes", DataTable).focus()
@@ -165,19 +153,24 @@ class Console(App[None]):
             lanes = self.query_one("#lanes", DataTable)
         except NoMatches:  # a last tick of the timer while the console closes
             return
-        self.snap = self.reader.snapshot(self.site_clock())
-        rows = {v.lane: self._row(v) for v in self.snap.lanes}
+        self.snap = self.reader.snapshot(self._now())
+        self.snap = replace(self.snap, lanes=view.ordered(self.snap.lanes))
+        rows = {v.lane: view.row(v, self.reader.target_s) for v in self.snap.lanes}
         if list(rows) != [str(k.value) for k in lanes.rows]:
-            cursor = lanes.cursor_row
+            keep = self._selected_lane()
             lanes.clear()
             for lane, cells in rows.items():
                 lanes.add_row(*cells, key=lane)
-            lanes.move_cursor(row=min(cursor, max(0, len(rows) - 1)))
+            order = list(rows)
+            row = order.index(keep) if keep in order else min(lanes.cursor_row, len(order) - 1)
+            lanes.move_cursor(row=max(0, row))
         else:
             for lane, cells in rows.items():
                 for column, value in zip(lanes.columns, cells, strict=True):
                     if lanes.get_cell(lane, column) != value:
-                        lanes.update_cell(lane, column, value)
+                        lanes.update_cell(lane, column, value, update_width=True)
+        self._ring_on_new_needs()
+        self._clear_stale_message()
         recent_rows: list[tuple[str, ...]] = [
             (str(c["id"]), c["lane"], c["plate"] or "", c["outcome"], mmss(c["duration"]), (c["reason"] or "")[:60])
             for c in self.snap.recent
@@ -188,53 +181,53 @@ class Console(App[None]):
             for r in recent_rows:
                 recent.add_row(*r)
             self._recent = recent_rows
-        detail = self._detail()
+        detail = view.detail(self.selected(), self.snap.live)
         if detail != self._shown_detail:
             self.query_one("#detail", Static).update(detail)
             self._shown_detail = detail
         now = self.snap.now.astimezone(self.tz).strftime("%H:%M:%S %Z")
-        self.title = f"Lane console  {now}"
+        self.title = f"Lane console  {now}" if self.snap.live else f"Lane console  CONTROLLER NOT RUNNING (as of {now})"
 
-    def _row(self, v: LaneView) -> tuple[str, ...]:
-        colour = v.stage_colour()
-        target = self.reader.target_s
-        over = v.cycle_s is not None and v.cycle_s > target
-        cycle_colour = "red" if over else ("yellow" if v.cycle_s and v.cycle_s > 0.8 * target else "green")
-        down = [d for d, h in v.devices.items() if h != "ok"]
-        cycle = f"[{cycle_colour}]{mmss(v.cycle_s)}[/]" if v.cycle_s is not None else "-"
-        devices = "[red]" + ", ".join(down) + "[/]" if down else "[green]ok[/]"
-        return (
-            v.lane,
-            v.lane_class,
-            v.state,
-            v.plate,
-            v.driver,
-            f"[{colour}]{mmss(v.in_stage_s)}[/]",
-            mmss(v.budget_s),
-            cycle,
-            devices,
-        )
+    def _now(self) -> datetime | None:
+        """The controller's clock; after `OFFLINE_S` without an answer None (the console then shows the store as
+        last written, with no timer running); a single missed answer keeps the last time."""
+        now = self.site_clock()
+        if now is not None:
+            self._clock_at = (now, time.monotonic())
+            return now
+        if self._clock_at is not None and time.monotonic() - self._clock_at[1] < OFFLINE_S:
+            return self._clock_at[0]
+        return None
+
+    def _ring_on_new_needs(self) -> None:
+        """The terminal bell once for each alarm (a fault, a device down, an overrun) or alert that was not there
+        at the last refresh (not at every refresh). A request is shown, not rung: it is the officer's daily work."""
+        assert self.snap is not None
+        lanes = self.snap.lanes
+        needs = {(v.lane, v.cycle_id, v.need.rank, v.need.text.split(":")[0]) for v in lanes if v.need.alarm}
+        needs |= {(v.lane, v.cycle_id, -1, alert) for v in lanes for alert in v.alerts}
+        if needs - self._needs and self.snap.live:
+            self.bell()
+        self._needs = needs
+
+    def _clear_stale_message(self) -> None:
+        if self._message_at is not None and time.monotonic() - self._message_at > self.reader.message_s:
+            self.query_one("#message", Static).update("")
+            self.query_one("#results", Static).update("")
+            self._message_at = None
+
+    def _selected_lane(self) -> str | None:
+        table = self.query_one("#lanes", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(Coordinate(min(table.cursor_row, table.row_count - 1), 0)).row_key
+        return str(key.value)
 
     def selected(self) -> LaneView | None:
         if not self.snap or not self.snap.lanes:
             return None
-        row = self.query_one("#lanes", DataTable).cursor_row
-        return self.snap.lanes[max(0, min(row, len(self.snap.lanes) - 1))]
-
-    def _detail(self) -> str:
-        v = self.selected()
-        if v is None:
-            return "no lanes in the store yet"
-        lines = [f"[b]{v.lane}[/b] {v.state}  cycle #{v.cycle_id or '-'}  driver sees: [i]{v.prompt}[/i]"]
-        if v.request:
-            extra = {k: val for k, val in v.request.items() if k not in ("what", "text") and val}
-            lines.append(f"[b yellow]waiting for you:[/] {v.request.get('text', '')}  {extra if extra else ''}")
-        lines += [f"[red]alert[/] {a}" for a in v.alerts]
-        lines.append("devices: " + (", ".join(f"{d} {h}" for d, h in v.devices.items()) or "all ok"))
-        if self.last_outcome is not None:
-            colour = "green" if self.last_outcome.ok else "red"
-            lines.append(f"[{colour}]last command: {self.last_outcome.message}[/]")
-        return "\n".join(lines)
+        lane = self._selected_lane()
+        return next((v for v in self.snap.lanes if v.lane == lane), self.snap.lanes[0])
 
     # -- actions --------------------------------------------------------------------------------------------------
 
@@ -242,6 +235,15 @@ class Console(App[None]):
         self.refresh_view()  # decide on what the store says now, not at the last tick
         v = self.selected()
         if v is None:
+            return
+        if key == "a" and v.context.get("receipt"):
+            question = (
+                f"{v.lane}: the driver has paid (receipt {v.context['receipt']}). Aborting voids any card printed "
+                "and records a refund to make. Abort?"
+            )
+            self.push_screen(
+                ConfirmScreen(question), lambda yes: self._put_line("abort confirm=yes reason=") if yes else None
+            )
             return
         if key == "c":
             text = confirm_template(v)
@@ -254,10 +256,32 @@ class Console(App[None]):
         if "=" not in text:
             self._send_line(v.lane, text)
             return
+        self._put_line(text)
+
+    def _put_line(self, text: str) -> None:
+        """`text` on the command line, the cursor at its end, for the officer to complete and send."""
         box = self.query_one("#command", Input)
         box.value = text
         box.cursor_position = len(text)
         box.focus()
+
+    def action_evidence(self) -> None:
+        """The selected lane's plate crop and driver photo: in the image viewer when there is a display, else drawn
+        here."""
+        v = self.selected()
+        found = evidence.files(v, self.reader.db.parent) if v is not None else {}
+        if v is None or not found:
+            self.say("no evidence: the lane has no cycle, or no plate crop or photo yet")
+            return
+        command = evidence.viewer()
+        if command is not None:
+            evidence.open_in_viewer(command, list(found.values()))
+            self.say(f"opened in the image viewer: {', '.join(p.name for p in found.values())}")
+            return
+        self.push_screen(EvidenceScreen(f"{v.lane} cycle #{v.cycle_id}", found))
+
+    def action_refunds(self) -> None:
+        self.push_screen(RefundsScreen(abort.to_make(self.reader.con), self.tz))
 
     def action_command_line(self) -> None:
         self.query_one("#command", Input).focus()
@@ -301,8 +325,16 @@ class Console(App[None]):
             officer, self.operator = self.operator, None  # the session lapsed: the PIN again
             self._ask_login(officer, f"refused: {outcome.message}")
         self.last_outcome = outcome
-        self.query_one("#message", Static).update(("" if outcome.ok else "refused: ") + outcome.message)
         self.refresh_view()
+        self.say(("" if outcome.ok else "refused: ") + view.once(outcome.message, self.selected()))
+
+    def say(self, text: str) -> None:
+        """The message line (a command's answer; the lines of a lookup below the detail), cleared after the
+        console's `message_seconds`."""
+        first, _, rest = text.partition("\n")
+        self.query_one("#message", Static).update(escape(first))
+        self.query_one("#results", Static).update(escape(rest))
+        self._message_at = time.monotonic()
 
 
 def open_console(

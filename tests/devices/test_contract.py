@@ -257,6 +257,20 @@ def test_printer_error_states_are_faults_with_their_cause(on_devices: Any, setti
     on_devices(scenario)
 
 
+def test_a_health_poll_finds_an_empty_printer_before_a_job_does(on_devices: Any) -> None:
+    async def scenario(d: LaneDevices, world: WorldClient) -> None:
+        await d.printer.poll_health()
+        assert d.printer.health is Health.OK
+        await world.request("printer", "set", stock=0)
+        await d.printer.poll_health()
+        assert health(d.printer) is Health.DOWN and d.printer.last_why == d.printer.CAUSES["feeder_empty"]
+        await world.request("printer", "reset")
+        await d.printer.poll_health()
+        assert health(d.printer) is Health.OK and (await world.state("printer"))["counter"] == 0  # nothing printed
+
+    on_devices(scenario)
+
+
 def test_a_jam_is_cleared_and_the_card_printed_once(on_devices: Any) -> None:
     async def scenario(d: LaneDevices, world: WorldClient) -> None:
         await world.request("printer", "set", jam_next=True)
@@ -340,6 +354,20 @@ def test_a_frame_damaged_on_the_way_is_nacked_and_sent_again(on_devices: Any) ->
         state = await world.state("sign")
         assert state["nacks"] + state["bad"] >= 1 and state["lines"] == ["Silakan maju", "Please drive forward"]
         assert d.display.health is Health.OK
+
+    on_devices(scenario)
+
+
+def test_a_health_poll_finds_a_silent_sign_and_shows_its_text_again(on_devices: Any) -> None:
+    async def scenario(d: LaneDevices, world: WorldClient) -> None:
+        await d.display.show("Selamat datang", "Welcome")
+        await world.faults("sign", silent=True)
+        with pytest.raises(DeviceTimeout):
+            await d.display.poll_health()
+        assert d.display.health is Health.DOWN
+        await world.clear_faults()
+        await d.display.poll_health()
+        assert health(d.display) is Health.OK and d.display.current == ("Selamat datang", "Welcome")
 
     on_devices(scenario)
 

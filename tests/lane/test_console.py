@@ -174,7 +174,7 @@ def run(
         site.officers.ensure(SUPERVISOR, Role.SUPERVISOR)
         await site.start()
         link = InProcess(site, asyncio.get_running_loop())
-        app = open_console(tmp_path / "lane.db", config, link, lambda: None, operator, pin if operator else None)
+        app = open_console(tmp_path / "lane.db", config, link, site.clock.wall, operator, pin if operator else None)
         try:
             async with app.run_test(size=(160, 50)) as pilot:
                 h = Harness(site, app, pilot, registry)

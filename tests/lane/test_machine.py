@@ -129,7 +129,7 @@ def test_fault_resume_and_abort_are_ways_out(rig_factory: Any) -> None:
         assert (await rig.cmd(Action.RESUME)).ok
         await rig.at(Stage.HANDOVER)
         assert rig.world.printer.cards == ["L1-000001-1"]
-        assert (await rig.cmd(Action.ABORT, reason="driver left the lane")).ok
+        assert (await rig.cmd(Action.ABORT, data={"confirm": "yes"}, reason="driver left the lane")).ok
         await rig.at(Stage.REJECTED)
         await rig.world.drive_out()
         await rig.at(Stage.IDLE)

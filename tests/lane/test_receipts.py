@@ -99,7 +99,7 @@ def test_gates_and_aborts_after_payment_need_their_role(rig_factory: Any) -> Non
         refused = await as_(rig, "op-1", Action.ABORT, reason="driver left")
         assert not refused.ok and "abort after payment needs a supervisor" in refused.message
         assert rig.lane.stage is Stage.PHOTO
-        assert (await as_(rig, "sup-1", Action.ABORT, reason="driver left")).ok
+        assert (await as_(rig, "sup-1", Action.ABORT, data={"confirm": "yes"}, reason="driver left")).ok
         assert stage(rig) is Stage.REJECTED
 
     rig_factory(scenario)

@@ -198,7 +198,7 @@ def test_an_abort_after_hand_over_is_refused(rig_factory: Any) -> None:
 def test_an_abort_at_hand_over_voids_the_printed_card(rig_factory: Any) -> None:
     async def scenario(rig: Rig) -> list[dict[str, Any]]:
         await rig.drive_to(Stage.HANDOVER)
-        assert (await rig.cmd(Action.ABORT, reason="driver refuses the card")).ok
+        assert (await rig.cmd(Action.ABORT, data={"confirm": "yes"}, reason="driver refuses the card")).ok
         await rig.at(Stage.REJECTED)
         return rig.rows("select status, void_reason from cards")
 
