@@ -25,7 +25,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sim_not_found": ("SIM tidak ditemukan di data", "SIM not found in the registry"),
     "nik_mismatch": ("NIK tidak sesuai dengan data SIM", "NIK does not match the SIM record"),
-    "wrong_class": ("SIM {sim_class} tidak dilayani di lajur ini", "SIM {sim_class} is not served at this lane"),
+    "wrong_class": ("SIM {sim_class}: silakan ke {where}", "SIM {sim_class}: please go to {where}"),
     "sim_expired": (
         "SIM sudah habis berlaku {expires}; ajukan SIM baru di Satpas",
         "SIM expired on {expires}; apply for a new SIM at the Satpas",
@@ -83,6 +83,8 @@ class DocumentRules:
     psych_pattern: str = r"^PSI/\d{3,8}/[A-Z0-9]{1,10}/\d{4}$"
     certificate_max_days: int = 180
     bpjs_required: bool = False
+    lanes: tuple[tuple[str, str], ...] = ()  # (SIM class, lane id): the site's lanes, where a driver is sent
+    counter: str = "Satpas"  # where a driver is sent when no lane serves their class
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,19 @@ def failure(code: str, **values: object) -> Failure:
     indonesian, english = MESSAGES[code]
     safe = {k: str(v) for k, v in values.items()}
     return Failure(code, indonesian.format(**safe), english.format(**safe))
+
+
+def wrong_class(sim_class: str, rules: DocumentRules) -> Failure:
+    """A SIM of a class this lane does not serve: the lanes of the site that do ("L2" or "L2 / L3"), else the
+    configured counter, named in both languages (code `wrong_class` either way)."""
+    lanes = " / ".join(dict.fromkeys(lane for served, lane in rules.lanes if served == sim_class))
+    where = (f"lajur {lanes}", f"lane {lanes}") if lanes else (rules.counter, rules.counter)
+    indonesian, english = MESSAGES["wrong_class"]
+    return Failure(
+        "wrong_class",
+        indonesian.format(sim_class=sim_class, where=where[0]),
+        english.format(sim_class=sim_class, where=where[1]),
+    )
 
 
 def normalise_sim(raw: str) -> str:
@@ -173,7 +188,7 @@ def check(
         if nik is not None and holder.nik != nik.text:
             failures.append(failure("nik_mismatch"))
         if holder.sim_class not in classes_served:
-            failures.append(failure("wrong_class", sim_class=holder.sim_class))
+            failures.append(wrong_class(holder.sim_class, rules))
         if holder.expires < today:
             failures.append(failure("sim_expired", expires=holder.expires.strftime("%d-%m-%Y")))
     failures += _certificate(

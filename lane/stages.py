@@ -30,7 +30,7 @@ Runner = Callable[["LaneController"], Awaitable[None]]
 
 async def run(lane: LaneController, stage: Stage) -> None:
     """A stage's work: its prompt to the driver, then its runner (if it has one)."""
-    await lane.show(stage.value, reason=lane.ctx.get("reason", ""))
+    await lane.show(stage.value, reason=lane.reasons())
     runner = RUNNERS.get(stage)
     if runner is not None:
         await runner(lane)
