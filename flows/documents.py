@@ -14,6 +14,10 @@ from flows import nik as niks
 
 MAX_FIELD = 64
 
+#: Since July 2024 a new SIM card's number is the holder's NIK (16 digits); a card issued before keeps its older
+#: 12-digit number until it is renewed (Korlantas; sources in docs/domain-notes.md).
+NIK_NUMBERS_SINCE = date(2024, 7, 1)
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "nik_missing": ("NIK belum diisi", "NIK not given"),
     "nik_invalid": ("NIK tidak sah: {detail}", "NIK not valid: {detail}"),
@@ -116,6 +120,12 @@ def failure(code: str, **values: object) -> Failure:
     return Failure(code, indonesian.format(**safe), english.format(**safe))
 
 
+def new_card_number(holder: Holder, issued: date) -> str:
+    """The number of the card issued to `holder` on `issued`: the NIK from NIK_NUMBERS_SINCE on (a renewal of an
+    older card among them), the holder's number before."""
+    return holder.nik if issued >= NIK_NUMBERS_SINCE else holder.sim_number
+
+
 def wrong_class(sim_class: str, rules: DocumentRules) -> Failure:
     """A SIM of a class this lane does not serve: the lanes of the site that do ("L2" or "L2 / L3"), else the
     configured counter, named in both languages (code `wrong_class` either way)."""
@@ -162,7 +172,9 @@ def check(
     today: date,
     rules: DocumentRules = DocumentRules(),
 ) -> Verdict:
-    """Every rule, every failure. `lookup(sim_number)` finds a holder in the registry, or None."""
+    """Every rule, every failure. `lookup(sim_number)` finds a holder in the registry, or None: by an older
+    card's 12-14 digit number or by a card numbered with the NIK (16 digits), which must then be the NIK of the
+    e-KTP too (`nik_mismatch` otherwise)."""
     failures: list[Failure] = []
     nik: niks.Nik | None = None
     if not sub.nik.strip():
