@@ -4,7 +4,8 @@ The person is told from the background by OpenCV's GrabCut, seeded from the face
 itself and the neck below it are the person for certain, the head around the face (hair) and the shoulders below
 it probably, the top corners of the frame background for certain, the rest probably. Every pixel of the person
 keeps its value; the background becomes `BACKGROUND`, blended over a pixel or two at the edge so that no hard
-outline shows. Then it is cut to the card's photo box (`flows.photo.card_crop`). Pure: image in, image out.
+outline shows. Only the part that goes on the card is worked on (`flows.photo.card_region`), at most WORK_WIDTH
+pixels wide (some 0.05 s a card). Pure: image in, image out.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from flows.photo import card_crop
+from flows.card import LAYOUT, cover
+from flows.photo import card_region
 
 Image = np.ndarray[Any, np.dtype[np.uint8]]
 Box = tuple[int, int, int, int]  # x, y, width, height
@@ -22,7 +24,7 @@ Box = tuple[int, int, int, int]  # x, y, width, height
 #: The card photo's background (BGR): one plain light blue-grey, whatever was behind the driver.
 BACKGROUND = (196, 170, 140)
 ITERATIONS = 3  # GrabCut rounds: the split settles within a few
-WORK_WIDTH = 120  # pixels: the width GrabCut works at
+WORK_WIDTH = 90  # pixels: the width GrabCut works at
 
 
 def person_mask(image: Image, face: Box) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -84,7 +86,12 @@ def uniform_background(image: Image, face: Box, color: tuple[int, int, int] = BA
 
 
 def card_portrait(image: Image, face: Box) -> Image:
-    """The card's portrait: the photo with a uniform background, cut to the photo box around the face."""
+    """The card's portrait: the part of the photo that goes on the card (`flows.photo.card_region`), its
+    background made uniform, scaled to the photo box."""
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR).astype(np.uint8, copy=False)
-    return card_crop(uniform_background(np.ascontiguousarray(image[..., :3]), face), face)
+    left, top, w, h = card_region(image.shape, face)
+    part: Image = np.ascontiguousarray(image[top : top + h, left : left + w, :3])
+    inside = (face[0] - left, face[1] - top, face[2], face[3])
+    _, _, bw, bh = LAYOUT["photo"]
+    return cover(uniform_background(part, inside), bw, bh)

@@ -53,7 +53,7 @@ class LaneNotices(LaneCore):
         for task in self._sign_tasks:
             task.cancel()
         indonesian, english = self._prompt(code, values)
-        stored = scrub(indonesian, names_in(self.ctx))
+        stored = scrub(" ".join(indonesian.split()), names_in(self.ctx))  # one line: its screens run together
         self.store.notice(self.lane_id, self.cycle_id, self.stamp(), self.state, "prompt", code, stored)
         self.emit(EventKind.PROMPT, code=code, id=indonesian, en=english)
         pages = screens(indonesian, english, self.sign)
