@@ -21,8 +21,9 @@ from tests.conftest import ROOT
 def _site(tmp_path: Path, prompts: str | None = None, sign: str = "") -> Path:
     text = (ROOT / "config" / "site.toml").read_text(encoding="utf-8")
     if sign:
-        text = text.replace('id = "L2"\nclass = "C"\n', f'id = "L2"\nclass = "C"\n{sign}\n', 1)
-        assert sign in text
+        head, shipped, tail = text.rpartition("[lanes.sign]\nchars = 32\nlines = 2\n")  # lane L2's
+        assert shipped, "the shipped site file gives lane L2 its sign"
+        text = head + sign + "\n" + tail
     (tmp_path / "site.toml").write_text(text, encoding="utf-8")
     if prompts is None:
         shutil.copy(ROOT / "config" / "prompts.toml", tmp_path / "prompts.toml")
