@@ -74,7 +74,7 @@ class RenewalRules:
     ) -> Image:
         """The card face for the holder (as stored in the cycle's context): the photo as taken, its background
         made uniform around the face the gate found (`flows.card_photo`), cut to its box (the middle of the frame,
-        background left as it is, when an operator accepted a photo without a face). Some 0.1 s of CPU."""
+        background left as it is, when an operator accepted a photo without a face). Some 20 ms of CPU."""
         h = holder_from(holder)
         portrait = None
         if image is not None:
