@@ -89,6 +89,8 @@ class LaneNotices(LaneCore):
     def reasons(self) -> tuple[str, str]:
         """Why the renewal was refused, for the sign: each failure of the document check on a line of its own, the
         Indonesian text in the first, the English in the second; nothing else (an officer's note is never shown)."""
+        if self.ctx.get("outcome") != "rejected":  # aborted: the officer's reason is not for the driver
+            return "", ""
         pairs = [p for p in self.ctx.get("failure_texts") or () if isinstance(p, list | tuple) and len(p) == 2]
         return "\n".join(str(p[0]) for p in pairs), "\n".join(str(p[1]) for p in pairs)
 

@@ -106,6 +106,7 @@ async def submit_documents(lane: LaneController, cmd: Command, who: str) -> str:
         raise Refused("documents not accepted: " + "; ".join(f"{f.id} / {f.en}" for f in verdict.failures))
     holder = verdict.holder
     assert holder is not None
+    lane.ctx.pop("failure_texts", None)  # an earlier attempt's reasons are not this renewal's
     await lane.fire(
         "documents_ok",
         actor=who,

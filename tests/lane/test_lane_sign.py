@@ -99,3 +99,19 @@ def test_with_no_lane_for_the_class_the_counter_is_named() -> None:
     made = wrong_class("C", rules)
     assert made.code == "wrong_class"
     assert made.id == "SIM C: silakan ke Satpas Batang" and made.en == "SIM C: please go to Satpas Batang"
+
+
+def test_an_abort_shows_neither_an_earlier_check_s_reasons_nor_the_officer_s_note(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> list[tuple[str, str]]:
+        await rig.drive_to(Stage.DOCUMENTS)
+        await rig.until(lambda: rig.lane.pending.get("what") == "documents")
+        assert not (await rig.cmd(Action.DOCUMENTS, data=dict(rig.documents, health_date="2001-01-01"))).ok
+        assert (await rig.cmd(Action.DOCUMENTS, data=rig.documents)).ok  # corrected: accepted
+        await rig.at(Stage.PAYMENT)
+        assert (await rig.cmd(Action.ABORT, reason="driver drove off to the ATM")).ok
+        await rig.at(Stage.REJECTED)
+        await rig.clock.sleep(12)
+        return _since(_history(rig), "Maaf")
+
+    shown = rig_factory(scenario)
+    assert set(shown) == {("Maaf, tidak dapat diproses:", "Sorry, cannot be processed:")}, shown
