@@ -46,6 +46,5 @@ def test_every_built_in_prompt_fits_the_default_sign() -> None:
     for code, pair in PROMPTS.items():
         for text in pair:
             assert problems(text, SIGN) == [], (code, text)
-        assert all(
-            len(line) <= 32 for s in screens(*(fill_samples(t, {"remaining": "90"}) for t in pair), SIGN) for line in s
-        )
+        indonesian, english = (fill_samples(t, {"fee": "80.000", "remaining": "90"}) for t in pair)
+        assert all(len(line) <= 32 for screen in screens(indonesian, english, SIGN) for line in screen), code
