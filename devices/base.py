@@ -209,6 +209,7 @@ class PrintJob:
 
     job_id: str
     card: np.ndarray[Any, np.dtype[np.uint8]]  # card face, 648 rows x 1016 columns, BGR
+    photo: tuple[int, int, int, int] | None = None  # the portrait's box (x, y, w, h): printed as a photograph
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ class EvolisPrinter(CardPrinter):
     async def _print(self, job: PrintJob, ticket: PrintTicket) -> None:
         if await self.check() == "BUSY":  # a card from before is still on its way: let it finish first
             await self._until_idle()
-        panels = evolis.card_panels(job.card, self.panels)
+        panels = evolis.card_panels(job.card, self.panels, job.photo)
         await self.command("Ss")
         for panel in panels:
             await self.command(panel.name, *panel.params, data=panel.data)

@@ -1,6 +1,8 @@
 """The lane's LED sign over RS-232/485, AM03127-style (codec: `devices.codecs.sign`).
 
 Bahasa Indonesia goes to line 1 and English to line 2, page A of each, transliterated to what the sign can show.
+A text of several lines ("\n" between them, as the lane lays a prompt out for a sign of more lines) takes that
+many lines: Bahasa Indonesia the upper half, English as many below.
 A page frame is idempotent (sending it twice shows the same text), so a lost or NACKed answer is retried.
 """
 
@@ -39,11 +41,15 @@ class LedSign(LaneDisplay):
     def _link_health(self, health: Health, why: str) -> None:
         self.set_health(health, why)
 
+    def lines(self, indonesian: str, english: str) -> list[str]:
+        """The text of each line of the sign, from line 1: each language's lines, the two halves alike."""
+        upper, lower = indonesian.split("\n"), english.split("\n")
+        half = max(len(upper), len(lower))
+        pad = [""] * half
+        return [sign.transliterate(text, self.line_chars) for text in (upper + pad)[:half] + (lower + pad)[:half]]
+
     def frames(self, indonesian: str, english: str) -> list[bytes]:
-        pages = [
-            sign.Page(line, "A", sign.transliterate(text, self.line_chars))
-            for line, text in ((1, indonesian), (2, english))
-        ]
+        pages = [sign.Page(line, "A", text) for line, text in enumerate(self.lines(indonesian, english)[:8], 1)]
         return [sign.encode_page(self.sign_id, page) for page in pages]
 
     async def poll_health(self) -> None:
@@ -55,7 +61,9 @@ class LedSign(LaneDisplay):
     async def _show(self, indonesian: str, english: str) -> None:
         for frame in self.frames(indonesian, english):
             await self.link.run(partial(self._send, frame=frame), idempotent=True)
-        self.shown = (sign.transliterate(indonesian, self.line_chars), sign.transliterate(english, self.line_chars))
+        lines = self.lines(indonesian, english)
+        half = len(lines) // 2
+        self.shown = ("\n".join(lines[:half]), "\n".join(lines[half:]))
 
     def _send(self, port: Any, frame: bytes) -> None:
         answer = exchange(port, frame, sign.AnswerDecoder(), lambda a: a, self.settings.timeout, self.name)

@@ -12,6 +12,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from flows.documents import Holder, new_card_number
+
 Image = np.ndarray[Any, np.dtype[np.uint8]]
 CARD_W, CARD_H = 1016, 648
 MIN_SCALE = 0.45  # the smallest text still legible on the card
@@ -102,11 +104,13 @@ def card_number(sim_number: str) -> str:
     return "-".join(sim_number[i : i + 4] for i in range(0, 8, 4)) + "-" + sim_number[8:]
 
 
-def fields_for(holder: Any, lane_category: str, office: str, issued: date) -> dict[str, str]:
-    """The card's text fields for a holder (a flows.documents.Holder): everything but the photo."""
+def fields_for(holder: Holder, lane_category: str, office: str, issued: date) -> dict[str, str]:
+    """The card's text fields for a holder issued a card on `issued`: everything but the photo. The number is the
+    new card's (`flows.documents.new_card_number`): the NIK since July 2024, so a renewed 12-digit card comes out
+    numbered with the holder's NIK."""
     return {
         "class": holder.sim_class,
-        "number": card_number(holder.sim_number),
+        "number": card_number(new_card_number(holder, issued)),
         "name": holder.name,
         "birth": f"{holder.birth_place}, {holder.birth_date:%d-%m-%Y}",
         "blood_sex": f"Gol. darah {holder.blood}    Jenis kelamin {holder.sex}",

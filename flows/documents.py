@@ -14,6 +14,10 @@ from flows import nik as niks
 
 MAX_FIELD = 64
 
+#: Since July 2024 a new SIM card's number is the holder's NIK (16 digits); a card issued before keeps its older
+#: 12-digit number until it is renewed (Korlantas; sources in docs/domain-notes.md).
+NIK_NUMBERS_SINCE = date(2024, 7, 1)
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "nik_missing": ("NIK belum diisi", "NIK not given"),
     "nik_invalid": ("NIK tidak sah: {detail}", "NIK not valid: {detail}"),
@@ -25,7 +29,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sim_not_found": ("SIM tidak ditemukan di data", "SIM not found in the registry"),
     "nik_mismatch": ("NIK tidak sesuai dengan data SIM", "NIK does not match the SIM record"),
-    "wrong_class": ("SIM {sim_class} tidak dilayani di lajur ini", "SIM {sim_class} is not served at this lane"),
+    "wrong_class": ("SIM {sim_class}: silakan ke {where}", "SIM {sim_class}: please go to {where}"),
     "sim_expired": (
         "SIM sudah habis berlaku {expires}; ajukan SIM baru di Satpas",
         "SIM expired on {expires}; apply for a new SIM at the Satpas",
@@ -83,6 +87,8 @@ class DocumentRules:
     psych_pattern: str = r"^PSI/\d{3,8}/[A-Z0-9]{1,10}/\d{4}$"
     certificate_max_days: int = 180
     bpjs_required: bool = False
+    lanes: tuple[tuple[str, str], ...] = ()  # (SIM class, lane id): the site's lanes, where a driver is sent
+    counter: str = "Satpas"  # where a driver is sent when no lane serves their class
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,25 @@ def failure(code: str, **values: object) -> Failure:
     indonesian, english = MESSAGES[code]
     safe = {k: str(v) for k, v in values.items()}
     return Failure(code, indonesian.format(**safe), english.format(**safe))
+
+
+def new_card_number(holder: Holder, issued: date) -> str:
+    """The number of the card issued to `holder` on `issued`: the NIK from NIK_NUMBERS_SINCE on (a renewal of an
+    older card among them), the holder's number before."""
+    return holder.nik if issued >= NIK_NUMBERS_SINCE else holder.sim_number
+
+
+def wrong_class(sim_class: str, rules: DocumentRules) -> Failure:
+    """A SIM of a class this lane does not serve: the lanes of the site that do ("L2" or "L2 / L3"), else the
+    configured counter, named in both languages (code `wrong_class` either way)."""
+    lanes = " / ".join(dict.fromkeys(lane for served, lane in rules.lanes if served == sim_class))
+    where = (f"lajur {lanes}", f"lane {lanes}") if lanes else (rules.counter, rules.counter)
+    indonesian, english = MESSAGES["wrong_class"]
+    return Failure(
+        "wrong_class",
+        indonesian.format(sim_class=sim_class, where=where[0]),
+        english.format(sim_class=sim_class, where=where[1]),
+    )
 
 
 def normalise_sim(raw: str) -> str:
@@ -147,7 +172,9 @@ def check(
     today: date,
     rules: DocumentRules = DocumentRules(),
 ) -> Verdict:
-    """Every rule, every failure. `lookup(sim_number)` finds a holder in the registry, or None."""
+    """Every rule, every failure. `lookup(sim_number)` finds a holder in the registry, or None: by an older
+    card's 12-14 digit number or by a card numbered with the NIK (16 digits), which must then be the NIK of the
+    e-KTP too (`nik_mismatch` otherwise)."""
     failures: list[Failure] = []
     nik: niks.Nik | None = None
     if not sub.nik.strip():
@@ -173,7 +200,7 @@ def check(
         if nik is not None and holder.nik != nik.text:
             failures.append(failure("nik_mismatch"))
         if holder.sim_class not in classes_served:
-            failures.append(failure("wrong_class", sim_class=holder.sim_class))
+            failures.append(wrong_class(holder.sim_class, rules))
         if holder.expires < today:
             failures.append(failure("sim_expired", expires=holder.expires.strftime("%d-%m-%Y")))
     failures += _certificate(

@@ -147,15 +147,23 @@ def _tilt(face: Image) -> float | None:
     return math.degrees(math.atan2((y2 + h2 / 2) - (y1 + h1 / 2), (x2 + w2 / 2) - (x1 + w1 / 2)))
 
 
-def card_crop(image: Image, face: tuple[int, int, int, int]) -> Image:
-    """The photo cut to the card's photo box (3:4): the face at about 60% of the width, a little above centre."""
+def card_region(shape: tuple[int, ...], face: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The part of an image of `shape` that goes on the card (x, y, w, h; 3:4 as the photo box): the face at about
+    60% of the width, a little above centre, kept inside the image."""
     _, _, bw, bh = LAYOUT["photo"]
     x, y, fw, fh = face
     cw = int(fw / 0.6)
     ch = int(cw * bh / bw)
     cx, cy = x + fw // 2, y + int(fh * 0.6)
-    img_h, img_w = image.shape[:2]
+    img_h, img_w = shape[:2]
     left, top = max(0, min(img_w - cw, cx - cw // 2)), max(0, min(img_h - ch, cy - ch // 2))
+    return left, top, min(cw, img_w - left), min(ch, img_h - top)
+
+
+def card_crop(image: Image, face: tuple[int, int, int, int]) -> Image:
+    """The photo cut to the card's photo box (3:4, `card_region`) and scaled to fill it."""
+    _, _, bw, bh = LAYOUT["photo"]
+    left, top, cw, ch = card_region(image.shape, face)
     crop: Image = image[top : top + ch, left : left + cw]
     if crop.ndim == 2:
         crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR).astype(np.uint8, copy=False)

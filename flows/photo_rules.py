@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 PROMPTS: dict[str, tuple[str, str]] = {
     "no_image": ("Kamera bermasalah, mohon tunggu", "Camera problem, please wait"),
-    "no_face": ("Lepaskan helm/masker, lihat ke kamera", "Please remove your helmet or mask and look at the camera"),
-    "several_faces": ("Hanya satu orang di depan kamera", "Only one person in front of the camera, please"),
+    "no_face": ("Lepas helm/masker,\nlihat ke kamera", "Take off helmet or mask,\nlook at the camera"),
+    "several_faces": ("Hanya satu orang di depan kamera", "Only one person at the camera"),
     "too_far": ("Maju sedikit", "Move a little closer"),
     "too_close": ("Mundur sedikit", "Move back a little"),
     "off_centre": ("Geser ke tengah", "Move to the centre"),
     "tilted": ("Tegakkan kepala", "Keep your head level"),
-    "too_dark": ("Terlalu gelap, lepaskan topi/kacamata gelap", "Too dark: take off your cap or dark glasses"),
+    "too_dark": ("Terlalu gelap,\nlepas topi/kacamata gelap", "Too dark:\ntake off cap or dark glasses"),
     "too_bright": ("Terlalu terang, mohon tunggu", "Too bright, please wait"),
     "blurred": ("Jangan bergerak", "Please keep still"),
 }

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from flows import nik as niks
 from flows.card import five_years_on
-from flows.documents import Holder
+from flows.documents import NIK_NUMBERS_SINCE, Holder
 
 #: Regency/city code (within province 33, Jawa Tengah) -> name.
 REGENCIES: dict[str, str] = {
@@ -123,7 +123,7 @@ OCCUPATIONS = (
 )
 BLOOD = ("A", "B", "AB", "O", "-")
 CLASSES = (("A", 0.45), ("C", 0.45), ("C I", 0.07), ("C II", 0.03))
-NIK_BASED_SINCE = date(2024, 7, 1)  # SIM numbers equal to the holder's NIK for cards issued from mid-2024
+NIK_BASED_SINCE = NIK_NUMBERS_SINCE  # SIM numbers equal to the holder's NIK for cards issued from mid-2024
 
 
 def holders(count: int, seed: int, today: date) -> list[Holder]:

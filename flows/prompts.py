@@ -1,8 +1,10 @@
 """What the driver is told: one prompt per state and per problem, Bahasa Indonesia first and English second.
 
-Plain data; `{placeholders}` are filled by the lane (fee, reason, remaining seconds). Site-specific wording can
-override any entry from the site's configuration; `check` says what is wrong with such a template (which
-placeholders each prompt may use, no format specs), and `fill` never fails nor grows a text past its values.
+Plain data; `{placeholders}` are filled by the lane (fee, reason, remaining seconds). A newline starts a new
+screen of the lane sign (`flows.signs`); each shipped prompt fits a 2 x 32 sign, one line a language a screen.
+Site-specific wording can override any entry from the site's configuration; `check` says what is wrong with such
+a template (which placeholders each prompt may use, no format specs), and `fill` never fails nor grows a text past
+its values.
 """
 
 from __future__ import annotations
@@ -19,35 +21,42 @@ PROMPTS: Mapping[str, Prompt] = {
     "arrived": ("Silakan maju ke loket", "Please drive up to the window"),
     "plate": ("Membaca nomor polisi...", "Reading your number plate..."),
     "documents": (
-        "Serahkan e-KTP, SIM lama, surat sehat & psikologi",
-        "Hand over e-KTP, old SIM, health & psych certificates",
+        "Serahkan e-KTP dan SIM lama,\nsurat sehat & psikologi",
+        "Hand over e-KTP and old SIM,\nhealth & psych certificates",
     ),
     "payment": ("Bayar PNBP Rp{fee}", "Please pay the fee of Rp{fee}"),
-    "photo": ("Lepaskan helm/kacamata, lihat ke kamera", "Remove helmet/glasses, look at the camera"),
-    "photo@A": ("Silakan turun, berdiri di depan kamera", "Please step out and stand in front of the camera"),
-    "photo@C": ("Lepaskan helm & kacamata, lihat ke kamera", "Take off helmet & glasses, look at the camera"),
-    "printing": ("SIM sedang dicetak, tunggu ±{remaining} detik", "Your licence is being printed: about {remaining} s"),
-    "handover": ("Ambil SIM baru Anda di loket", "Collect your new licence at the window"),
+    "photo": ("Lepas helm & kacamata,\nlihat ke kamera", "Take off helmet & glasses,\nlook at the camera"),
+    "photo@A": (
+        "Silakan turun dari mobil,\nberdiri di depan kamera",
+        "Please step out of the car,\nstand in front of the camera",
+    ),
+    "photo@C": ("Lepas helm & kacamata,\nlihat ke kamera", "Take off helmet & glasses,\nlook at the camera"),
+    "printing": ("SIM dicetak, {remaining} detik lagi", "Printing your SIM: {remaining} s"),
+    "printing@A": (
+        "Silakan naik kembali ke mobil\nSIM dicetak, {remaining} detik lagi",
+        "Please get back in your car\nPrinting your SIM: {remaining} s",
+    ),
+    "handover": ("Ambil SIM baru Anda di loket", "Take your new SIM at the window"),
     "exiting": ("Terima kasih, silakan jalan", "Thank you, please drive on"),
-    "rejected": ("Maaf, tidak dapat diproses: {reason}", "Sorry, cannot be processed: {reason}"),
+    "rejected": ("Maaf, tidak dapat diproses:\n{reason}", "Sorry, cannot be processed:\n{reason}"),
     "aborted": ("Proses dihentikan, temui petugas", "Renewal stopped, see the officer"),
     "aborted_paid": ("Dihentikan, biaya dikembalikan", "Stopped, your fee is refunded"),
-    "fault": ("Mohon tunggu, petugas segera membantu", "Please wait, an officer will help you"),
+    "fault": ("Mohon tunggu, petugas membantu", "Please wait for an officer"),
     "closed": ("Lajur ditutup", "Lane closed"),
     "overrun": ("Mohon maaf atas keterlambatan", "Sorry for the delay, please wait"),
     "overrun.documents": ("Mohon siapkan dokumen Anda", "Please have your documents ready"),
-    "overrun.payment": ("Silakan selesaikan pembayaran Rp{fee}", "Please complete the payment of Rp{fee}"),
-    "overrun.photo": ("Lihat ke kamera, jangan bergerak", "Look at the camera and keep still"),
-    "overrun.exiting": ("Silakan jalan, palang sudah terbuka", "Please drive on, the barrier is open"),
-    "overrun.rejected": ("Silakan jalan, palang sudah terbuka", "Please drive on, the barrier is open"),
-    "retake": ("Foto diulang, lihat ke kamera", "Retaking the photo, look at the camera"),
-    "plate_typed": ("Nomor polisi dicatat petugas", "The officer is recording your plate"),
+    "overrun.payment": ("Selesaikan pembayaran Rp{fee}", "Please finish paying Rp{fee}"),
+    "overrun.photo": ("Lihat ke kamera, jangan bergerak", "Look at the camera, keep still"),
+    "overrun.exiting": ("Silakan jalan, palang terbuka", "Drive on, the barrier is open"),
+    "overrun.rejected": ("Silakan jalan, palang terbuka", "Drive on, the barrier is open"),
+    "retake": ("Foto diulang, lihat ke kamera", "New photo: look at the camera"),
+    "plate_typed": ("Nomor polisi dicatat petugas", "The officer notes your plate"),
     **{f"photo_{code}": text for code, text in PHOTO_PROMPTS.items()},
 }
 
 
-#: The values a prompt may use: {fee} (rupiah), {reason} (why a renewal was refused), {remaining} (seconds the
-#: driver still waits in this stage, by its budget).
+#: The values a prompt may use: {fee} (rupiah), {reason} (why a renewal was refused: each reason a paragraph of
+#: its own, in the line's language), {remaining} (seconds the driver still waits in this stage, counted down).
 PLACEHOLDERS = frozenset({"fee", "reason", "remaining"})
 
 
@@ -103,9 +112,15 @@ def prompt(
 ) -> Prompt:
     """The prompt for `code`, most specific first: "<code>.<stage>@<variant>", "<code>@<variant>",
     "<code>.<stage>", "<code>" (variant is the lane class, A or C), from `table` (the site's texts, by default
-    these), with `{placeholders}` filled in (`fill`)."""
+    these), with `{placeholders}` filled in (`fill`). A value given as a `Prompt` pair is its Bahasa Indonesia
+    text in the first line and its English text in the second (a refusal's reasons: never one language's in the
+    other's line)."""
     texts = PROMPTS if table is None else table
     keys = [f"{code}.{stage}@{variant}", f"{code}@{variant}", f"{code}.{stage}", code]
     key = next((k for k in keys if k in texts), "fault")
     indonesian, english = texts.get(key, PROMPTS["fault"])
-    return fill(indonesian, values), fill(english, values)
+    return fill(indonesian, _language(values, 0)), fill(english, _language(values, 1))
+
+
+def _language(values: Mapping[str, object], index: int) -> dict[str, object]:
+    return {k: (v[index] if isinstance(v, tuple) and len(v) == 2 else v) for k, v in values.items()}

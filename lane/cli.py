@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
             flow = config.flow(lane)
             print(
                 f"  {lane.id}: SIM {lane.lane_class.value}, budgets {flow.budget_total():g} s, "
-                f"devices {lane.devices.backend}, plates {lane.devices.plate_reader}"
+                f"devices {lane.devices.backend}, plates {lane.devices.plate_reader}, "
+                f"sign {lane.sign.lines} x {lane.sign.chars}"
             )
         return 0
     if args.command == "sim-devices":

@@ -29,10 +29,12 @@ from flows.photo_rules import PhotoRules
 from flows.prompts import PROMPTS
 from flows.prompts import check as check_prompt
 from flows.renewal import CLASSES_SERVED, Flow, LaneClass, make_flow
+from flows.signs import SIGN_ASCII, SignSize
 from flows.states import Stage
 from lane import toml_file
 from lane.plate_policy import DEFAULT_ACCEPT
 from lane.report.settings import ReportSettings
+from lane.sign_check import sign_problems
 
 DEFAULT_PATH = Path("config/site.toml")
 StageName = Literal["arrived", "plate", "documents", "payment", "photo", "printing", "handover", "exiting", "rejected"]
@@ -157,12 +159,32 @@ Devices = Annotated[
 ]
 
 
+class Sign(Section):
+    """`[lanes.sign]`: the lane sign's size and the characters it can show (every prompt is checked against it)."""
+
+    chars: Annotated[int, Field(ge=8, le=250)] = 32  # characters a line
+    lines: Annotated[int, Field(ge=2, le=8, multiple_of=2)] = 2  # half for each language
+    characters: Annotated[str, Field(min_length=1)] = SIGN_ASCII  # what it can show: no "<" ">", nor beyond ASCII
+
+    @field_validator("characters")
+    @classmethod
+    def _carried(cls, value: str) -> str:
+        beyond = "".join(dict.fromkeys(ch for ch in value if ch not in SIGN_ASCII))
+        if beyond:
+            raise ValueError(f"the sign protocol cannot carry {beyond!r} (printable ASCII but < and >)")
+        return value
+
+    def size(self) -> SignSize:
+        return SignSize(self.chars, self.lines, self.characters)
+
+
 class Lane(Section):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
     lane_class: Annotated[LaneClass, Field(strict=False)] = Field(alias="class")
     budgets: dict[StageName, Seconds] = Field(default_factory=dict)
     hard_limits: dict[StageName, Seconds] = Field(default_factory=dict)
     devices: Devices = VirtualDevices()
+    sign: Sign = Sign()
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
@@ -217,6 +239,8 @@ class Documents(Section):
     psych_pattern: Annotated[str, Field(min_length=1, max_length=200)] = r"^PSI/\d{3,8}/[A-Z0-9]{1,10}/\d{4}$"
     certificate_max_days: Annotated[int, Field(ge=1, le=3650)] = 180
     bpjs_required: bool = False
+    #: Where a driver whose SIM class no lane of the site serves is sent (the sign names it in both languages).
+    counter: Annotated[str, Field(min_length=1, max_length=24, pattern=r"^[ -;=?-~]+$")] = "Satpas"
 
     @field_validator("health_pattern", "psych_pattern")
     @classmethod
@@ -227,8 +251,11 @@ class Documents(Section):
             raise ValueError(f"a regular expression ({err})") from err
         return value
 
-    def rules(self) -> DocumentRules:
-        return DocumentRules(self.health_pattern, self.psych_pattern, self.certificate_max_days, self.bpjs_required)
+    def rules(self, lanes: tuple[tuple[str, str], ...] = ()) -> DocumentRules:
+        """The check's rules; `lanes` (SIM class, lane id) say where a driver of another class is sent."""
+        return DocumentRules(
+            self.health_pattern, self.psych_pattern, self.certificate_max_days, self.bpjs_required, lanes, self.counter
+        )
 
 
 class Photo(Section):
@@ -507,4 +534,8 @@ def load(path: Path | str = DEFAULT_PATH) -> SiteConfig:
     except toml_file.BadFile as err:
         raise ConfigError(str(err)) from err
     config = parse(data, str(path))
-    return config.model_copy(update={"prompt_texts": load_prompts(path.parent / "prompts.toml")})
+    prompts_path = path.parent / "prompts.toml"
+    config = config.model_copy(update={"prompt_texts": load_prompts(prompts_path)})
+    if problems := sign_problems(config, prompts_path):
+        raise ConfigError("\n".join(problems))
+    return config

@@ -1,6 +1,7 @@
 """The holder registry: the site's local SQLite copy of licence holders, and the pre-registrations booked for
 the site. Filled by `lane registry seed` (a reproducible synthetic population) or `lane registry import FILE.csv`;
-read by the documents stage through `lookup`, and by the arrival of a vehicle through `preregistration`.
+read by the documents stage through `lookup` (by either number a holder's card may carry: an older card's, or
+the NIK that numbers every card issued since July 2024), and by the arrival of a vehicle through `preregistration`.
 
 An import reads its file with bounds (a record of at most RECORD_CHARS, each column at most FIELD_CHARS, UTF-8):
 a file past them is refused naming the line and the column. It never changes a holder already here silently:
@@ -181,7 +182,13 @@ class Registry:
         return self.db.table("holders").count
 
     def lookup(self, sim_number: str) -> Holder | None:
-        rows = list(self.db.query("select * from holders where sim_number = ?", [normalise_sim(sim_number)]))
+        """The holder of a SIM number: an older card's 12-14 digit number, or a 16-digit one, which since July
+        2024 is the holder's NIK: found as a card number, else as the NIK of a holder whose copy here still has
+        the older number (renewed elsewhere, or here, since the copy was made: their latest card)."""
+        number = normalise_sim(sim_number)
+        rows = list(self.db.query("select * from holders where sim_number = ?", [number]))
+        if not rows and len(number) == 16:
+            rows = list(self.db.query("select * from holders where nik = ? order by issued desc limit 1", [number]))
         return _holder(rows[0]) if rows else None
 
     def add(self, holders: Iterable[Holder]) -> int:
@@ -220,6 +227,8 @@ class Registry:
                 niks.parse(holder.nik, today)
                 if not holder.sim_number.isascii() or not holder.sim_number.isdigit():
                     raise ValueError("sim_number is not digits")
+                if len(holder.sim_number) == 16 and holder.sim_number != holder.nik:
+                    raise ValueError("sim_number has 16 digits but is not the holder's NIK (a card numbered by NIK)")
                 if holder.sim_number in good:
                     raise ValueError(f"sim_number {holder.sim_number} is on line {good[holder.sim_number][0]} too")
                 good[holder.sim_number] = (line, holder)

@@ -102,12 +102,14 @@ async def submit_documents(lane: LaneController, cmd: Command, who: str) -> str:
     if not verdict.ok:
         lane.ctx["failures"] = [f.code for f in verdict.failures]
         lane.ctx["failure_text"] = verdict.reason()
+        lane.ctx["failure_texts"] = [[f.id, f.en] for f in verdict.failures]  # the sign's reasons, both languages
         for f in verdict.failures:
             lane.alert(f.code, f"{f.id} / {f.en}")
         lane.request("documents", prefill=prefill, failures=[f"{f.id} / {f.en}" for f in verdict.failures])
         raise Refused("documents not accepted: " + "; ".join(f"{f.id} / {f.en}" for f in verdict.failures))
     holder = verdict.holder
     assert holder is not None
+    lane.ctx.pop("failure_texts", None)  # an earlier attempt's reasons are not this renewal's
     await lane.fire(
         "documents_ok",
         actor=who,

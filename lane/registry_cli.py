@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from flows.documents import new_card_number
 from flows.nik import mask
 from lane.config import SiteConfig
 from lane.sanitize import line
@@ -31,7 +32,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     imp = verbs.add_parser("import", help="add holders from a CSV file (columns as `lane registry lookup` shows)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--update", action="store_true", help="allow the file to change holders already there")
-    look = verbs.add_parser("lookup", help="show the holder of a SIM number (NIK masked)")
+    look = verbs.add_parser(
+        "lookup",
+        help="show the holder of a SIM number, an older card's or a NIK (NIK masked), and the number it renews as",
+    )
     look.add_argument("sim_number")
 
 
@@ -82,7 +86,10 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
                 print(line(f"no holder with SIM number {args.sim_number}"))
                 return 1
             for key, value in vars(holder).items():
-                print(line(f"{key:12} {mask(value) if key == 'nik' else value}"))
+                shown = mask(value) if key == "nik" or (key == "sim_number" and value == holder.nik) else value
+                print(line(f"{key:12} {shown}"))
+            renewed = new_card_number(holder, today)
+            print(line(f"{'renews as':12} {mask(renewed) if renewed == holder.nik else renewed}"))
     finally:
         registry.close()
     return 0

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from flows import card as cards
-from flows import documents, photo
+from flows import card_photo, documents, photo
 from flows.documents import DocumentRules, Holder, Submission, Verdict
 from flows.photo import PhotoRules, PhotoVerdict
 from flows.renewal import VEHICLE_CATEGORY, LaneClass
@@ -72,12 +72,13 @@ class RenewalRules:
         lane_class: LaneClass,
         issued: date,
     ) -> Image:
-        """The card face for the holder (as stored in the cycle's context), the photo cut to its box around
-        the face the gate found (or the middle of the frame when an operator accepted a photo without one)."""
+        """The card face for the holder (as stored in the cycle's context): the photo as taken, its background
+        made uniform around the face the gate found (`flows.card_photo`), cut to its box (the middle of the frame,
+        background left as it is, when an operator accepted a photo without a face). Some 20 ms of CPU."""
         h = holder_from(holder)
         portrait = None
         if image is not None:
-            portrait = photo.card_crop(image, face or _centre_box(image))
+            portrait = card_photo.card_portrait(image, face) if face else photo.card_crop(image, _centre_box(image))
         return cards.compose(cards.fields_for(h, VEHICLE_CATEGORY[lane_class], self.office, issued), portrait)
 
 

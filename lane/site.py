@@ -14,6 +14,7 @@ from typing import Any
 
 from devices import registry as device_registry
 from devices.base import Device
+from flows.renewal import CLASSES_SERVED
 from lane import plate_model
 from lane.clock import Clock
 from lane.commands import Command, Outcome
@@ -57,8 +58,9 @@ class Site:
         self.clock = clock
         self.registry = registry
         self.officers = Officers(store, config.control)
+        served = tuple((c, lane.id) for lane in config.lanes for c in CLASSES_SERVED[lane.lane_class])
         rules = RenewalRules(
-            registry, dict(config.tariffs), config.site.name, config.documents.rules(), config.photo.rules()
+            registry, dict(config.tariffs), config.site.name, config.documents.rules(served), config.photo.rules()
         )
         self.lanes: dict[str, LaneController] = {}
         self._running: list[LaneController] = []  # started, in order: `stop` undoes them
@@ -88,6 +90,7 @@ class Site:
                 prompts=config.prompt_texts,
                 health_poll=config.rules.health_poll,
             )
+            self.lanes[lane.id].sign = lane.sign.size()
 
     async def start(self) -> None:
         """Start every lane's devices, then the lane. Interrupted half-way (Ctrl-C), `stop` stops what started.

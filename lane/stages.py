@@ -15,6 +15,7 @@ from devices.base import CardOutcome, Gate, GatePosition, PrintJob, PrintTicket,
 from devices.codecs.iomap import passed_since
 from devices.errors import DeviceError, DeviceRefused, DeviceTimeout
 from flows.bookkeeping import cycle_name
+from flows.card import LAYOUT as CARD_LAYOUT
 from flows.states import Stage
 from lane import abort, evidence, plate_policy
 from lane.errors import Refused
@@ -31,7 +32,7 @@ Runner = Callable[["LaneController"], Awaitable[None]]
 async def run(lane: LaneController, stage: Stage) -> None:
     """A stage's work: its prompt to the driver, then its runner (if it has one)."""
     code = abort.prompt_code(lane, stage)  # after an abort a fixed prompt, never the officer's note
-    await lane.show(code, reason=lane.ctx.get("reason", "") if code == "rejected" else "")
+    await lane.show(code, reason=lane.reasons() if code == "rejected" else "")
     runner = RUNNERS.get(stage)
     if runner is not None:
         await runner(lane)
@@ -237,10 +238,12 @@ async def run_printing(lane: LaneController) -> None:
     if lane.photo is None and lane.ctx.get("photo") and lane.photo_dir is not None:  # after a restart
         lane.photo = evidence.load_photo(lane.photo_dir, str(lane.ctx["photo"]))
         lane.face = lane.rules.assess(lane.photo).face if lane.photo is not None else None
-    face = lane.rules.card_face(holder, lane.photo, lane.face, lane.flow.lane_class, lane.clock.wall().date())
+    today = lane.clock.wall().date()
+    card = lane.rules.card_face  # its background step is CPU work: off the lanes' event loop
+    face = await lane.clock.run_blocking(card, holder, lane.photo, lane.face, lane.flow.lane_class, today)
     ticket = await printer.ticket(job)
     lane.store.print_job_sent(job, lane.cycle_id, lane.lane_id, ticket.counter, lane.stamp())
-    await printer.print_card(PrintJob(job, face), ticket)
+    await printer.print_card(PrintJob(job, face, CARD_LAYOUT["photo"]), ticket)
     await lane.fire("printed", actor="printer", job=job)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from PIL import Image as PilImage
 
 ESC = 0x1B
 CR = 0x0D
@@ -235,9 +236,15 @@ def cause_of(text: str) -> str | None:
     return None
 
 
-def card_panels(card: Image, panels: str = "ymck") -> list[Command]:
+Box = tuple[int, int, int, int]  # x, y, width, height on the card face, in dots
+
+
+def card_panels(card: Image, panels: str = "ymck", photo: Box | None = None) -> list[Command]:
     """The `Db` commands for a card face (648 x 1016 BGR): y, m, c at 256 levels (the complement of B, G, R) and
-    k at 2 levels (near-black dots, packed 8 a byte). `panels="k"` prints a black-only card (thresholded)."""
+    k at 2 levels (resin black dots, packed 8 a byte) for the near-black text. The `photo` box is a photograph: on
+    a colour card it is printed in y, m, c alone (resin black over its dark parts made solid black blotches of the
+    hair and the suit); on a black-only card (`panels="k"`, the rest thresholded) it is error-diffused (Pillow's
+    Floyd-Steinberg), so its greys stay greys."""
     if card.shape != (CARD_H, CARD_W, 3):
         raise ValueError(f"card face must be {CARD_H}x{CARD_W}x3, got {card.shape}")
     out: list[Command] = []
@@ -249,9 +256,25 @@ def card_panels(card: Image, panels: str = "ymck") -> list[Command]:
             out.append(Command("Db", (panel, "256"), plane.tobytes()))
         elif panel == "k":
             black = grey < (48 if "c" in panels else 128)
+            if photo is not None:
+                x, y, w, h = _inside(photo)
+                black[y : y + h, x : x + w] = False if "c" in panels else _dithered(grey[y : y + h, x : x + w])
             out.append(Command("Db", ("k", "2"), np.packbits(black, axis=None).tobytes()))
         else:
             raise ValueError(f"unknown panel {panel!r}")
+    return out
+
+
+def _inside(box: Box) -> Box:
+    x, y, w, h = box
+    x0, y0 = min(max(0, x), CARD_W), min(max(0, y), CARD_H)
+    return x0, y0, max(0, min(CARD_W, x + w) - x0), max(0, min(CARD_H, y + h) - y0)
+
+
+def _dithered(grey: np.ndarray[Any, np.dtype[Any]]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Black dots for a grey picture, error-diffused: True where a dot is printed."""
+    dots = PilImage.fromarray(grey.astype(np.uint8), "L").convert("1")  # Floyd-Steinberg by default
+    out: np.ndarray[Any, np.dtype[np.bool_]] = ~np.asarray(dots, dtype=bool)
     return out
 
 

@@ -280,7 +280,7 @@ def test_messages_name_the_class_the_date_and_the_limit() -> None:
 
 @pytest.mark.parametrize("code", sorted(MESSAGES))
 def test_every_message_has_two_different_languages(code: str) -> None:
-    made = failure(code, detail="x", sim_class="C I", expires="27-11-2026", days=180)
+    made = failure(code, detail="x", sim_class="C I", expires="27-11-2026", days=180, where="x")
     assert made.code == code
     assert made.id.strip() and made.en.strip() and made.id != made.en
 
