@@ -85,7 +85,9 @@ class Console(App[None]):
         Binding("slash", "command_line", "type a command"),
         Binding("escape", "cancel", "cancel", show=False),
         Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "interrupt", "stop", show=False, priority=True),  # on every screen, the login's too
     ]
+    interrupted = False  # left by Ctrl-C: in front of `lane run` or `lane demo` the lanes stop too
 
     def __init__(
         self,
@@ -113,6 +115,11 @@ class Console(App[None]):
         self.last_outcome: Outcome | None = None
         self._recent: list[tuple[str, ...]] = []
         self._shown_detail = ""
+
+    def action_interrupt(self) -> None:
+        """Ctrl-C: leave the console, marked interrupted (lane/console/attach.py then stops the controller)."""
+        self.interrupted = True
+        self.exit()
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
