@@ -229,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{args.db}{suffix}").unlink(missing_ok=True)
             per_hour = config.simulation.arrivals_per_hour if args.arrivals_per_hour is None else args.arrivals_per_hour
-            plan = SimPlan(hours=args.hours, per_hour=per_hour, plate_reader=args.plate_reader, seed=args.seed)
+            plan = SimPlan(
+                hours=args.hours, per_hour=per_hour, plate_reader=args.plate_reader, seed=args.seed, bar=True
+            )
             lanes = lanes_for(config, args.lanes)
             durable = config.store.durable and not args.fast_store
             summary = clocks.run(
