@@ -22,7 +22,7 @@ from lane.sanitize import guard_log
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = Parser(prog="lane", description="Drive-thru SIM renewal lane controller.", allow_abbrev=False)
+    p = Parser(prog="lane", description="Drive-thru SIM renewal lane controller.")
     p.add_argument("--config", type=Path, default=DEFAULT_PATH, help="site file (default: %(default)s)")
     # The sub-commands' parsers are Parsers too (argparse makes them of the parent's class); the modules that add
     # theirs are typed for any ArgumentParser.
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--speed", type=positive(1000), default=None, help="clock speed, x real time (default 40, or the --sims file's)"
     )
-    demo.add_argument("--db", type=Path, default=Path("var/demo.db"), help="database (default var/demo.db)")
+    demo.add_argument("--db", type=out_file, default=Path("var/demo.db"), help="database (default var/demo.db)")
     demo.add_argument("--plain", action="store_true", help="plain lines, not the console, even on a terminal")
     demo.add_argument("--plate-reader", choices=["ocr", "operator"], help="override the lanes' plate reader")
     demo.add_argument(
@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=whole(0), default=None, help="random seed (default: from config)")
     sim.add_argument(
         "--db",
-        type=Path,
+        type=out_file,
         default=Path("var/simulate.db"),
         help="database, replaced at the start (default var/simulate.db)",
     )
@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--fast-store", action="store_true", help="no fsync per commit (synchronous=NORMAL)")
 
     run = sub.add_parser("run", help="the site in real time with its configured devices, until Ctrl-C")
-    run.add_argument("--db", type=Path, default=None, help="database (default: store.path from the config)")
+    run.add_argument("--db", type=out_file, default=None, help="database (default: store.path from the config)")
     run.add_argument("--plain", action="store_true", help="plain lines, not the console, even on a terminal")
     run.add_argument("--operator", default=None, help="officer id for the console's login (the PIN is asked)")
 

@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 USAGE = 2
 FAILED = 1
@@ -26,6 +26,10 @@ INTERRUPTED = 130
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line: `lane simulate: --hours: expected ..., got -3 (lane simulate
     --help)`. Sub-command parsers are made of the same class (argparse's add_subparsers does that)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # `--lane` is not taken for `--lanes`
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         print(f"{self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lane.cli_args import whole
 from lane.sanitize import json_line, line
 
 if TYPE_CHECKING:  # OpenCV and the reader are loaded when the command runs, not when `lane` starts
@@ -31,7 +32,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     read.add_argument("--crop", action="store_true", help="the images are plates already cut out")
     read.add_argument(
         "--candidates",
-        type=int,
+        type=whole(1, 10),
         default=None,
         help="plate candidates read per image, 1 to 10 (default: the reader's setting)",
     )
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = ReaderSettings()
     if args.candidates is not None:
-        settings = ReaderSettings(candidates=max(1, min(10, args.candidates)))
+        settings = ReaderSettings(candidates=args.candidates)
     reader = PlateReader(settings)
     reader.warm_up()  # so the first file's time is a read's, not the models' loading
     if ppocr.model() is None:
