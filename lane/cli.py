@@ -12,31 +12,37 @@ import secrets
 import sys
 from datetime import datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from lane import audit_cli, officer_cli, plan_cli, plates_cli, registry_cli, retention_cli
+from lane.cli_args import INTERRUPTED, USAGE, Parser, out_file, positive, whole
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.report import cli as report_cli
 from lane.sanitize import guard_log
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lane", description="Drive-thru SIM renewal lane controller.")
+    p = Parser(prog="lane", description="Drive-thru SIM renewal lane controller.")
     p.add_argument("--config", type=Path, default=DEFAULT_PATH, help="site file (default: %(default)s)")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # The sub-commands' parsers are Parsers too (argparse makes them of the parent's class); the modules that add
+    # theirs are typed for any ArgumentParser.
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        p.add_subparsers(dest="command", required=True, metavar="COMMAND"),
+    )
 
     demo = sub.add_parser("demo", help="the simulated two-lane site: about a dozen renewals in about a minute")
     demo.add_argument(
         "--renewals",
-        type=int,
+        type=whole(0, 10_000),
         default=12,
         help="vehicles queued at the start (default 12; 0 only finishes what a restart found open)",
     )
     demo.add_argument(
-        "--speed", type=float, default=None, help="clock speed, x real time (default 40, or the --sims file's)"
+        "--speed", type=positive(1000), default=None, help="clock speed, x real time (default 40, or the --sims file's)"
     )
-    demo.add_argument("--db", type=Path, default=Path("var/demo.db"), help="database (default var/demo.db)")
+    demo.add_argument("--db", type=out_file, default=Path("var/demo.db"), help="database (default var/demo.db)")
     demo.add_argument("--plain", action="store_true", help="plain lines, not the console, even on a terminal")
     demo.add_argument("--plate-reader", choices=["ocr", "operator"], help="override the lanes' plate reader")
     demo.add_argument(
@@ -52,16 +58,16 @@ def _parser() -> argparse.ArgumentParser:
         help="attach to simulators already running (the JSON of `lane sim-devices --json` or of "
         "devices.sim.launcher.write_sims) instead of starting them; they outlive the demo",
     )
-    demo.add_argument("--seed", type=int, default=None, help="the simulated people's seed (default: from config)")
+    demo.add_argument("--seed", type=whole(0), default=None, help="the simulated people's seed (default: from config)")
 
     sim = sub.add_parser("simulate", help="a simulated day on the virtual clock, then the summary")
-    sim.add_argument("--hours", type=float, default=8.0, help="hours of arrivals (default 8)")
-    sim.add_argument("--lanes", type=int, default=None, help="number of lanes (default: as configured)")
-    sim.add_argument("--arrivals-per-hour", type=float, default=None, help="per lane (default: from config)")
-    sim.add_argument("--seed", type=int, default=None, help="random seed (default: from config)")
+    sim.add_argument("--hours", type=positive(24 * 31), default=8.0, help="hours of arrivals (default 8)")
+    sim.add_argument("--lanes", type=whole(1, 32), default=None, help="number of lanes (default: as configured)")
+    sim.add_argument("--arrivals-per-hour", type=positive(600), default=None, help="per lane (default: from config)")
+    sim.add_argument("--seed", type=whole(0), default=None, help="random seed (default: from config)")
     sim.add_argument(
         "--db",
-        type=Path,
+        type=out_file,
         default=Path("var/simulate.db"),
         help="database, replaced at the start (default var/simulate.db)",
     )
@@ -75,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--fast-store", action="store_true", help="no fsync per commit (synchronous=NORMAL)")
 
     run = sub.add_parser("run", help="the site in real time with its configured devices, until Ctrl-C")
-    run.add_argument("--db", type=Path, default=None, help="database (default: store.path from the config)")
+    run.add_argument("--db", type=out_file, default=None, help="database (default: store.path from the config)")
     run.add_argument("--plain", action="store_true", help="plain lines, not the console, even on a terminal")
     run.add_argument("--operator", default=None, help="officer id for the console's login (the PIN is asked)")
 
@@ -88,8 +94,13 @@ def _parser() -> argparse.ArgumentParser:
         "sim-devices", help="start the device simulators of every lane (I/O module, printer, sign, cameras)"
     )
     sim.add_argument("--link", choices=["tcp", "pty"], default="tcp", help="loopback sockets or pseudo-terminals")
-    sim.add_argument("--speed", type=float, default=1.0, help="the lane clock's speed, x real time (default 1)")
+    sim.add_argument(
+        "--speed", type=positive(1000), default=1.0, help="the lane clock's speed, x real time (default 1)"
+    )
     sim.add_argument("--json", action="store_true", help="print only the JSON (what `lane demo --sims FILE` reads)")
+    sim.add_argument(
+        "--site-file", type=out_file, default=None, help="also write a site file whose lanes use these simulators"
+    )
     registry_cli.add_parser(sub)
     officer_cli.add_parser(sub)
     plates_cli.add_parser(sub)
@@ -125,18 +136,16 @@ def _attached(args: argparse.Namespace, config: SiteConfig) -> tuple[dict[str, A
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help (0) or a usage error (2), already printed in one line
+        return done.code if isinstance(done.code, int) else USAGE
     guard_log()  # log lines carry no escape codes from reasons, plates or file names
     if args.command == "plates":  # reads image files; needs no site
         return plates_cli.run(args)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract: one thread a read; reads run side by side
     try:
         config = load(args.config)
-        if args.command == "simulate":
-            if args.lanes is not None and not 1 <= args.lanes <= 32:
-                raise ConfigError(f"--lanes: expected 1 to 32, got {args.lanes}")
-            if args.hours <= 0 or args.hours > 24 * 31:
-                raise ConfigError(f"--hours: expected more than 0 and at most 744, got {args.hours:g}")
         attached = _attached(args, config) if args.command == "demo" else None
         if args.command in ("run", "demo", "simulate", "check-config"):
             from lane import plate_model  # loads the plate reader: only for the commands that read plates
@@ -172,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         from devices.sim.__main__ import main as sim_main
 
         return sim_main(
-            ["--config", str(args.config), "--link", args.link, "--speed", str(args.speed)] + ["--json"] * args.json
+            ["--config", str(args.config), "--link", args.link, "--speed", str(args.speed)]
+            + ["--json"] * args.json
+            + (["--site-file", str(args.site_file)] if args.site_file else [])
         )
     if args.command == "console":
         from lane.console.attach import run_console  # Textual is loaded only for the console
@@ -180,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_console(args.db or Path(config.store.path), config, args.operator)
     from lane import clock as clocks
     from lane.site import lanes_for
+
+    halt = clocks.Halt()  # Ctrl-C or SIGTERM with the console in front: the lanes stop before the process ends
 
     try:
         if args.command in ("demo", "simulate"):
@@ -199,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                         lambda c: simulate(c, config, list(config.lanes), args.db, plan, config.store.durable, options),
                         "scaled",
                         speed,
+                        halt=halt,
                     )
 
                 if attached is not None:
@@ -217,14 +231,16 @@ def main(argv: list[str] | None = None) -> int:
 
                 pin = secrets.token_urlsafe(12)  # the console logs in with it; nobody else knows it
                 officer_cli.demo_officer(args.db, pin)
-                summary = in_front_of(demo, args.db, config, officer_cli.DEMO_OFFICER, pin)
+                summary = in_front_of(demo, args.db, config, officer_cli.DEMO_OFFICER, pin, halt)
             else:
                 summary = demo()
         elif args.command == "simulate":
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{args.db}{suffix}").unlink(missing_ok=True)
-            per_hour = args.arrivals_per_hour or config.simulation.arrivals_per_hour
-            plan = SimPlan(hours=args.hours, per_hour=per_hour, plate_reader=args.plate_reader, seed=args.seed)
+            per_hour = config.simulation.arrivals_per_hour if args.arrivals_per_hour is None else args.arrivals_per_hour
+            plan = SimPlan(
+                hours=args.hours, per_hour=per_hour, plate_reader=args.plate_reader, seed=args.seed, bar=True
+            )
             lanes = lanes_for(config, args.lanes)
             durable = config.store.durable and not args.fast_store
             summary = clocks.run(
@@ -239,14 +255,18 @@ def main(argv: list[str] | None = None) -> int:
                     from lane.console.attach import in_front_of
 
                     in_front_of(
-                        lambda: clocks.run(lambda c: run_forever(c, config, db, "quiet")), db, config, args.operator
+                        lambda: clocks.run(lambda c: run_forever(c, config, db, "quiet"), halt=halt),
+                        db,
+                        config,
+                        args.operator,
+                        halt=halt,
                     )
                 else:
                     clocks.run(lambda c: run_forever(c, config, db, "plain"))
             return 0
     except KeyboardInterrupt:  # Ctrl-C: the lanes have stopped (simulate's finally); no traceback
         print(f"interrupted; the cycles so far are in {args.db or config.store.path}", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     for line in summary.lines():
         print(line)
     return 0

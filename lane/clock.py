@@ -9,7 +9,9 @@ follow the clock with no change to the code that uses them, and an 8-hour simula
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import selectors
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
@@ -142,9 +144,50 @@ def new_loop(mode: str, speed: float = 1.0) -> asyncio.AbstractEventLoop:
     raise ValueError(f"unknown clock mode {mode!r}: expected real, scaled or virtual")
 
 
-def run(main: Callable[[Clock], Any], mode: str = "real", speed: float = 1.0, start: datetime | None = None) -> Any:
-    """Run `main(clock)` to completion on a fresh loop of the given clock mode and return its result."""
+class Halt:
+    """A request, from any thread, to stop what `run` runs: its main task is cancelled on its own loop, so that its
+    `finally` blocks stop the lanes and close the store. The console in front of a controller thread (Ctrl-C,
+    SIGTERM) uses it; a request made before the loop started is carried out when it starts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancel: Callable[[], None] | None = None
+        self.requested = False
+
+    def bind(self, loop: asyncio.AbstractEventLoop, task: asyncio.Future[Any]) -> None:
+        def cancel() -> None:
+            loop.call_soon_threadsafe(task.cancel)
+
+        with self._lock:
+            self._cancel = cancel
+            if self.requested:
+                cancel()
+
+    def set(self) -> None:
+        with self._lock:
+            self.requested = True
+            if self._cancel is not None:
+                with contextlib.suppress(RuntimeError):  # the loop has already closed: nothing left to stop
+                    self._cancel()
+
+
+def run(
+    main: Callable[[Clock], Any],
+    mode: str = "real",
+    speed: float = 1.0,
+    start: datetime | None = None,
+    halt: Halt | None = None,
+) -> Any:
+    """Run `main(clock)` to completion on a fresh loop of the given clock mode and return its result. With `halt`,
+    `halt.set()` from another thread cancels it: asyncio.CancelledError is raised here once it has stopped."""
     loop = new_loop(mode, speed)
     with asyncio.Runner(loop_factory=lambda: loop) as runner:
         clock = Clock(loop, start)
-        return runner.run(main(clock))
+
+        async def body() -> Any:
+            task = asyncio.ensure_future(main(clock))
+            if halt is not None:
+                halt.bind(loop, task)
+            return await task
+
+        return runner.run(body())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -20,11 +20,11 @@ from typing import Any, BinaryIO
 
 import sqlite_utils
 
-from flows import nik as niks
 from flows import population
 from flows.documents import Holder, normalise_sim
+from lane import holder_rows
+from lane.holder_rows import FIELD_CHARS as FIELD_CHARS
 from lane.privacy import private_db
-from lane.sanitize import CONTROL
 
 COLUMNS = [f.name for f in fields(Holder)]
 
@@ -33,9 +33,8 @@ class RegistryError(Exception):
     pass
 
 
-#: The longest text each column may hold (others: 32 characters), and the longest record of a CSV file: a holder
-#: row is some 200 characters; the csv module alone would take a 128 KiB field and then fail with a traceback.
-FIELD_CHARS = {"name": 100, "birth_place": 60, "address": 200, "occupation": 60}
+#: The longest record of a CSV file (each column's bound is holder_rows.FIELD_CHARS): a holder row is some 200
+#: characters; the csv module alone would take a 128 KiB field and then fail with a traceback.
 RECORD_CHARS = 4096
 
 
@@ -64,6 +63,21 @@ class WouldChange(RegistryError):
         super().__init__(f"{path}: would change {len(changes)} holders already in the registry (--update to allow)")
         self.changes = changes
         self.errors = errors  # the rows refused besides
+
+
+class Imports(RegistryError):
+    """A seed refused: the registry holds holders imported from files (`--force` replaces them all the same)."""
+
+    def __init__(self, files: list[dict[str, Any]]) -> None:
+        last = files[-1]
+        super().__init__(
+            f"holds holders imported from {len(files)} file(s) (the last: {last['file']}, {last['holders']} holders, "
+            f"{last['at'][:16]}): seeding would delete them; --force to replace them all the same"
+        )
+
+
+#: Wraps the holders a seed makes (a progress bar); `iter` by default.
+Wrap = Callable[[Iterable[Holder]], Iterable[Holder]]
 
 
 def _decode(raw: bytes, path: Path, line: int) -> str:
@@ -159,6 +173,8 @@ class Registry:
             holders.create({c: (int if c == "bpjs_active" else str) for c in COLUMNS}, pk="sim_number")
             holders.create_index(["nik"])
         holders.create_index(["sim_class", "expires", "sim_number"], if_not_exists=True)  # sample()
+        if not self.db.table("imports").exists():  # what `lane registry import` brought: seed keeps it unless forced
+            self.db.table("imports").create({"at": str, "file": str, "holders": int})
         prereg = self.db.table("preregistrations")
         if not prereg.exists():
             prereg.create(
@@ -197,12 +213,18 @@ class Registry:
             self.db.table("holders").upsert_all(rows, pk="sim_number")
         return len(rows)
 
-    def seed(self, count: int, seed: int, today: date) -> int:
-        """Replace the holders with a reproducible synthetic population of `count`."""
+    def seed(self, count: int, seed: int, today: date, each: Wrap = iter, force: bool = False) -> int:
+        """Replace the holders with a reproducible synthetic population of `count` (`each` wraps the holders as they
+        are made: a progress bar). A registry that holds imported holders is not replaced unless `force`: raises
+        Imports naming the files."""
+        files = list(self.db.query("select file, at, holders from imports order by rowid"))
+        if files and not force:
+            raise Imports(files)
         with self.db.atomic():
             self.db.execute("delete from holders")
             self.db.execute("delete from preregistrations")
-        return self.add(population.holders(count, seed, today))
+            self.db.execute("delete from imports")
+        return self.add(each(population.holders(count, seed, today)))
 
     def import_csv(self, path: Path, today: date, update: bool = False) -> Imported:
         """Add the rows of a CSV with the Holder columns; rows that break a rule are listed, not imported. A file
@@ -210,35 +232,22 @@ class Registry:
         good: dict[str, tuple[int, Holder]] = {}
         errors: list[str] = []
         for line, row in _records(path):
-            try:
-                if any(row.get(c) is None for c in COLUMNS):
-                    raise ValueError("the row has fewer fields than the header")
-                for column in COLUMNS:
-                    if len(row[column]) > (limit := FIELD_CHARS.get(column, 32)):
-                        raise ValueError(f"column {column}: {len(row[column])} characters (at most {limit})")
-                    if bad := CONTROL.search(row[column]):
-                        raise ValueError(f"column {column}: holds the control character U+{ord(bad.group()):04X}")
-                values = {
-                    **row,
-                    "sim_number": normalise_sim(row["sim_number"]),
-                    "bpjs_active": row["bpjs_active"].strip().lower() in ("1", "true", "yes"),
-                }
-                holder = _holder(values)
-                niks.parse(holder.nik, today)
-                if not holder.sim_number.isascii() or not holder.sim_number.isdigit():
-                    raise ValueError("sim_number is not digits")
-                if len(holder.sim_number) == 16 and holder.sim_number != holder.nik:
-                    raise ValueError("sim_number has 16 digits but is not the holder's NIK (a card numbered by NIK)")
-                if holder.sim_number in good:
-                    raise ValueError(f"sim_number {holder.sim_number} is on line {good[holder.sim_number][0]} too")
-                good[holder.sim_number] = (line, holder)
-            except (ValueError, KeyError, TypeError, AttributeError) as err:
-                errors.append(f"{path}:{line}: {err}")
+            checked = holder_rows.check(dict(row), today)
+            if isinstance(checked, list):
+                errors.append(f"{path}:{line}: " + "; ".join(checked))
+            elif checked.sim_number in good:
+                first = good[checked.sim_number][0]
+                errors.append(f"{path}:{line}: column sim_number: {checked.sim_number} is on line {first} too")
+            else:
+                good[checked.sim_number] = (line, checked)
         holders = [h for _, h in good.values()]
         changes, unchanged = self._changes(holders)
         if changes and not update:
             raise WouldChange(path, changes, errors)
         self.add(holders)
+        self.db.table("imports").insert(
+            {"at": datetime.now().astimezone().isoformat(), "file": str(path), "holders": len(holders)}
+        )
         return Imported(len(holders), changes, unchanged, errors)
 
     def _changes(self, holders: list[Holder]) -> tuple[list[Change], int]:

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lane.cli_args import whole
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.sanitize import json_line, line
 
@@ -40,7 +41,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     read.add_argument("--crop", action="store_true", help="the images are plates already cut out")
     read.add_argument(
         "--candidates",
-        type=int,
+        type=whole(1, 10),
         default=None,
         help="plate candidates read per image, 1 to 10 (default: the reader's setting)",
     )
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     threshold = config.rules.plate_accept if config is not None else DEFAULT_ACCEPT
     settings = ReaderSettings()
     if args.candidates is not None:
-        settings = ReaderSettings(candidates=max(1, min(10, args.candidates)))
+        settings = ReaderSettings(candidates=args.candidates)
     reader = PlateReader(settings, model_path=plate_model.model_path(config) if config is not None else None)
     reader.warm_up()  # so the first file's time is a read's, not the models' loading
     if ppocr.model() is None:

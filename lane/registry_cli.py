@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from flows.documents import new_card_number
 from flows.nik import mask
+from lane.bars import track
+from lane.cli_args import whole
 from lane.config import SiteConfig
 from lane.sanitize import line
 
@@ -27,8 +30,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--path", type=Path, default=None, help="registry database (default: documents.registry)")
     verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB")
     seed = verbs.add_parser("seed", help="replace the holders with a reproducible synthetic population")
-    seed.add_argument("--count", type=int, default=5000)
-    seed.add_argument("--seed", type=int, default=None, help="default: simulation.seed from the config")
+    seed.add_argument("--count", type=whole(1, 1_000_000), default=5000, help="holders (1 to 1000000, default 5000)")
+    seed.add_argument("--seed", type=whole(0), default=None, help="default: simulation.seed from the config")
+    seed.add_argument("--force", action="store_true", help="replace a registry that holds imported holders too")
     imp = verbs.add_parser("import", help="add holders from a CSV file (columns as `lane registry lookup` shows)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--update", action="store_true", help="allow the file to change holders already there")
@@ -40,7 +44,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, config: SiteConfig) -> int:
-    from lane.holders import Registry, RegistryError, WouldChange  # sqlite-utils: loaded by the command that uses it
+    from lane.holders import (  # sqlite-utils: loaded by the command that uses it
+        Imports,
+        Registry,
+        RegistryError,
+        WouldChange,
+    )
 
     path = args.path or config.documents.registry
     try:
@@ -51,11 +60,12 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
     today = datetime.now(ZoneInfo(config.site.timezone)).date()
     try:
         if args.verb == "seed":
-            if not 1 <= args.count <= 1_000_000:
-                print("lane registry seed: --count must be 1 to 1000000")
-                return 2
             seed = config.simulation.seed if args.seed is None else args.seed
-            n = registry.seed(args.count, seed, today)
+            try:
+                n = registry.seed(args.count, seed, today, lambda h: track(h, args.count, "holders"), args.force)
+            except Imports as err:
+                print(line(f"lane registry seed: {registry.path} {err}"), file=sys.stderr)
+                return 2
             print(f"{registry.path}: {n} holders (seed {seed})")
         elif args.verb == "import":
             try:

@@ -4,6 +4,7 @@ which imports neither this module nor the simulators (an import-linter contract 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from devices.errors import DeviceError
 from devices.sim.world_client import WorldClient
 from devices.virtual import VirtualLane
+from lane.bars import CycleBar, shown
 from lane.clock import Clock
 from lane.config import Lane, SiteConfig
 from lane.control import ControlServer, socket_path
@@ -34,6 +36,7 @@ class SimPlan:
     count: int | None = None  # a fixed number of renewals queued at the start (the demo)
     plate_reader: str | None = None
     show: str = "quiet"  # "quiet" | "plain" | "live"
+    bar: bool = False  # the renewals done on a progress bar (lane/bars.py; drawn only on a terminal)
     seed: int | None = None
 
 
@@ -103,7 +106,7 @@ async def _simulate(
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, plan.show)
     seed_officers(site.officers, list(site.lanes))  # the simulated operators act under accounts of their own
     control = ControlServer(socket_path(db), site, config.control.group)
-    with progress:
+    with progress, contextlib.ExitStack() as stack:
         try:  # an interrupt or a failure stops what had started (its device threads would hold the exit)
             await site.start()
             await control.start()
@@ -116,6 +119,10 @@ async def _simulate(
             arrivals = make_arrivals(
                 config.simulation, list(site.lanes), plan.hours, plan.per_hour, sampler, plan.count
             )
+            if plan.bar and shown():  # `lane simulate` on a terminal: the renewals done, on a bar
+                cycle_bar = stack.enter_context(CycleBar(len(arrivals)))
+                for lane in site.lanes.values():
+                    lane.listeners.append(cycle_bar.on_event)
             started = clock.monotonic()
             traffic = {
                 lane_id: crowd.traffic([a for a in arrivals if a.lane == lane_id], started, clock.monotonic)

@@ -13,28 +13,15 @@ import sys
 import threading
 import tomllib
 from pathlib import Path
-from typing import Any
 
 from devices.sim.launcher import SimProcesses
+from devices.sim.site_file import point_at, toml_snippet
 
 
 def lane_ids(config: Path) -> list[str]:
     with config.open("rb") as f:
         data = tomllib.load(f)
     return [str(lane["id"]) for lane in data.get("lanes", [])]
-
-
-def toml_snippet(lane: str, options: dict[str, Any]) -> str:
-    lines = [f"# lane {lane}", "[lanes.devices]", 'backend = "serial"']
-    for key, value in options.items():
-        if key == "io_map":
-            continue
-        if isinstance(value, dict):
-            inner = ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items())
-            lines.append(f"{key} = {{ {inner} }}")
-        else:
-            lines.append(f"{key} = {json.dumps(value)}")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cards-dir", type=Path, default=Path("var/cards"), help="printed cards (default var/cards)")
     p.add_argument("--pace-baud", type=int, default=None, help="pace simulator output at this baud rate")
     p.add_argument("--json", action="store_true", help="print only the JSON")
+    p.add_argument(
+        "--site-file",
+        type=Path,
+        default=None,
+        help="also write a copy of the site file whose lanes point at these simulators (for `lane --config FILE run`)",
+    )
     args = p.parse_args(argv)
     lanes = args.lane or lane_ids(args.config)
     if not lanes:
@@ -67,6 +60,14 @@ def main(argv: list[str] | None = None) -> int:
         started = sims.start()
         report = {lane: {"urls": s.urls, "control": s.control} for lane, s in started.items()}
         print(json.dumps(report, indent=None if args.json else 2), flush=True)
+        if args.site_file is not None:
+            try:
+                text = point_at(args.config.read_text(), {k: s.backend_options() for k, s in started.items()})
+                args.site_file.write_text(text)
+            except (OSError, ValueError) as err:
+                print(f"--site-file: {err}", file=sys.stderr)
+                return 2
+            print(f"wrote {args.site_file}: `lane --config {args.site_file} run` drives these simulators", flush=True)
         if not args.json:
             for lane, s in started.items():
                 print("\n" + toml_snippet(lane, s.backend_options()), flush=True)

@@ -67,7 +67,9 @@ class Console(App[None]):
         Binding("slash", "command_line", "type a command"),
         Binding("escape", "cancel", "cancel", show=False),
         Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "interrupt", "stop", show=False, priority=True),  # on every screen, the login's too
     ]
+    interrupted = False  # left by Ctrl-C: in front of `lane run` or `lane demo` the lanes stop too
 
     def __init__(
         self,
@@ -98,6 +100,11 @@ class Console(App[None]):
         self._needs: set[tuple[str, int | None, int, str]] = set()  # the needs at the last refresh (the bell)
         self._message_at: float | None = None  # when the message line was last written (cleared when stale)
         self._clock_at: tuple[datetime, float] | None = None  # the controller's last answer, and when
+
+    def action_interrupt(self) -> None:
+        """Ctrl-C: leave the console, marked interrupted (lane/console/attach.py then stops the controller)."""
+        self.interrupted = True
+        self.exit()
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from lane.cli_args import out_file, whole
 from lane.config import SiteConfig
 from lane.report.model import Period
 
@@ -44,9 +45,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--to", dest="last", type=_date, metavar="DATE", help="last day, inclusive (default: today)")
     p.add_argument("--lane", action="append", default=[], metavar="ID", help="only this lane (repeatable)")
     p.add_argument("--db", type=Path, default=None, help="database (default: store.path from the config)")
-    p.add_argument("--csv", type=Path, metavar="FILE", help="also write the report as CSV")
-    p.add_argument("--html", type=Path, metavar="FILE", help="also write the report as one self-contained HTML file")
-    p.add_argument("--slowest", type=int, default=10, metavar="N", help="slowest cycles listed (default 10)")
+    p.add_argument("--csv", type=out_file, metavar="FILE", help="also write the report as CSV")
+    p.add_argument(
+        "--html", type=out_file, metavar="FILE", help="also write the report as one self-contained HTML file"
+    )
+    p.add_argument("--slowest", type=whole(0, 1000), default=10, metavar="N", help="slowest cycles listed (default 10)")
     p.add_argument(
         "--show-personal",
         action="store_true",
@@ -124,8 +127,6 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
     problems = []
     if args.show_personal and not operator:
         problems.append("--show-personal needs --operator ID (who asks; it is written to the audit table)")
-    if args.slowest < 0:
-        problems.append(f"--slowest: expected 0 or more, got {args.slowest}")
     try:
         period = period_of(args, config.site.timezone)
     except ValueError as err:

@@ -306,6 +306,7 @@ def test_simulate_rejects_bad_arguments(
     db = tmp_path / "sim.db"
     assert main(["--config", str(SHIPPED), "simulate", *args, "--db", str(db)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(HEADER)
+    assert err.startswith("lane simulate: argument ")
     assert phrase in err
+    assert err.count("\n") == 1  # one line, no usage block, no traceback
     assert not db.exists()

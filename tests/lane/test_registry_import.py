@@ -87,7 +87,7 @@ def test_a_sim_number_twice_in_one_file_is_refused(registry: Registry, tmp_path:
     first = make_holder(1, "123456789012")
     rows = [csv_row(first), csv_row(make_holder(2, "123456789012"))]
     done = registry.import_csv(write_csv(tmp_path / "twice.csv", rows), TODAY)
-    assert done.errors == [f"{tmp_path / 'twice.csv'}:3: sim_number 123456789012 is on line 2 too"]
+    assert done.errors == [f"{tmp_path / 'twice.csv'}:3: column sim_number: 123456789012 is on line 2 too"]
     assert registry.lookup("123456789012") == first
 
 
@@ -140,3 +140,36 @@ def test_a_registry_file_that_is_not_a_database_is_one_line(tmp_path: Path, caps
         capsys.readouterr().out
         == f"lane registry: {tmp_path / 'import.db'}: cannot open the registry: file is not a database\n"
     )
+
+
+def test_a_row_with_several_problems_names_each_column(registry: Registry, tmp_path: Path) -> None:
+    bad = csv_row(make_holder(1, "123456789012"), nik="3313", expires="next year", bpjs_active="maybe", name="")
+    done = registry.import_csv(write_csv(tmp_path / "bad.csv", [bad]), TODAY)
+    assert len(done.errors) == 1
+    error = done.errors[0]
+    assert error.startswith(f"{tmp_path / 'bad.csv'}:2: ")
+    for column in ("nik", "expires", "bpjs_active", "name"):
+        assert f"column {column}: " in error, (column, error)
+    assert "column sim_number" not in error and "column issued" not in error
+    assert registry.count() == 0
+
+
+def test_seed_refuses_to_wipe_imported_holders_without_force(
+    registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry.import_csv(write_csv(tmp_path / "real.csv", [csv_row(make_holder(1, "123456789012"))]), TODAY)
+    registry.close()
+    assert _cli(tmp_path, "seed", "--count", "20") == 2
+    err = capsys.readouterr().err
+    assert "imported from 1 file(s)" in err and "real.csv" in err and "--force" in err
+    kept = Registry(tmp_path / "import.db")
+    assert kept.lookup("123456789012") is not None
+    kept.close()
+    assert _cli(tmp_path, "seed", "--count", "20", "--force") == 0
+    replaced = Registry(tmp_path / "import.db")
+    try:
+        assert replaced.lookup("123456789012") is None
+        assert replaced.count() == 20
+    finally:
+        replaced.close()
+    assert _cli(tmp_path, "seed", "--count", "20") == 0  # a seeded registry is seeded again without --force
