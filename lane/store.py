@@ -254,8 +254,32 @@ def _v10(db: sqlite_utils.Database) -> None:
     db.table("queue_events").create_index(["at"])
 
 
+#: The tables whose rows go to the central database (lane/central/sync.py), through the outbox.
+OUTBOX_TABLES = ("cycles", "events", "device_events", "operator_actions", "notices", "cards", "queue_events")
+
+
+def _v13(db: sqlite_utils.Database) -> None:
+    """The outbox of the central database (issue 20): a trigger on every insert and update of the tables in
+    `OUTBOX_TABLES` notes (table, rowid) in `outbox`, in the transaction of the change; the sync worker reads the
+    whole row when it pushes it, so a column added later goes central with no change here. AUTOINCREMENT: a seq
+    is never used twice, even after the sent rows are deleted."""
+    db.execute(
+        "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, row_id INTEGER NOT NULL, "
+        "at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
+    )
+    for table in OUTBOX_TABLES:
+        if not db.table(table).exists():
+            continue
+        for op in ("INSERT", "UPDATE"):
+            db.execute(
+                f"CREATE TRIGGER outbox_{table}_{op.lower()} AFTER {op} ON [{table}] BEGIN "
+                f"INSERT INTO outbox (tbl, row_id) VALUES ('{table}', NEW.rowid); END"
+            )
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
+MIGRATIONS.append(_v13)  # issue 20's outbox; at merge it follows _v11 (issue 16) and _v12 (issue 19)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -554,6 +578,11 @@ class Store:
                 "UPDATE print_jobs SET state = ?, settled_at = ?, settled_by = ? WHERE job_id = ?",
                 [state, when.iso, by, job_id],
             )
+
+    def outbox_sent(self, upto: int) -> None:
+        """The outbox rows up to `upto` are in the central database (lane/central/sync.py): forget them."""
+        with self.transaction():
+            self.db.conn.execute("DELETE FROM outbox WHERE seq <= ?", [upto])
 
     def print_job(self, job_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("select * from print_jobs where job_id = ?", [job_id]))
