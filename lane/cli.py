@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from lane import audit_cli, officer_cli, plates_cli, registry_cli, retention_cli
+from lane.central import cli as central_cli
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.report import cli as report_cli
 from lane.sanitize import guard_log
@@ -95,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     report_cli.add_parser(sub)
     retention_cli.add_parser(sub)
     audit_cli.add_parser(sub)
+    central_cli.add_parsers(sub)
     return p
 
 
@@ -150,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         return retention_cli.run(args, config)
     if args.command == "audit":
         return audit_cli.run(args, config)
+    if args.command in ("central", "sync"):
+        return central_cli.run(args, config)
     if args.command == "check-config":
         print(f"{args.config}: ok: {config.site.name} ({config.site.office_code}), {len(config.lanes)} lanes")
         for lane in config.lanes:

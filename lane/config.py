@@ -252,6 +252,15 @@ class Retention(Section):
     personal_days: Annotated[int, Field(ge=1, le=36500)] = 365  # cycles.nik, holder_name, sim_number, then masked
 
 
+class Central(Section):
+    """The central database this site pushes its rows to (lane/central/sync.py, docs/central.md). Unset: none."""
+
+    dsn: Annotated[str, Field(min_length=1, max_length=500)]  # libpq, e.g. "host=10.1.2.3 user=site_x dbname=central"
+    personal: Literal["masked", "full", "none"] = "masked"  # the cycles' NIK, name and SIM number, as sent
+    batch: Annotated[int, Field(ge=1, le=100_000)] = 5000  # outbox rows a push at most
+    retry_max_s: Annotated[float, Field(gt=0, le=3600)] = 60.0  # the longest wait between tries (backoff)
+
+
 class Distribution(Section):
     """A duration: lognormal by median and sigma, uniform between low and high, or fixed."""
 
@@ -326,6 +335,7 @@ class SiteConfig(Section):
     documents: Documents = Documents()
     photo: Photo = Photo()
     retention: Retention = Retention()
+    central: Central | None = None
     simulation: Simulation = Simulation()
     #: The driver prompts, from prompts.toml beside the site file (not a key of site.toml).
     prompt_texts: dict[str, tuple[str, str]] = Field(default_factory=lambda: dict(PROMPTS), exclude=True)

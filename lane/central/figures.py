@@ -1,0 +1,207 @@
+"""The figures of `lane central report`, read from the central aggregates (never from the cycles): per site
+(ranking), per week, per daypart, each site against its own previous period of the same length, reject reasons
+and device faults by site. A period's histograms are its whole calendar months from `hist_month` and its other
+days from `hist_day`, so a year reads twelve rows a site and bin, not 365. Percentiles come from those 5-second
+bins: the middle of the bin holding the percentile (resolution 5 s, so within 2.5 s of the exact order statistic).
+What a cycle counts for (service, wait, total, goal met) is the SQL view `cycle_facts`, applied on ingest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from lane.report.model import reason_group
+
+BIN_S = 5.0
+BINS = 1441  # 0 .. 1439: 5 s each up to two hours; 1440: two hours and more
+SUMS = (
+    "sum(completed), sum(rejected), sum(aborted), sum(abandoned), sum(open), sum(goal_met), sum(sum_total), "
+    "sum(sum_service), sum(sum_wait), sum(n_wait)"
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """Volumes and times of one group (a site, a week, a daypart): times over completed renewals."""
+
+    key: str
+    completed: int
+    rejected: int
+    aborted: int
+    abandoned: int
+    open: int
+    goal_met: int
+    mean_total_s: float | None
+    mean_service_s: float | None
+    mean_wait_s: float | None
+    p90_total_s: float | None = None
+
+    @property
+    def goal_share(self) -> float | None:
+        return self.goal_met / self.completed if self.completed else None
+
+
+@dataclass(frozen=True)
+class Slip:
+    site: str
+    before: Line
+    now: Line
+    why: str
+
+
+@dataclass(frozen=True)
+class CentralFigures:
+    first: date
+    last: date
+    ranking: list[Line]  # best first: goal met share, then p90
+    weeks: list[Line]  # key: the Monday
+    dayparts: list[Line]
+    slipped: list[Slip]
+    reasons: list[tuple[str, str, str, int]]  # site, outcome, reason (dates as "…"), count
+    faults: list[tuple[str, str, str, str, int]]  # site, device, kind, cause, count
+
+
+def _line(key: str, row: Any, p90: float | None = None) -> Line:
+    done, rej, ab, aban, still, met, tot, srv, wait, n_wait = (float(v or 0) for v in row)
+    return Line(
+        key,
+        int(done),
+        int(rej),
+        int(ab),
+        int(aban),
+        int(still),
+        int(met),
+        tot / done if done else None,
+        srv / done if done else None,
+        wait / n_wait if n_wait else None,
+        p90,
+    )
+
+
+def percentile(counts: npt.NDArray[np.int64], q: float) -> float | None:
+    """The q-th quantile (0..1) of a histogram of 5-second bins: the middle of the bin it falls in."""
+    total = int(counts.sum())
+    if not total:
+        return None
+    rank = max(1, int(np.ceil(q * total)))
+    return (int(np.searchsorted(np.cumsum(counts), rank)) + 0.5) * BIN_S
+
+
+def _month_split(first: date, last: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """The whole calendar months inside [first, last] (their first days) and the runs of days outside them."""
+    months: list[date] = []
+    runs: list[tuple[date, date]] = []
+    day = first
+    while day <= last:
+        nxt = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        if day.day == 1 and nxt - timedelta(days=1) <= last:
+            months.append(day)
+            day = nxt
+            continue
+        end = min(last, nxt - timedelta(days=1))
+        runs.append((day, end))
+        day = end + timedelta(days=1)
+    return months, runs
+
+
+def histograms(cur: Any, first: date, last: date, sites: list[str]) -> npt.NDArray[np.int64]:
+    """One histogram a site (rows in the order of `sites`) of the completed renewals' total time in the period."""
+    months, runs = _month_split(first, last)
+    parts: list[str] = []
+    params: list[Any] = []
+    if months:
+        parts.append("SELECT site, bin, n FROM hist_month WHERE month = ANY(%s)")
+        params.append(months)
+    for start, end in runs:
+        parts.append("SELECT site, bin, n FROM hist_day WHERE day BETWEEN %s AND %s")
+        params += [start, end]
+    out = np.zeros((len(sites), BINS), dtype=np.int64)
+    if not parts:
+        return out
+    index = {s: i for i, s in enumerate(sites)}
+    cur.execute(f"SELECT site, bin, sum(n) FROM ({' UNION ALL '.join(parts)}) h GROUP BY 1, 2", params)
+    rows = cur.fetchall()
+    if rows:
+        where = np.array([index.get(r[0], -1) for r in rows])
+        bins = np.array([r[1] for r in rows], dtype=np.int64)
+        counts = np.array([r[2] for r in rows], dtype=np.int64)
+        keep = where >= 0
+        np.add.at(out, (where[keep], bins[keep]), counts[keep])
+    return out
+
+
+def _by_site(cur: Any, first: date, last: date) -> list[Line]:
+    cur.execute(
+        f"SELECT site, {SUMS} FROM daily WHERE day BETWEEN %s AND %s GROUP BY site ORDER BY site", [first, last]
+    )
+    rows = cur.fetchall()
+    sites = [r[0] for r in rows]
+    hist = histograms(cur, first, last, sites)
+    return [_line(r[0], r[1:], percentile(hist[i], 0.9)) for i, r in enumerate(rows)]
+
+
+def slipped(before: list[Line], now: list[Line], points: float = 0.05, rise: float = 0.10) -> list[Slip]:
+    """Sites whose goal-met share fell by `points` or more, or whose p90 total rose by `rise` or more."""
+    old = {line.key: line for line in before}
+    out = []
+    for line in now:
+        prev = old.get(line.key)
+        if prev is None or prev.goal_share is None or line.goal_share is None:
+            continue
+        why = []
+        if prev.goal_share - line.goal_share >= points:
+            why.append(f"goal met {prev.goal_share:.0%} -> {line.goal_share:.0%}")
+        if prev.p90_total_s and line.p90_total_s and line.p90_total_s >= prev.p90_total_s * (1 + rise):
+            why.append(f"p90 {prev.p90_total_s:.0f} s -> {line.p90_total_s:.0f} s")
+        if why:
+            out.append(Slip(line.key, prev, line, "; ".join(why)))
+    return sorted(out, key=lambda s: (s.now.goal_share or 0) - (s.before.goal_share or 0))
+
+
+def read(con: Any, first: date, last: date) -> CentralFigures:
+    """Every section, in one read-only transaction (REPEATABLE READ: the sections agree with each other)."""
+    length = (last - first).days + 1
+    with con.transaction(), con.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        now = _by_site(cur, first, last)
+        before = _by_site(cur, first - timedelta(days=length), first - timedelta(days=1))
+        cur.execute(
+            f"SELECT date_trunc('week', day)::date, {SUMS} FROM daily WHERE day BETWEEN %s AND %s GROUP BY 1 "
+            "ORDER BY 1",
+            [first, last],
+        )
+        weeks = [_line(r[0].isoformat(), r[1:]) for r in cur.fetchall()]
+        cur.execute(
+            f"SELECT daypart, {SUMS} FROM daily WHERE day BETWEEN %s AND %s GROUP BY 1 ORDER BY 1", [first, last]
+        )
+        parts = {r[0]: _line(r[0], r[1:]) for r in cur.fetchall()}
+        cur.execute(
+            "SELECT site, outcome, reason, sum(n) FROM daily_reasons WHERE day BETWEEN %s AND %s GROUP BY 1, 2, 3",
+            [first, last],
+        )
+        reasons: Counter[tuple[str, str, str]] = Counter()
+        for site, outcome, reason, n in cur.fetchall():
+            reasons[site, outcome, reason_group(reason)] += int(n)
+        cur.execute(
+            "SELECT site, device, kind, cause, sum(n) FROM daily_faults WHERE day BETWEEN %s AND %s "
+            "GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0 ORDER BY 5 DESC, 1, 2, 3, 4",
+            [first, last],
+        )
+        faults = [(s, d, k, c, int(n)) for s, d, k, c, n in cur.fetchall()]
+    ranking = sorted(now, key=lambda x: (-(x.goal_share or 0), x.p90_total_s or 0, x.key))
+    return CentralFigures(
+        first,
+        last,
+        ranking,
+        weeks,
+        [parts[p] for p in ("pagi", "siang", "sore") if p in parts],
+        slipped(before, now),
+        [(*k, n) for k, n in sorted(reasons.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0])) if n],
+        faults,
+    )
