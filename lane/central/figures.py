@@ -2,7 +2,7 @@
 (ranking), per week, per daypart, each site against its own previous period of the same length, reject reasons
 and device faults by site. A period's histograms are its whole calendar months from `hist_month` and its other
 days from `hist_day`, so a year reads twelve rows a site and bin, not 365. Percentiles come from those 5-second
-bins: the middle of the bin holding the percentile (resolution 5 s, so within 2.5 s of the exact order statistic).
+bins (`p90`: resolution 5 s, within 2.5 s of the exact figure).
 What a cycle counts for (service, wait, total, goal met) is the SQL view `cycle_facts`, applied on ingest.
 """
 
@@ -84,13 +84,22 @@ def _line(key: str, row: Any, p90: float | None = None) -> Line:
     )
 
 
-def percentile(counts: npt.NDArray[np.int64], q: float) -> float | None:
-    """The q-th quantile (0..1) of a histogram of 5-second bins: the middle of the bin it falls in."""
-    total = int(counts.sum())
-    if not total:
+def p90(counts: npt.NDArray[np.int64]) -> float | None:
+    """The 90th percentile of a histogram of 5-second bins, as `lane report` takes it (statistics.quantiles,
+    inclusive: between the order statistics j and j + 1), each order statistic read as the middle of its bin: so
+    within 2.5 s of the exact figure."""
+    n = int(counts.sum())
+    if not n:
         return None
-    rank = max(1, int(np.ceil(q * total)))
-    return (int(np.searchsorted(np.cumsum(counts), rank)) + 0.5) * BIN_S
+    cum = np.cumsum(counts)
+
+    def order(k: int) -> float:  # the k-th smallest (0-based)
+        return (int(np.searchsorted(cum, k + 1)) + 0.5) * BIN_S
+
+    if n == 1:
+        return order(0)
+    j, delta = divmod(9 * (n - 1), 10)
+    return (order(j) * (10 - delta) + order(j + 1) * delta) / 10
 
 
 def _month_split(first: date, last: date) -> tuple[list[date], list[tuple[date, date]]]:
@@ -143,7 +152,7 @@ def _by_site(cur: Any, first: date, last: date) -> list[Line]:
     rows = cur.fetchall()
     sites = [r[0] for r in rows]
     hist = histograms(cur, first, last, sites)
-    return [_line(r[0], r[1:], percentile(hist[i], 0.9)) for i, r in enumerate(rows)]
+    return [_line(r[0], r[1:], p90(hist[i])) for i, r in enumerate(rows)]
 
 
 def slipped(before: list[Line], now: list[Line], points: float = 0.05, rise: float = 0.10) -> list[Slip]:
