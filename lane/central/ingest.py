@@ -57,7 +57,7 @@ _CYCLES = [
     "INSERT INTO delta SELECT f.*, -1 FROM cycle_facts f JOIN stage_cycles s USING (site, id)",
     "INSERT INTO cycles AS c (site, id, lane, started_at, seq, data) SELECT site, id, lane, started_at, seq, data "
     "FROM stage_cycles ON CONFLICT (site, id) DO UPDATE SET lane = excluded.lane, started_at = excluded.started_at, "
-    "seq = excluded.seq, data = excluded.data, received_at = now() WHERE c.seq <= excluded.seq",
+    "seq = excluded.seq, data = excluded.data, received_at = now() WHERE c.seq < excluded.seq",
     "INSERT INTO delta SELECT f.*, 1 FROM cycle_facts f JOIN stage_cycles s USING (site, id)",
     f"INSERT INTO daily AS d SELECT site, lane, day, daypart, {', '.join(f'coalesce({e}, 0)' for _, e in _DAILY)} "
     "FROM delta GROUP BY 1, 2, 3, 4 ON CONFLICT (site, day, lane, daypart) DO UPDATE SET "
@@ -73,19 +73,26 @@ _CYCLES = [
     ON CONFLICT (site, day, lane, outcome, reason) DO UPDATE SET n = r.n + excluded.n""",
 ]
 
-# Rows other than cycles; a device event counts as a fault (as `lane report` counts them) only the first time.
+# Rows other than cycles: upserted; a device event counts as a fault (as `lane report` counts them) only the
+# first time its row arrives.
 _ROWS = """
+INSERT INTO site_rows AS r (site, tbl, id, lane, at, cycle_id, seq, data)
+SELECT site, tbl, id, lane, at, cycle_id, seq, data FROM stage_rows WHERE tbl <> 'device_events'
+ON CONFLICT (site, tbl, id) DO UPDATE SET lane = excluded.lane, at = excluded.at, cycle_id = excluded.cycle_id,
+    seq = excluded.seq, data = excluded.data, received_at = now() WHERE r.seq < excluded.seq
+"""
+_DEVICE_ROWS = """
 WITH put AS (
     INSERT INTO site_rows AS r (site, tbl, id, lane, at, cycle_id, seq, data)
-    SELECT site, tbl, id, lane, at, cycle_id, seq, data FROM stage_rows
+    SELECT site, tbl, id, lane, at, cycle_id, seq, data FROM stage_rows WHERE tbl = 'device_events'
     ON CONFLICT (site, tbl, id) DO UPDATE SET lane = excluded.lane, at = excluded.at, cycle_id = excluded.cycle_id,
-        seq = excluded.seq, data = excluded.data, received_at = now() WHERE r.seq <= excluded.seq
-    RETURNING site, tbl, lane, at, data, (xmax = 0) AS fresh
+        seq = excluded.seq, data = excluded.data, received_at = now() WHERE r.seq < excluded.seq
+    RETURNING site, lane, at, data, (xmax = 0) AS fresh
 ), faults AS (
     SELECT p.site, p.lane, (p.at AT TIME ZONE s.timezone)::date AS day, p.data->>'device' AS device,
            p.data->>'kind' AS kind, (p.data->>'detail')::jsonb AS detail
     FROM put p JOIN sites s USING (site)
-    WHERE p.fresh AND p.tbl = 'device_events' AND p.data->>'kind' IN ('fault', 'health')
+    WHERE p.fresh AND p.data->>'kind' IN ('fault', 'health')
 )
 INSERT INTO daily_faults AS f
 SELECT site, coalesce(lane, ''), day, coalesce(device, ''),
@@ -97,8 +104,8 @@ ON CONFLICT (site, day, lane, device, kind, cause) DO UPDATE SET n = f.n + exclu
 """
 
 
-def _stage(cur: psycopg.Cursor[Any], site: str, rows: Sequence[Row]) -> tuple[int, int]:
-    cycles = others = 0
+def _stage(cur: psycopg.Cursor[Any], site: str, rows: Sequence[Row]) -> tuple[int, int, int]:
+    cycles = others = devices = 0
     with cur.copy("COPY stage_cycles (site, id, lane, started_at, seq, data) FROM STDIN") as copy:
         for r in rows:
             if r.table == "cycles":
@@ -111,7 +118,8 @@ def _stage(cur: psycopg.Cursor[Any], site: str, rows: Sequence[Row]) -> tuple[in
                 at = d.get("at") or d.get("printed_at")
                 copy.write_row((site, r.table, r.id, d.get("lane"), at, d.get("cycle_id"), r.seq, _ENCODE(d)))
                 others += 1
-    return cycles, others
+                devices += r.table == "device_events"
+    return cycles, others - devices, devices
 
 
 def write(con: psycopg.Connection[Any], site: str, rows: Sequence[Row], upto: int) -> None:
@@ -119,12 +127,14 @@ def write(con: psycopg.Connection[Any], site: str, rows: Sequence[Row], upto: in
     `upto`, in one transaction. Raises psycopg.Error (nothing written) when it cannot."""
     with con.transaction(), con.cursor() as cur:
         cur.execute(_SETUP.encode())
-        cycles, others = _stage(cur, site, rows)
+        cycles, others, devices = _stage(cur, site, rows)
         if cycles:
             for statement in _CYCLES:
                 cur.execute(statement.encode())
         if others:
             cur.execute(_ROWS.encode())
+        if devices:
+            cur.execute(_DEVICE_ROWS.encode())
         cur.execute(
             "UPDATE sites SET last_seq = greatest(last_seq, %s), last_push = now() WHERE site = %s", [upto, site]
         )

@@ -26,7 +26,7 @@ CREATE TABLE cycles (
 CREATE INDEX cycles_site_started ON cycles (site, started_at);
 
 -- Every other table the site pushes (events, device_events, operator_actions, notices, cards, queue_events),
--- keyed by (site, table, row id).
+-- keyed by (site, table, row id). json, not jsonb: written many times more than read, and kept as sent.
 CREATE TABLE site_rows (
     site text NOT NULL,
     tbl text NOT NULL,
@@ -35,7 +35,7 @@ CREATE TABLE site_rows (
     at timestamptz,
     cycle_id bigint,
     seq bigint NOT NULL,
-    data jsonb NOT NULL,
+    data json NOT NULL,
     received_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (site, tbl, id)
 );
