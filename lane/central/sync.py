@@ -19,41 +19,18 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flows.nik import mask
 from lane.central.ingest import Row, last_seq, write
+from lane.central.lag import Lag, lag
 from lane.config import Central, SiteConfig
 from lane.privacy import PERSONAL_COLUMNS, mask_name
-from lane.store import OUTBOX_TABLES, Store
+from lane.store import OUTBOX_TABLES, Stamp, Store
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Lag:
-    rows: int  # outbox entries not yet sent
-    oldest_s: float | None  # age of the oldest, seconds (None: nothing waits)
-
-    def line(self) -> str:
-        if not self.rows:
-            return "central: up to date"
-        return f"central: {self.rows} rows to send, oldest {self.oldest_s or 0:.0f} s"
-
-
-def lag(con: sqlite3.Connection, now: datetime | None = None) -> Lag | None:
-    """The outbox's lag, read on any connection to the site store (None: a store without an outbox)."""
-    try:
-        rows, oldest = con.execute("SELECT count(*), min(at) FROM outbox").fetchone()
-    except sqlite3.OperationalError:
-        return None
-    if not rows:
-        return Lag(0, None)
-    age = ((now or datetime.now(UTC)) - datetime.fromisoformat(oldest.replace("Z", "+00:00"))).total_seconds()
-    return Lag(int(rows), max(0.0, age))
 
 
 def personal(row: dict[str, Any], policy: str) -> dict[str, Any]:
@@ -175,6 +152,8 @@ class SyncWorker:
                 except (psycopg.Error, OSError) as err:
                     self._drop()
                     self.failures += 1
+                    if self.failures == 1:
+                        self._health(outbox, "down")
                     self.last_error = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
                     wait = min(self.central.retry_max_s, 2 ** min(self.failures - 1, 16)) * random.uniform(0.8, 1.2)
                     if give_up is not None and self.failures >= give_up:
@@ -185,6 +164,7 @@ class SyncWorker:
                     continue
                 if self.failures:
                     log.info("central sync: back after %d failed tries", self.failures)
+                    self._health(outbox, "ok")
                 self.failures, self.last_error = 0, ""
                 if not sent:
                     if until_empty:
@@ -194,6 +174,13 @@ class SyncWorker:
         finally:
             self._drop()
             outbox.close()
+
+    def _health(self, outbox: Outbox, health: str) -> None:
+        """The site's health log (device_events, lane '*', device 'central.sync'): the sync went down or came back;
+        central receives it too, as a fault of the site, once it is back."""
+        detail = {"health": health, "why": self.last_error if health != "ok" else ""}
+        when = Stamp(datetime.now(UTC), time.monotonic())
+        outbox.store.device_event("*", None, when, "central.sync", "health", detail)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="central-sync", daemon=True)

@@ -193,7 +193,7 @@ class Console(App[None]):
             self.query_one("#detail", Static).update(detail)
             self._shown_detail = detail
         now = self.snap.now.astimezone(self.tz).strftime("%H:%M:%S %Z")
-        self.title = f"Lane console  {now}"
+        self.title = f"Lane console  {now}" + (f"  {self.snap.sync}" if self.snap.sync else "")
 
     def _row(self, v: LaneView) -> tuple[str, ...]:
         colour = v.stage_colour()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.nik import mask
+from lane.central.lag import lag
 from lane.config import SiteConfig
 
 
@@ -43,6 +44,7 @@ class Snapshot:
     now: datetime
     lanes: list[LaneView]
     recent: list[dict[str, Any]] = field(default_factory=list)  # the last cycles that ended
+    sync: str = ""  # the central sync's lag, when the site pushes to a central database (lane/central)
 
 
 def _age(now: datetime, iso: str | None) -> float:
@@ -78,7 +80,8 @@ class StoreReader:
                 [self.recent_count],
             )
         ]
-        return Snapshot(now, views, recent)
+        behind = lag(self.con, now) if self.config.central is not None else None
+        return Snapshot(now, views, recent, behind.line() if behind else "")
 
     def _lane(self, row: sqlite3.Row, now: datetime) -> LaneView:
         lane, state, cycle_id = row["lane"], row["state"], row["cycle_id"]

@@ -1,0 +1,99 @@
+"""The site side of the central database, no PostgreSQL needed: the outbox filled by the store's triggers in the
+change's own transaction, a batch as the worker reads it, personal data as the policy sends it, percentiles from
+the central histograms, the console's line."""
+
+from __future__ import annotations
+
+import sqlite3
+import statistics
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lane.central.figures import BIN_S, BINS, _month_split, p90
+from lane.central.lag import lag
+from lane.central.sync import Outbox, personal
+from lane.config import Central
+from lane.console.state import StoreReader
+from lane.store import Stamp, Store, TransitionRecord
+from tests.lane.central_pg import site_config
+
+
+def _rec(cycle_id: int | None = None, **update: object) -> TransitionRecord:
+    return TransitionRecord(
+        "L1", "A", Stamp(datetime(2026, 11, 2, 1, tzinfo=UTC), 1.0), "idle", "arrived", "vehicle_arrived", "loop",
+        {}, cycle_id, cycle_id is None, True, dict(update), {"context": {}},
+    )  # fmt: skip
+
+
+def test_every_change_is_noted_in_the_same_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db", durable=False)
+    cycle = store.transition(_rec())
+    store.transition(_rec(cycle, duration=12.5))
+    noted = store.db.execute("SELECT tbl, row_id FROM outbox ORDER BY seq").fetchall()
+    assert noted == [("cycles", cycle), ("events", 1), ("events", 2), ("cycles", cycle)]
+    with pytest.raises(RuntimeError), store.transaction():
+        store.device_event("L1", cycle, _rec().when, "L1.printer", "fault", {"cause": "jam"})
+        raise RuntimeError("the change is rolled back")
+    assert store.db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 4  # and its outbox entry with it
+    store.close()
+
+
+def test_a_batch_holds_each_row_once_whole_with_a_column_added_later(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db", durable=False)
+    cycle = store.transition(_rec())
+    store.db.execute("ALTER TABLE cycles ADD COLUMN plate_corrected TEXT")  # another branch's migration
+    store.update_cycle(int(cycle or 0), {"plate_corrected": "G 1234 AB", "nik": "3325010101900007"})
+    outbox = Outbox(tmp_path / "s.db", durable=False)
+    rows, upto = outbox.batch(0, 100)
+    assert upto == 3
+    cycles = [r for r in rows if r.table == "cycles"]
+    assert len(cycles) == 1 and cycles[0].seq == 3
+    assert cycles[0].data["plate_corrected"] == "G 1234 AB"
+    assert cycles[0].data["nik"] == "332501********07"  # masked by default
+    outbox.sent(2)
+    assert outbox.lag().rows == 1
+    outbox.close()
+    store.close()
+
+
+def test_personal_data_goes_as_the_policy_says() -> None:
+    row = {"holder_name": "Budi Santoso", "nik": "3325010101900007", "sim_number": "3325010101900007", "lane": "L1"}
+    assert personal(row, "full") == row
+    masked = personal(row, "masked")
+    assert masked["holder_name"] == "B*** S***" and masked["nik"] == "332501********07"
+    assert masked["sim_number"] == "332501********07" and masked["lane"] == "L1"
+    assert {k: v for k, v in personal(row, "none").items() if v is not None} == {"lane": "L1"}
+    assert Central(dsn="host=x").personal == "masked"
+
+
+def test_p90_from_the_bins_is_within_half_a_bin_of_lane_reports() -> None:
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 23, 100, 1001):
+        values = rng.lognormal(np.log(400), 0.4, n)
+        counts = np.bincount(np.minimum(values // BIN_S, BINS - 1).astype(np.int64), minlength=BINS)
+        exact = float(values[0]) if n == 1 else statistics.quantiles(values, n=10, method="inclusive")[-1]
+        assert abs((p90(counts) or 0) - exact) <= BIN_S / 2
+    assert p90(np.zeros(BINS, dtype=np.int64)) is None
+
+
+def test_a_period_reads_whole_months_from_the_month_histograms() -> None:
+    assert _month_split(date(2025, 1, 1), date(2025, 12, 31)) == ([date(2025, m, 1) for m in range(1, 13)], [])
+    months, runs = _month_split(date(2025, 1, 15), date(2025, 3, 3))
+    assert months == [date(2025, 2, 1)]
+    assert runs == [(date(2025, 1, 15), date(2025, 1, 31)), (date(2025, 3, 1), date(2025, 3, 3))]
+
+
+def test_the_console_shows_the_lag_when_the_site_pushes(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db", durable=False)
+    store.transition(_rec())
+    store.close()
+    config = site_config()
+    later = datetime.now(UTC).replace(year=datetime.now(UTC).year + 1)
+    assert StoreReader(tmp_path / "s.db", config).snapshot(later).sync == ""  # no [central]: no line
+    pushing = config.model_copy(update={"central": Central(dsn="host=x")})
+    line = StoreReader(tmp_path / "s.db", pushing).snapshot(later).sync
+    assert line.startswith("central: 2 rows to send, oldest ")
+    assert lag(sqlite3.connect(":memory:")) is None  # a store without an outbox
