@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
         "devices.sim.launcher.write_sims) instead of starting them; they outlive the demo",
     )
     demo.add_argument("--seed", type=int, default=None, help="the simulated people's seed (default: from config)")
+    demo.add_argument("--central", action="store_true", help="two simulated sites pushing to a central PostgreSQL")
 
     sim = sub.add_parser("simulate", help="a simulated day on the virtual clock, then the summary")
     sim.add_argument("--hours", type=float, default=8.0, help="hours of arrivals (default 8)")
@@ -179,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ("demo", "simulate"):
             from lane.simulate import SimPlan, simulate  # the simulated people and the device simulators
+        if args.command == "demo" and args.central:
+            from lane.central.demo import run as central_demo
+
+            return central_demo(config, args.config, args.db.parent)
         if args.command == "demo":
             plan = SimPlan(
                 count=max(0, args.renewals),

@@ -73,3 +73,12 @@ def add_site(
             [site, role, name, timezone, goal_s],
         )
     return role
+
+
+def forget_site(con: psycopg.Connection[tuple[object, ...]], site: str) -> None:
+    """Remove everything central holds of a site and set its `last_seq` back to 0 (`lane demo --central`, whose
+    simulated sites start anew each time)."""
+    with con.transaction():
+        for table in ("cycles", "site_rows", "daily", "hist_day", "hist_month", "daily_reasons", "daily_faults"):
+            con.execute(sql.SQL("DELETE FROM {} WHERE site = %s").format(sql.Identifier(table)), [site])
+        con.execute("UPDATE sites SET last_seq = 0, last_push = NULL WHERE site = %s", [site])

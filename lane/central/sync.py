@@ -47,6 +47,10 @@ def personal(row: dict[str, Any], policy: str) -> dict[str, Any]:
     return out
 
 
+class StoreMismatch(OSError):
+    """Central is ahead of this store: pushing would skip or overwrite rows. Logged and retried like an outage."""
+
+
 class Outbox:
     """The site side: reads batches from the outbox (its own connection) and forgets what central holds."""
 
@@ -92,6 +96,11 @@ class Outbox:
             self.con.execute("COMMIT")
         return rows, (entries[-1][0] if entries else after)
 
+    def issued(self) -> int:
+        """The last outbox seq this store ever gave out (AUTOINCREMENT keeps it after the rows are deleted)."""
+        found = self.con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+        return int(found[0]) if found else 0
+
     def sent(self, upto: int) -> None:
         self.store.outbox_sent(upto)
 
@@ -116,7 +125,14 @@ class SyncWorker:
         import psycopg
 
         self._con = psycopg.connect(self.central.dsn, connect_timeout=10, application_name=f"lane sync {self.site}")
-        self._acked = last_seq(self._con, self.site)
+        acked = last_seq(self._con, self.site)
+        issued = outbox.issued()
+        if acked > issued:
+            raise StoreMismatch(
+                f"central holds outbox seq {acked} of site {self.site}, past the last this store ({self.db}) issued "
+                f"({issued}): another store of the same site, or one restored from an older copy; nothing is sent"
+            )
+        self._acked = acked
         outbox.sent(self._acked)  # what central already holds (a push whose acknowledgement was lost)
 
     def _drop(self) -> None:
