@@ -248,3 +248,30 @@ def test_a_push_while_the_lanes_write(cluster: Cluster, tmp_path: Path) -> None:
     worker.stop_event.set()
     thread.join(10)
     assert_same(cluster, "S-LIVE", db)
+
+
+def test_the_report_command_writes_csv_and_html_and_refuses_bad_input(
+    cluster: Cluster, site_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lane.cli import main as lane_main
+
+    db = copy_site(site_db, tmp_path)
+    add_site(cluster, "S-CLI")
+    _push(cluster, db, "S-CLI")
+    boss = cluster.dsn(user="central_supervisor")
+    csv_file, html_file = tmp_path / "c.csv", tmp_path / "c.html"
+    args = ["central", "--dsn", boss, "report", "--from", "2026-11-01", "--to", "2026-11-30"]
+    assert lane_main([*args, "--csv", str(csv_file), "--html", str(html_file)]) == 0
+    out = capsys.readouterr().out
+    assert "Sites ranked by goal met" in out and "S-CLI" in out
+    assert "S-CLI" in csv_file.read_text() and "<svg" in html_file.read_text()
+    assert lane_main([*args, "--site", "S-CLI", "--quiet", "--csv", str(csv_file)]) == 0
+    assert "site S-CLI" in csv_file.read_text()  # the drill-down: the site's own report, named as central knows it
+    assert lane_main(["central", "--dsn", boss, "report", "--from", "2026-11-30", "--to", "2026-11-01"]) == 2
+    assert lane_main([*args, "--site", "NOPE"]) == 2
+    dead = f"host=127.0.0.1 port={free_port()} user=x dbname=central connect_timeout=2"
+    assert lane_main(["central", "--dsn", dead, "report"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == "lane central report: --from 2026-11-30 is after --to 2026-11-01"
+    assert err[1] == "lane central report: --site: no site 'NOPE' in the central database"
+    assert err[2].startswith("lane central: ") and len(err) == 3
