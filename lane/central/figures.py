@@ -145,14 +145,31 @@ def histograms(cur: Any, first: date, last: date, sites: list[str]) -> npt.NDArr
     return out
 
 
-def _by_site(cur: Any, first: date, last: date) -> list[Line]:
+def _lines(cur: Any, first: date, last: date) -> tuple[list[Line], list[Line], list[Line], dict[str, Line]]:
+    """By site for the period and for the one before it, by week and by daypart, from one scan of `daily`
+    (grouping sets); each site's p90 from the histograms."""
+    before = first - timedelta(days=(last - first).days + 1)
     cur.execute(
-        f"SELECT site, {SUMS} FROM daily WHERE day BETWEEN %s AND %s GROUP BY site ORDER BY site", [first, last]
+        f"SELECT day >= %s AS now, site, date_trunc('week', day)::date AS week, daypart, {SUMS} FROM daily "
+        "WHERE day BETWEEN %s AND %s GROUP BY GROUPING SETS ((1, 2), (1, 3), (1, 4))",
+        [first, before, last],
     )
-    rows = cur.fetchall()
-    sites = [r[0] for r in rows]
-    hist = histograms(cur, first, last, sites)
-    return [_line(r[0], r[1:], p90(hist[i])) for i, r in enumerate(rows)]
+    rows = sorted(cur.fetchall(), key=lambda r: tuple((v is None, v) for v in r[:4]))
+    by_site: dict[bool, list[Any]] = {True: [], False: []}
+    weeks, parts = [], {}
+    for now, site, week, daypart, *sums in rows:
+        if site is not None:
+            by_site[now].append((site, sums))
+        elif week is not None and now:
+            weeks.append(_line(week.isoformat(), sums))
+        elif daypart is not None and now:
+            parts[daypart] = _line(daypart, sums)
+    out = []
+    for now, since, until in ((True, first, last), (False, before, first - timedelta(days=1))):
+        sites = [site for site, _ in by_site[now]]
+        hist = histograms(cur, since, until, sites)
+        out.append([_line(site, sums, p90(hist[i])) for i, (site, sums) in enumerate(by_site[now])])
+    return out[0], out[1], weeks, parts
 
 
 def slipped(before: list[Line], now: list[Line], points: float = 0.05, rise: float = 0.10) -> list[Slip]:
@@ -175,21 +192,10 @@ def slipped(before: list[Line], now: list[Line], points: float = 0.05, rise: flo
 
 def read(con: Any, first: date, last: date) -> CentralFigures:
     """Every section, in one read-only transaction (REPEATABLE READ: the sections agree with each other)."""
-    length = (last - first).days + 1
     with con.transaction(), con.cursor() as cur:
         cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        now = _by_site(cur, first, last)
-        before = _by_site(cur, first - timedelta(days=length), first - timedelta(days=1))
-        cur.execute(
-            f"SELECT date_trunc('week', day)::date, {SUMS} FROM daily WHERE day BETWEEN %s AND %s GROUP BY 1 "
-            "ORDER BY 1",
-            [first, last],
-        )
-        weeks = [_line(r[0].isoformat(), r[1:]) for r in cur.fetchall()]
-        cur.execute(
-            f"SELECT daypart, {SUMS} FROM daily WHERE day BETWEEN %s AND %s GROUP BY 1 ORDER BY 1", [first, last]
-        )
-        parts = {r[0]: _line(r[0], r[1:]) for r in cur.fetchall()}
+        cur.execute("SET LOCAL work_mem = '64MB'")  # the grouping sets hashed, not sorted
+        now, before, weeks, parts = _lines(cur, first, last)
         cur.execute(
             "SELECT site, outcome, reason, sum(n) FROM daily_reasons WHERE day BETWEEN %s AND %s GROUP BY 1, 2, 3",
             [first, last],

@@ -19,6 +19,7 @@ from lane.sanitize import csv_row
 from lane.sanitize import line as safe
 
 Table = tuple[str, tuple[str, ...], list[tuple[object, ...]]]
+TERMINAL_ROWS = 30  # a longer table shows its first rows on the terminal; all of it is in --csv and --html
 LINE_HEADER = ("completed", "rejected", "aborted", "other", "goal met", "mean total", "p90 total", "mean wait")
 
 
@@ -75,9 +76,11 @@ def text(f: CentralFigures, out: IO[str] | None = None, width: int | None = None
         table = RichTable(title=name, title_justify="left")
         for col in header:
             table.add_column(col, justify="left" if col in ("site", "reason", "why", "cause", "device") else "right")
-        for row in rows:
+        for row in rows[:TERMINAL_ROWS]:
             table.add_row(*(safe(v) for v in row))
         console.print(table)
+        if len(rows) > TERMINAL_ROWS:
+            console.print(f"({len(rows) - TERMINAL_ROWS} more rows: all {len(rows)} in --csv and --html)")
 
 
 def write_csv(f: CentralFigures, out: IO[str]) -> None:

@@ -97,6 +97,7 @@ CREATE TABLE hist_month (
     n bigint NOT NULL,
     PRIMARY KEY (site, month, bin)
 );
+CREATE INDEX hist_month_month ON hist_month (month);
 
 -- Reasons of the rejected, aborted and abandoned cycles, per site, lane and day.
 CREATE TABLE daily_reasons (
