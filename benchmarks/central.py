@@ -157,7 +157,7 @@ def ingest(cluster: Cluster, processes: int) -> None:
     """Sites pushing at once, `processes` of them at a time (a central serves many sites)."""
     import multiprocessing
 
-    sites = _sites(cluster, 4 * processes, "ING")
+    sites = _sites(cluster, 4 * processes, f"I{int(time.time()) % 100000:05d}-")  # new sites: rows not yet held
     with multiprocessing.Manager() as manager:
         barrier = manager.Barrier(processes)
         jobs = [(cluster.dsn(), sites[i::processes], 1000 + 100 * i, barrier) for i in range(processes)]

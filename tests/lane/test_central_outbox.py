@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import statistics
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -97,3 +98,29 @@ def test_the_console_shows_the_lag_when_the_site_pushes(tmp_path: Path) -> None:
     line = StoreReader(tmp_path / "s.db", pushing).snapshot(later).sync
     assert line.startswith("central: 2 rows to send, oldest ")
     assert lag(sqlite3.connect(":memory:")) is None  # a store without an outbox
+
+
+def test_a_worker_that_cannot_reach_central_logs_retries_and_notes_it_in_the_health_log(tmp_path: Path) -> None:
+    from lane.central.cluster import free_port
+    from lane.central.sync import start_sync
+
+    db = tmp_path / "s.db"
+    Store(db, durable=False).close()
+    config = site_config().model_copy(
+        update={"central": Central(dsn=f"host=127.0.0.1 port={free_port()} user=x connect_timeout=1", retry_max_s=0.1)}
+    )
+    assert start_sync(site_config(), db) is None  # no [central]: no worker
+    worker = start_sync(config, db)
+    assert worker is not None
+    try:
+        for _ in range(200):
+            if worker.failures >= 2:
+                break
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert worker.failures >= 2 and worker.pushed == 0 and worker.last_error
+    con = sqlite3.connect(str(db))
+    rows = con.execute("SELECT lane, device, kind, detail FROM device_events").fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [("*", "central.sync", "health")]  # once, not every try
+    assert '"health": "down"' in rows[0][3]
