@@ -208,21 +208,6 @@ class SyncWorker:
             self._thread.join(timeout)
 
 
-def wait_empty(worker: SyncWorker, timeout: float) -> bool:
-    """Until the worker's outbox is empty (for the demo and tests): True when it got there in time."""
-    con = sqlite3.connect(str(worker.db), timeout=10)
-    try:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            found = lag(con)
-            if found is None or not found.rows:
-                return True
-            time.sleep(0.1)
-        return False
-    finally:
-        con.close()
-
-
 def start_sync(config: SiteConfig, db: Path) -> SyncWorker | None:
     """`lane run`'s worker, started when the site file has a `[central]` section (None otherwise)."""
     if config.central is None:
