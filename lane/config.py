@@ -260,6 +260,17 @@ class Central(Section):
     batch: Annotated[int, Field(ge=1, le=100_000)] = 5000  # outbox rows a push at most
     retry_max_s: Annotated[float, Field(gt=0, le=3600)] = 60.0  # the longest wait between tries (backoff)
 
+    @field_validator("dsn")
+    @classmethod
+    def _libpq(cls, value: str) -> str:
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            conninfo_to_dict(value)
+        except Exception as err:  # psycopg.ProgrammingError: libpq's own message
+            raise ValueError(f"a libpq connection string such as 'host=H user=U dbname=D' ({err})") from None
+        return value
+
 
 class Distribution(Section):
     """A duration: lognormal by median and sigma, uniform between low and high, or fixed."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -57,6 +58,11 @@ def run(args: argparse.Namespace, config: SiteConfig) -> int:
     dsn = _dsn(args, config)
     if not dsn:
         print("lane central: no connection string: --dsn, $LANE_CENTRAL_DSN or [central] dsn", file=sys.stderr)
+        return 2
+    if args.central_command == "add-site" and not re.fullmatch(r"[A-Z0-9-]{2,20}", args.site):
+        print(
+            f"lane central add-site: {line(args.site)!r}: an office code is 2 to 20 of A-Z, 0-9 and -", file=sys.stderr
+        )
         return 2
     if args.central_command == "report":
         try:
@@ -123,6 +129,9 @@ def _sync(args: argparse.Namespace, config: SiteConfig) -> int:
     from lane.central.sync import Outbox, SyncWorker
 
     db = args.db or Path(config.store.path)
+    if not db.is_file():
+        print(f"lane sync: {db}: no database there", file=sys.stderr)
+        return 1
     if args.status:
         outbox = Outbox(db)
         try:

@@ -124,3 +124,24 @@ def test_a_worker_that_cannot_reach_central_logs_retries_and_notes_it_in_the_hea
     rows = con.execute("SELECT lane, device, kind, detail FROM device_events").fetchall()
     assert [(r[0], r[1], r[2]) for r in rows] == [("*", "central.sync", "health")]  # once, not every try
     assert '"health": "down"' in rows[0][3]
+
+
+def test_bad_input_gets_one_line_and_nothing_made(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from lane.cli import main as lane_main
+    from lane.config import ConfigError, load
+
+    root = Path(__file__).resolve().parents[2] / "config"
+    site = (root / "site.toml").read_text()
+    (tmp_path / "prompts.toml").write_text((root / "prompts.toml").read_text())
+    (tmp_path / "bad.toml").write_text(site + '\n[central]\ndsn = "host=x port"\n')
+    with pytest.raises(ConfigError, match=r"central\.dsn: .*libpq connection string"):
+        load(tmp_path / "bad.toml")
+    missing = tmp_path / "none.db"
+    assert lane_main(["sync", "--db", str(missing), "--status"]) == 1
+    assert not missing.exists()  # a status asked of no store makes none
+    assert lane_main(["central", "--dsn", "host=x", "add-site", "bad code!"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"lane sync: {missing}: no database there",
+        "lane central add-site: 'bad code!': an office code is 2 to 20 of A-Z, 0-9 and -",
+    ]
