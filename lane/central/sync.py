@@ -165,12 +165,16 @@ class SyncWorker:
             while not self.stop_event.is_set():
                 try:
                     sent = self.push(outbox)
-                except (psycopg.Error, OSError) as err:
+                except Exception as err:  # network, central, the store busy, a row refused: the
+                    # push is retried later and the thread lives on (a lane never depends on it)
                     self._drop()
                     self.failures += 1
+                    text = str(err).strip()
+                    self.last_error = text.splitlines()[0] if text else type(err).__name__
+                    if not isinstance(err, psycopg.Error | OSError):
+                        log.exception("central sync: unexpected failure")
                     if self.failures == 1:
                         self._health(outbox, "down")
-                    self.last_error = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
                     wait = min(self.central.retry_max_s, 2 ** min(self.failures - 1, 16)) * random.uniform(0.8, 1.2)
                     if give_up is not None and self.failures >= give_up:
                         log.warning("central sync: %s; giving up after %d tries", self.last_error, self.failures)
@@ -196,7 +200,10 @@ class SyncWorker:
         central receives it too, as a fault of the site, once it is back."""
         detail = {"health": health, "why": self.last_error if health != "ok" else ""}
         when = Stamp(datetime.now(UTC), time.monotonic())
-        outbox.store.device_event("*", None, when, "central.sync", "health", detail)
+        try:
+            outbox.store.device_event("*", None, when, "central.sync", "health", detail)
+        except sqlite3.Error as err:  # the store busy: the log line above says it anyway
+            log.warning("central sync: health row not written: %s", err)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="central-sync", daemon=True)

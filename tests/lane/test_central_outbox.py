@@ -123,7 +123,7 @@ def test_a_worker_that_cannot_reach_central_logs_retries_and_notes_it_in_the_hea
     con = sqlite3.connect(str(db))
     rows = con.execute("SELECT lane, device, kind, detail FROM device_events").fetchall()
     assert [(r[0], r[1], r[2]) for r in rows] == [("*", "central.sync", "health")]  # once, not every try
-    assert '"health": "down"' in rows[0][3]
+    assert '"health": "down"' in rows[0][3] and '"why": ""' not in rows[0][3]
 
 
 def test_bad_input_gets_one_line_and_nothing_made(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
