@@ -197,10 +197,12 @@ class SyncWorker:
 
     def _health(self, outbox: Outbox, health: str) -> None:
         """The site's health log (device_events, lane '*', device 'central.sync'): the sync went down or came back;
-        central receives it too, as a fault of the site, once it is back."""
-        detail = {"health": health, "why": self.last_error if health != "ok" else ""}
+        central receives it too, as a fault of the site, once it is back. It carries the lag at that moment."""
         when = Stamp(datetime.now(UTC), time.monotonic())
         try:
+            behind = outbox.lag()
+            detail = {"health": health, "why": self.last_error if health != "ok" else "", "rows": behind.rows,
+                      "oldest_s": round(behind.oldest_s or 0.0, 1)}  # fmt: skip
             outbox.store.device_event("*", None, when, "central.sync", "health", detail)
         except sqlite3.Error as err:  # the store busy: the log line above says it anyway
             log.warning("central sync: health row not written: %s", err)

@@ -4,6 +4,7 @@ the central histograms, the console's line."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import statistics
 import time
@@ -123,7 +124,8 @@ def test_a_worker_that_cannot_reach_central_logs_retries_and_notes_it_in_the_hea
     con = sqlite3.connect(str(db))
     rows = con.execute("SELECT lane, device, kind, detail FROM device_events").fetchall()
     assert [(r[0], r[1], r[2]) for r in rows] == [("*", "central.sync", "health")]  # once, not every try
-    assert '"health": "down"' in rows[0][3] and '"why": ""' not in rows[0][3]
+    detail = json.loads(rows[0][3])
+    assert detail["health"] == "down" and detail["why"] and detail["rows"] == 0
 
 
 def test_bad_input_gets_one_line_and_nothing_made(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
