@@ -11,9 +11,10 @@ CHECKED := lane devices plates plates_training flows tests benchmarks
 # (tests/plates/test_glyphs.py, test_line_net.py) and benchmarks/plates.py that render plates; the reader needs none.
 FONT_PACKAGES := fonts-opendin fonts-roboto-unhinted fonts-open-sans fonts-bebas-neue fonts-dejavu-extra \
 	fonts-liberation
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium $(FONT_PACKAGES)
+# postgresql: the central database of many sites (make central, its tests and benchmark: docs/central.md).
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium postgresql $(FONT_PACKAGES)
 
-.PHONY: demo test quick setup system lint typecheck simulate bench clean
+.PHONY: demo test quick setup system lint typecheck simulate bench clean central central-stop
 
 demo: setup
 	$(BIN)/lane demo
@@ -35,7 +36,7 @@ setup: system $(STAMP)
 # Debian packages (Tesseract for plates, Chromium for the HTML report's screenshot test, the fonts synthetic plates
 # are drawn with): installed only when one is missing, so a second run asks apt nothing.
 system:
-	@if ! command -v tesseract >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-opendin >/dev/null 2>&1 || \
+	@if ! command -v tesseract >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-opendin >/dev/null 2>&1 || ! dpkg -s postgresql >/dev/null 2>&1 || \
 	    ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
 	  echo "installing Debian packages: $(APT_PACKAGES) python3-venv"; \
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
@@ -79,3 +80,13 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# The central database of many sites (docs/central.md): a local PostgreSQL cluster under var/central (initdb and
+# pg_ctl of Debian's postgresql package, run as the postgres user when root), on 127.0.0.1:$(CENTRAL_PORT) and a
+# unix socket in var/central/run, with the migrations applied; `make central-stop` stops it.
+CENTRAL_PORT ?= 5544
+central: setup
+	$(BIN)/python -m lane.central.cluster start var/central $(CENTRAL_PORT)
+
+central-stop:
+	$(BIN)/python -m lane.central.cluster stop var/central $(CENTRAL_PORT)

@@ -16,6 +16,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from lane import audit_cli, officer_cli, plan_cli, plates_cli, registry_cli, retention_cli
+from lane.central import cli as central_cli
 from lane.cli_args import INTERRUPTED, USAGE, Parser, out_file, positive, whole
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.report import cli as report_cli
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         "devices.sim.launcher.write_sims) instead of starting them; they outlive the demo",
     )
     demo.add_argument("--seed", type=whole(0), default=None, help="the simulated people's seed (default: from config)")
+    demo.add_argument("--central", action="store_true", help="two simulated sites pushing to a central PostgreSQL")
 
     sim = sub.add_parser("simulate", help="a simulated day on the virtual clock, then the summary")
     sim.add_argument("--hours", type=positive(24 * 31), default=8.0, help="hours of arrivals (default 8)")
@@ -108,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     retention_cli.add_parser(sub)
     audit_cli.add_parser(sub)
     plan_cli.add_parser(sub)
+    central_cli.add_parsers(sub)
     return p
 
 
@@ -167,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         return audit_cli.run(args, config)
     if args.command == "plan":
         return plan_cli.run(args, config)
+    if args.command in ("central", "sync"):
+        return central_cli.run(args, config)
     if args.command == "check-config":
         print(f"{args.config}: ok: {config.site.name} ({config.site.office_code}), {len(config.lanes)} lanes")
         for lane in config.lanes:
@@ -197,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ("demo", "simulate"):
             from lane.simulate import SimPlan, simulate  # the simulated people and the device simulators
+        if args.command == "demo" and args.central:
+            from lane.central.demo import run as central_demo
+
+            return central_demo(config, args.config, args.db.parent)
         if args.command == "demo":
             plan = SimPlan(
                 count=max(0, args.renewals),

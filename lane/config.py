@@ -300,6 +300,26 @@ class Retention(Section):
     personal_days: Annotated[int, Field(ge=1, le=36500)] = 365  # cycles.nik, holder_name, sim_number, then masked
 
 
+class Central(Section):
+    """The central database this site pushes its rows to (lane/central/sync.py, docs/central.md). Unset: none."""
+
+    dsn: Annotated[str, Field(min_length=1, max_length=500)]  # libpq, e.g. "host=10.1.2.3 user=site_x dbname=central"
+    personal: Literal["masked", "full", "none"] = "masked"  # the cycles' NIK, name and SIM number, as sent
+    batch: Annotated[int, Field(ge=1, le=100_000)] = 5000  # outbox rows a push at most
+    retry_max_s: Annotated[float, Field(gt=0, le=3600)] = 60.0  # the longest wait between tries (backoff)
+
+    @field_validator("dsn")
+    @classmethod
+    def _libpq(cls, value: str) -> str:
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            conninfo_to_dict(value)
+        except Exception as err:  # psycopg.ProgrammingError: libpq's own message
+            raise ValueError(f"a libpq connection string such as 'host=H user=U dbname=D' ({err})") from None
+        return value
+
+
 class Distribution(Section):
     """A duration: lognormal by median and sigma, uniform between low and high, or fixed."""
 
@@ -402,6 +422,7 @@ class SiteConfig(Section):
     photo: Photo = Photo()
     retention: Retention = Retention()
     console: Console = Console()
+    central: Central | None = None
     simulation: Simulation = Simulation()
     report: ReportSettings = ReportSettings()  # dayparts and test plates of `lane report` (lane/report/settings.py)
     plan: Plan = Plan()

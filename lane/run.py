@@ -10,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
+from lane.central.sync import start_sync
 from lane.clock import Clock
 from lane.config import SiteConfig
 from lane.control import ControlServer, socket_path
@@ -31,6 +32,7 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
     control = ControlServer(socket_path(db), site, config.control.group)
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, show)
     retention: asyncio.Task[None] | None = None
+    sync = start_sync(config, db)  # its own thread: a lane never waits for the network
     with progress:
         try:  # a Ctrl-C or SIGTERM while starting stops what had started (its device threads would hold the exit)
             await site.start()
@@ -40,6 +42,8 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
         finally:
             if retention is not None:
                 retention.cancel()
+            if sync is not None:
+                sync.stop()
             await control.stop()
             await site.stop()
             store.close()

@@ -289,6 +289,29 @@ def _v12(db: sqlite_utils.Database) -> None:
     db.table("refunds").create_index(["cycle_id"])
 
 
+#: The tables whose rows go to the central database (lane/central/sync.py), through the outbox.
+OUTBOX_TABLES = ("cycles", "events", "device_events", "operator_actions", "notices", "cards", "queue_events", "refunds")
+
+
+def _v13(db: sqlite_utils.Database) -> None:
+    """The outbox of the central database (issue 20): a trigger on every insert and update of the tables in
+    `OUTBOX_TABLES` notes (table, rowid) in `outbox`, in the transaction of the change; the sync worker reads the
+    whole row when it pushes it, so a column added later goes central with no change here. AUTOINCREMENT: a seq
+    is never used twice, even after the sent rows are deleted."""
+    db.execute(
+        "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, row_id INTEGER NOT NULL, "
+        "at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
+    )
+    for table in OUTBOX_TABLES:
+        if not db.table(table).exists():
+            continue
+        for op in ("INSERT", "UPDATE"):
+            db.execute(
+                f"CREATE TRIGGER outbox_{table}_{op.lower()} AFTER {op} ON [{table}] BEGIN "
+                f"INSERT INTO outbox (tbl, row_id) VALUES ('{table}', NEW.rowid); END"
+            )
+
+
 #: Migrations in order; the database's `user_version` says how many have run.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
@@ -303,6 +326,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v10,
     _v11,
     _v12,
+    _v13,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -647,6 +671,11 @@ class Store:
                 "UPDATE cycles SET card_job = ?, reprints = coalesce(reprints, 0) + 1 WHERE id = ?", [job_id, cycle_id]
             )
         return voided
+
+    def outbox_sent(self, upto: int) -> None:
+        """The outbox rows up to `upto` are in the central database (lane/central/sync.py): forget them."""
+        with self.transaction():
+            self.db.conn.execute("DELETE FROM outbox WHERE seq <= ?", [upto])
 
     def print_job(self, job_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("select * from print_jobs where job_id = ?", [job_id]))

@@ -193,7 +193,8 @@ class Console(App[None]):
             self.query_one("#detail", Static).update(detail)
             self._shown_detail = detail
         now = self.snap.now.astimezone(self.tz).strftime("%H:%M:%S %Z")
-        self.title = f"Lane console  {now}" if self.snap.live else f"Lane console  CONTROLLER NOT RUNNING (as of {now})"
+        title = f"Lane console  {now}" if self.snap.live else f"Lane console  CONTROLLER NOT RUNNING (as of {now})"
+        self.title = title + (f"  {self.snap.sync}" if self.snap.sync else "")
 
     def _now(self) -> datetime | None:
         """The controller's clock; after `OFFLINE_S` without an answer None (the console then shows the store as

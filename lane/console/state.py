@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from lane.central.lag import lag
 from lane.config import SiteConfig
 from lane.console.needs import Need, need_of
 from lane.privacy import mask_name, mask_value, masked, scrub
@@ -61,6 +62,7 @@ class Snapshot:
     lanes: list[LaneView]
     recent: list[dict[str, Any]] = field(default_factory=list)  # the last cycles that ended
     live: bool = True  # False: no controller answers; `now` is when the store was last written
+    sync: str = ""  # the central sync's lag, when the site pushes to a central database (lane/central)
 
 
 def _age(now: datetime, iso: str | None) -> float:
@@ -107,7 +109,8 @@ class StoreReader:
                 [self.recent_count],
             )
         ]
-        return Snapshot(at, views, recent, live)
+        behind = lag(self.con, at) if self.config.central is not None else None
+        return Snapshot(at, views, recent, live, behind.line() if behind else "")
 
     def _lane(self, row: sqlite3.Row, now: datetime) -> LaneView:
         lane, state, cycle_id = row["lane"], row["state"], row["cycle_id"]
