@@ -298,6 +298,10 @@ class Retention(Section):
     photos_days: Annotated[int, Field(ge=1, le=36500)] = 30  # driver photos (var/photos)
     plates_days: Annotated[int, Field(ge=1, le=36500)] = 90  # plate evidence crops (var/plates)
     personal_days: Annotated[int, Field(ge=1, le=36500)] = 365  # cycles.nik, holder_name, sim_number, then masked
+    #: A site with no [central]: the outbox's notes older than this are dropped daily (with [central] the sync
+    #: empties it as central acknowledges, and nothing unsent is ever dropped). A site that joins a central database
+    #: later sends what is still noted.
+    outbox_days: Annotated[int, Field(ge=1, le=36500)] = 30
 
 
 class Central(Section):

@@ -145,25 +145,38 @@ def lines(todo: Plan, policy: Retention, dry_run: bool, failed: Sequence[str] = 
 
 
 async def daily(
-    clock: Clock, db: Path, policy: Retention, var: Path, durable: bool = True, every: float = DAY_S
+    clock: Clock,
+    db: Path,
+    policy: Retention,
+    var: Path,
+    durable: bool = True,
+    every: float = DAY_S,
+    trim_outbox: bool = False,
 ) -> None:
     """`lane run`'s task: apply the policy now and every `every` seconds after, in a thread with a connection of
     its own (looking at a year of photos takes seconds: the lanes' loop must not wait). A failure is logged and
     the lanes run on; the next day tries again."""
     while True:
         try:
-            await clock.run_blocking(once, db, policy, var, clock.wall(), clock.monotonic(), durable)
+            await clock.run_blocking(once, db, policy, var, clock.wall(), clock.monotonic(), durable, trim_outbox)
         except (OSError, sqlite3.Error, StoreError) as err:
             log.error("retention did not run: %s", err)
         await clock.sleep(every)
 
 
-def once(db: Path, policy: Retention, var: Path, now: datetime, mono: float, durable: bool = True) -> Plan:
-    """Plan and apply the policy on the store at `db`, logging what it did."""
+def once(
+    db: Path, policy: Retention, var: Path, now: datetime, mono: float, durable: bool = True, trim_outbox: bool = False
+) -> Plan:
+    """Plan and apply the policy on the store at `db`, logging what it did. With `trim_outbox` (a site with no
+    central database) the outbox's notes older than `outbox_days` are dropped too."""
     store = Store(db, durable)
     try:
         todo = plan(store, policy, var, now)
         failed = apply(store, todo, mono)
+        if trim_outbox and (dropped := store.outbox_trim(now - timedelta(days=policy.outbox_days))):
+            log.info(
+                "retention: %d outbox notes older than %d days dropped (no [central])", dropped, policy.outbox_days
+            )
     finally:
         store.close()
     if not todo.empty:

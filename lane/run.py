@@ -37,7 +37,9 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
         try:  # a Ctrl-C or SIGTERM while starting stops what had started (its device threads would hold the exit)
             await site.start()
             await control.start()
-            retention = asyncio.create_task(daily(clock, db, config.retention, db.parent, config.store.durable))
+            retention = asyncio.create_task(
+                daily(clock, db, config.retention, db.parent, config.store.durable, trim_outbox=config.central is None)
+            )
             await stop.wait()
         finally:
             if retention is not None:

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -671,6 +671,14 @@ class Store:
                 "UPDATE cycles SET card_job = ?, reprints = coalesce(reprints, 0) + 1 WHERE id = ?", [job_id, cycle_id]
             )
         return voided
+
+    def outbox_trim(self, before: datetime) -> int:
+        """A site with no central database: drop the outbox's notes made before `before` (lane/retention.py)."""
+        with self.transaction():
+            cur = self.db.conn.execute(
+                "DELETE FROM outbox WHERE at < ?", [before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")]
+            )
+        return cur.rowcount
 
     def outbox_sent(self, upto: int) -> None:
         """The outbox rows up to `upto` are in the central database (lane/central/sync.py): forget them."""

@@ -147,3 +147,25 @@ def test_bad_input_gets_one_line_and_nothing_made(tmp_path: Path, capsys: pytest
         f"lane sync: {missing}: no database there",
         "lane central add-site: 'bad code!': an office code is 2 to 20 of A-Z, 0-9 and -",
     ]
+
+
+def test_a_site_without_central_drops_only_old_outbox_notes(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from lane.config import Retention
+    from lane.retention import once
+
+    db = tmp_path / "s.db"
+    store = Store(db, durable=False)
+    store.transition(_rec())
+    store.db.execute("UPDATE outbox SET at = '2020-01-01T00:00:00.000Z' WHERE seq = 1")
+    store.close()
+    now = datetime.now(UTC)
+    once(db, Retention(outbox_days=30), tmp_path, now, 1.0, durable=False)  # a site with [central]: nothing dropped
+    kept = sqlite3.connect(db)
+    assert kept.execute("SELECT count(*) FROM outbox").fetchone()[0] == 2
+    kept.close()
+    once(db, Retention(outbox_days=30), tmp_path, now + timedelta(seconds=1), 1.0, durable=False, trim_outbox=True)
+    left = sqlite3.connect(db)
+    assert left.execute("SELECT seq FROM outbox").fetchall() == [(2,)]  # the old note gone, today's kept
+    left.close()
