@@ -278,6 +278,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = (args.keep or Path(tempfile.mkdtemp(prefix="lane-central-bench-"))).resolve()
     folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)  # mkdtemp makes it 0700: the cluster under it runs as the postgres user when we are root
     port_file = folder / "port"
     port = int(port_file.read_text()) if port_file.exists() else free_port()
     port_file.write_text(str(port))
