@@ -37,7 +37,7 @@ def test_the_written_site_file_passes_the_config_check_and_keeps_comments(tmp_pa
     path.write_text(text)
     config = load(path)
     assert [lane.devices.backend for lane in config.lanes] == ["serial", "serial"]
-    assert config.lanes[1].devices.io_url == "socket://127.0.0.1:42000"
+    assert config.lanes[1].devices.model_dump()["io_url"] == "socket://127.0.0.1:42000"
     first_comment = next(line for line in SITE.read_text().splitlines() if line.lstrip().startswith("#"))
     assert first_comment in text
     assert "sim_control" not in text
