@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
-from scipy import stats
 
 from flows.plan_model import Demand, Dist, Layout, Segment, StageTimes, draw_mishaps, walk
 from flows.renewal import Flow, LaneClass
@@ -194,6 +193,8 @@ class Estimate:
             return cls(math.inf, math.inf, len(vals))
         if len(vals) < 2:
             return cls(vals[0], math.nan, 1)
+        from scipy import stats  # here, not at import: it costs every `lane` command 0.6 s to load
+
         sd = statistics.stdev(vals)
         return cls(
             statistics.fmean(vals),
