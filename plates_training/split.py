@@ -1,10 +1,12 @@
-"""The split of the shared real plate sets into a part to learn from or tune on (`tune`) and a validation part
-(`val`) that no setting is ever chosen by: `python -m plates_training.split` writes plates_training/split.csv
-(`set,file,side`), the same file every run (seeded).
+"""The split of the shared real plate sets into a part to learn from (`train`: the recogniser is fine-tuned on it),
+a part to tune on (`tune`: held out of training; the confidence is calibrated and the accept threshold chosen on it)
+and a validation part (`val`) that no setting is ever chosen by: `python -m plates_training.split` writes
+plates_training/split.csv (`set,file,side`), the same file every run (seeded).
 
 Images are grouped so that a group is never cut: the crops of one photo (id-crops files sharing a `testNNN_` prefix)
 and every image of one plate text, in either set, are one group. Groups are shuffled with a fixed seed and given to
-validation, smallest-first within the shuffle, until it holds VAL_SHARE of each set's images. Rows whose label does
+validation, in that order, while it holds at most VAL_SHARE of each set's images; the rest, shuffled again, to tune
+while it holds TUNE_SHARE; the rest is train. Rows whose label does
 not fit the grammar (`format_ok` 0) are kept in the file, on the side of their group, and left out of figures by
 whoever reads them. The split looks at file names and labels only, never at a reading.
 """
@@ -22,6 +24,7 @@ DATA = ROOT.parent / "shared" / "data" / "plates"
 SPLIT = Path(__file__).with_name("split.csv")
 SETS = ("id-crops", "id-street")
 VAL_SHARE = 0.35
+TUNE_SHARE = 0.2  # of each set: held from training, for calibrating the confidence and choosing the threshold
 SEED = 16
 
 
@@ -62,21 +65,36 @@ def make_split(data: Path, seed: int = SEED, share: float = VAL_SHARE) -> list[t
     totals = {s: sum(i[0] == s for i in items) for s in SETS}
     groups = _groups(items)
     random.Random(seed).shuffle(groups)
-    in_val = dict.fromkeys(SETS, 0)
     side: dict[tuple[str, str], str] = {}
+    rest = _take(groups, totals, share, "val", side)
+    random.Random(seed + 1).shuffle(rest)
+    _take(rest, totals, TUNE_SHARE, "tune", side)
+    return [(s, f, side.get((s, f), "train")) for s, f, _ in items]
+
+
+def _take(
+    groups: list[list[tuple[str, str]]],
+    totals: dict[str, int],
+    share: float,
+    name: str,
+    side: dict[tuple[str, str], str],
+) -> list[list[tuple[str, str]]]:
+    """Groups given to `name`, in order, while each set's count stays within `share` of its total; the rest back."""
+    taken = dict.fromkeys(SETS, 0)
+    rest = []
     for group in groups:
         counts = {s: sum(g[0] == s for g in group) for s in SETS}
-        fits = all(in_val[s] + counts[s] <= share * totals[s] + 1 for s in SETS)
-        chosen = "val" if fits and any(counts.values()) else "tune"
-        if chosen == "val":
+        if all(taken[s] + counts[s] <= share * totals[s] + 1 for s in SETS):
             for s in SETS:
-                in_val[s] += counts[s]
-        side.update(dict.fromkeys(group, chosen))
-    return [(s, f, side[(s, f)]) for s, f, _ in items]
+                taken[s] += counts[s]
+            side.update(dict.fromkeys(group, name))
+        else:
+            rest.append(group)
+    return rest
 
 
 def read_split(path: Path = SPLIT) -> dict[tuple[str, str], str]:
-    """(set, file) -> "tune" or "val", from the committed split file."""
+    """(set, file) -> "train", "tune" or "val", from the committed split file."""
     with path.open(newline="") as f:
         return {(r["set"], r["file"]): r["side"] for r in csv.DictReader(f)}
 
@@ -96,9 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         w.writerow(["set", "file", "side"])
         w.writerows(rows)
     for s in SETS:
-        val = sum(r[0] == s and r[2] == "val" for r in rows)
         total = sum(r[0] == s for r in rows)
-        print(f"{s}: {val} of {total} in validation ({val / total:.0%})")
+        parts = ", ".join(
+            f"{side} {sum(r[0] == s and r[2] == side for r in rows)}" for side in ("train", "tune", "val")
+        )
+        print(f"{s}: {total} images: {parts}")
     return 0
 
 
