@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Literal
 
 import cv2
@@ -56,6 +57,7 @@ class ReaderSettings:
     #: A reading less sure than this is weighed again with the second recogniser (plates.ppocr, PP-OCRv6) when it
     #: is installed: the text both back most wins. 0 never asks it.
     second_opinion: float = 0.95
+    fuse: bool = True  # ... and joins its reading and ours character by character when both have the same groups
 
     def __post_init__(self) -> None:
         if (
@@ -100,9 +102,14 @@ def check_image(image: object) -> tuple[Image, None] | tuple[None, str]:
 class PlateReader:
     """A `Reader` (see plates.reading): call it with a frame."""
 
-    def __init__(self, settings: ReaderSettings | None = None, engine: Engine | None = None) -> None:
+    def __init__(
+        self, settings: ReaderSettings | None = None, engine: Engine | None = None, *, model_path: Path | None = None
+    ) -> None:
+        """`model_path`: a line recogniser's ONNX file to read with instead of the shipped `line_model.onnx` (a
+        site's own fine-tuned model); a file that cannot be loaded raises ValueError with its path."""
         self.settings = settings or ReaderSettings()
         self._engine = engine
+        self._net = line_net.load(model_path) if model_path is not None else None
 
     @property
     def engine(self) -> Engine:
@@ -116,7 +123,7 @@ class PlateReader:
         next). An OCR engine that cannot start is left for the reads to report."""
         s = self.settings
         view = np.full((line_net.HEIGHT, line_net.WIDTH), 128, np.uint8)
-        if (net := line_net.model()) is not None and s.line_recogniser != "off":
+        if (net := self._line_net()) is not None and s.line_recogniser != "off":
             net.posteriors([view])
         classifier = glyphs.model() if s.glyph_classifier else None
         second = ppocr.model() if s.second_opinion > 0 or s.expiry else None
@@ -128,6 +135,9 @@ class PlateReader:
         if cuts or (s.expiry and second is None):
             with contextlib.suppress(EngineError, OSError):
                 self.engine.read_line(view, DIGITS)
+
+    def _line_net(self) -> line_net.LineNet | None:
+        return self._net if self._net is not None else line_net.model()
 
     def __call__(self, frame: Image) -> PlateReading | NoPlate:
         image, why = check_image(frame)
@@ -194,7 +204,7 @@ class PlateReader:
         s = self.settings
         lines = line.find_lines(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found)
         bands = [ln.band for ln in lines if ln.band is not None]
-        net = line_net.model() if s.line_recogniser != "off" else None
+        net = self._line_net() if s.line_recogniser != "off" else None
         found: decode.Decoded | None = None
         posteriors = np.zeros((0, line_net.COLUMNS, line_net.CLASSES), np.float32)
         if net is not None:
@@ -219,7 +229,7 @@ class PlateReader:
         if second is not None:
             views = [ppocr.shaped(crop), *(ppocr.band_view(crop, b) for b in bands)]
             with contextlib.suppress(RuntimeError):  # a second opinion that fails leaves the reading as it is
-                found = ppocr.weigh(found, posteriors, second.posteriors(views))
+                found = ppocr.weigh(found, posteriors, second.posteriors(views), fuse=s.fuse)
         expiry = self._read_expiry(crop, bands, lines) if s.expiry else ""
         plate = found.plate
         return PlateReading(
