@@ -29,8 +29,9 @@ import cv2
 import numpy as np
 
 from plates import ctc, decode, glyphs, line, line_net, ppocr
+from plates.edges import edge_candidates
 from plates.engine import DIGITS, LETTERS, Engine, EngineError, default_engine
-from plates.locate import Candidate, locate
+from plates.locate import Candidate, iou, locate
 from plates.reading import Image, NoPlate, PlateReading, u8
 
 EXPIRY_TRUST = 0.5  # an expiry line read less surely than this is not reported (a wrong date is worse than none)
@@ -41,6 +42,7 @@ FRAME_WIDTH = 1920  # wider frames are scaled down first
 @dataclass(frozen=True)
 class ReaderSettings:
     candidates: int = 3  # plate candidates read per frame, best first
+    edge_candidates: int = 2  # ... and after them, regions dense in edges (plates.edges) that no row candidate covers
     lines: int = 1  # main-line hypotheses read per candidate (2 also tries the other polarity)
     enough: float = 0.7  # a decoding at least this confident ends the search
     expiry: bool = True  # read the MM.YY line
@@ -62,6 +64,7 @@ class ReaderSettings:
     def __post_init__(self) -> None:
         if (
             not 1 <= self.candidates <= 10
+            or not 0 <= self.edge_candidates <= 10
             or not 1 <= self.lines <= 4
             or not 0.0 <= self.enough <= 1.0
             or not 0.0 <= self.tesseract_weight <= 1.0
@@ -179,14 +182,19 @@ class PlateReader:
         h, w = image.shape[:2]
         if 2.0 <= w / h <= 6.0 and not any(c.box[2] > 0.6 * w for c in candidates):
             candidates.insert(0, Candidate((0, 0, w, h), 0.0, False, h / 2))  # plate-shaped: maybe a plate crop
+        # Plates whose characters do not come apart as blobs: regions dense in edges, read as crops (no row known).
+        rows = len(candidates)
+        for box, score in edge_candidates(image, self.settings.edge_candidates):
+            if not any(iou(box, c.box) > 0.3 for c in candidates):
+                candidates.append(Candidate(box, score, False, 0.0))
         if not candidates:
             return NoPlate("no plate-like row of characters")
         best: PlateReading | None = None
-        for cand in candidates:
+        for i, cand in enumerate(candidates):
             x, y, bw, bh = cand.box
             mx, my = int(0.08 * bw), int(0.12 * bh)
             crop = image[max(0, y - my) : y + bh + my, max(0, x - mx) : x + bw + mx]
-            trusted = cand.box == (0, 0, w, h)
+            trusted = cand.box == (0, 0, w, h) or i >= rows
             got = self._read_plate(crop, (x, y, bw, bh), trusted)
             if got is None:
                 continue
