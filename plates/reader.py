@@ -21,6 +21,7 @@ Pure and thread-safe: the state is the engine, which keeps one Tesseract per thr
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -28,7 +29,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from plates import ctc, decode, glyphs, line, line_net, ppocr
+from plates import confidence, ctc, decode, glyphs, line, line_net, ppocr, safety
 from plates.edges import edge_candidates
 from plates.engine import DIGITS, LETTERS, Engine, EngineError, default_engine
 from plates.locate import Candidate, iou, locate
@@ -57,9 +58,16 @@ class ReaderSettings:
     trust: float = 0.2  # a recogniser reading at least this probable is taken without looking at the cut characters
     least: float = 0.05  # ... and one less probable than this is no reading
     #: A reading less sure than this is weighed again with the second recogniser (plates.ppocr, PP-OCRv6) when it
-    #: is installed: the text both back most wins. 0 never asks it.
-    second_opinion: float = 0.95
+    #: is installed: the text both back most wins, and the confidence is both networks' (their geometric mean).
+    #: 1.0 (the default since issue 16) weighs every reading: our network alone is sure of some wrong readings of
+    #: real plates (1.0 on tune-part readings PP-OCRv6 gives 0.002), so no confidence of one network can be
+    #: calibrated to take plates unasked. 0 never asks it.
+    second_opinion: float = 1.0
     fuse: bool = True  # ... and joins its reading and ours character by character when both have the same groups
+    #: A reading's confidence mapped to the probability it is exactly right (plates.confidence); off gives the
+    #: networks' own probability, which the calibration is fitted to.
+    calibrated: bool = True
+    safety: bool = True  # readings that are no plate (plates.safety: too unsure, cut off) become NoPlate
 
     def __post_init__(self) -> None:
         if (
@@ -147,7 +155,7 @@ class PlateReader:
         if image is None:
             return NoPlate(why or "not an image")
         try:
-            return self._read_frame(image)
+            return self._calibrated(self._read_frame(image))
         except _FAILURES as err:  # a frame OpenCV or Tesseract cannot handle is no plate, not a crash
             return NoPlate(_failure(err))
 
@@ -160,7 +168,12 @@ class PlateReader:
             got = self._read_plate(image, (0, 0, image.shape[1], image.shape[0]), True)
         except _FAILURES as err:
             return NoPlate(_failure(err))
-        return got if got is not None else NoPlate("no characters that fit the plate grammar")
+        return self._calibrated(got) if got is not None else NoPlate("no characters that fit the plate grammar")
+
+    def _calibrated(self, got: PlateReading | NoPlate) -> PlateReading | NoPlate:
+        if not self.settings.calibrated or isinstance(got, NoPlate):
+            return got
+        return replace(got, confidence=round(confidence.calibrated(got.confidence), 3))
 
     def read_expiry(self, crop: Image) -> str:
         """The expiry line (MM.YY) of an image that is already a plate (a reading's crop), or "" when it is not
@@ -190,12 +203,18 @@ class PlateReader:
         if not candidates:
             return NoPlate("no plate-like row of characters")
         best: PlateReading | None = None
+        refused = ""  # why a candidate's reading was no plate (plates.safety), if one was
         for i, cand in enumerate(candidates):
             x, y, bw, bh = cand.box
             mx, my = int(0.08 * bw), int(0.12 * bh)
             crop = image[max(0, y - my) : y + bh + my, max(0, x - mx) : x + bw + mx]
             trusted = cand.box == (0, 0, w, h) or i >= rows
-            got = self._read_plate(crop, (x, y, bw, bh), trusted)
+            whole = cand.box == (0, 0, w, h)  # a frame that is a plate crop: its sides are not a camera's edge
+            edges = (False, False) if whole else (x - mx <= 0, x + bw + mx >= w)
+            got = self._read_plate(crop, (x, y, bw, bh), trusted, edges)
+            if isinstance(got, NoPlate):
+                refused = refused or got.reason
+                continue
             if got is None:
                 continue
             if best is None or got.confidence > best.confidence:
@@ -203,12 +222,16 @@ class PlateReader:
             if got.confidence >= self.settings.enough:
                 break
         if best is None:
-            return NoPlate(f"no characters that fit the plate grammar ({len(candidates)} candidates)")
+            return NoPlate(refused or f"no characters that fit the plate grammar ({len(candidates)} candidates)")
         if scale < 1.0 and best.box is not None:
             best = _rescaled(best, 1.0 / scale)
         return best
 
-    def _read_plate(self, crop: Image, box: tuple[int, int, int, int], crop_given: bool) -> PlateReading | None:
+    def _read_plate(
+        self, crop: Image, box: tuple[int, int, int, int], crop_given: bool, edges: tuple[bool, bool] = (False, False)
+    ) -> PlateReading | NoPlate | None:
+        """The reading of one plate crop; NoPlate when what was read is no plate (plates.safety); None when
+        nothing fits the grammar. `edges`: whether the crop's left and right sides are the frame's."""
         s = self.settings
         lines = line.find_lines(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found)
         bands = [ln.band for ln in lines if ln.band is not None]
@@ -233,11 +256,21 @@ class PlateReader:
                 found, lines = cut[0], [cut[1]]
         if found is None:
             return None
-        second = ppocr.model() if found.confidence < s.second_opinion else None
+        weigh = found.confidence < s.second_opinion or s.second_opinion >= 1.0
+        second = ppocr.model() if weigh else None
+        theirs: list[line_net.Floats] = []
         if second is not None:
             views = [ppocr.shaped(crop), *(ppocr.band_view(crop, b) for b in bands)]
             with contextlib.suppress(RuntimeError):  # a second opinion that fails leaves the reading as it is
-                found = ppocr.weigh(found, posteriors, second.posteriors(views), fuse=s.fuse)
+                theirs = second.posteriors(views)
+                found = ppocr.weigh(found, posteriors, theirs, fuse=s.fuse)
+        if s.safety:  # only a frame's own sides are known to cut: a crop may be cut tight to its characters
+            left, right = (0.0 if edges[0] else -math.inf), (crop.shape[1] if edges[1] else math.inf)
+            sides = safety.cut_off(bands[0], left, right) if bands and any(edges) else None
+            unbound = [ctc.greedy(p) for p in theirs]  # the second recogniser's reading, no grammar imposed
+            why = safety.too_unsure(found.confidence) or safety.digits_only(unbound) or sides
+            if why is not None:
+                return NoPlate(why)
         expiry = self._read_expiry(crop, bands, lines) if s.expiry else ""
         plate = found.plate
         return PlateReading(
