@@ -55,7 +55,7 @@ def rows(folder: Path) -> list[dict[str, str]]:
     return got
 
 
-def _imread(path: Path) -> Image:
+def imread(path: Path) -> Image:
     image = cv2.imread(str(path))
     if image is None:
         raise FileNotFoundError(f"cannot read {path}")
@@ -68,7 +68,7 @@ def items(folder: Path, how: How, side: str | None = None) -> Iterator[Item]:
     for r in rows(folder):
         if side is not None and sides.get((folder.name, r["file"])) != side:
             continue
-        image = _imread(folder / r["file"])
+        image = imread(folder / r["file"])
         if how == "tight":
             if not r.get("w"):
                 continue

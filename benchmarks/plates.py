@@ -8,7 +8,8 @@
 - for each: exact plate %, the share of readings `accepted` (confidence >= `--accept`, by default the
   `plates.confidence.PLATE_ACCEPT` proposed for `rules.plate_accept`, from this single frame), wrong among the
   accepted, accepted and right (of all), and the median ms an image; then, read on the same images in the same run,
-  plain Tesseract and PP-OCRv4 (RapidOCR) as baselines (exact % and median ms: they give no comparable confidence);
+  plain Tesseract and PP-OCRv4 (RapidOCR) as baselines (exact % and median ms: they give no comparable confidence;
+  on the validation sets and `--set` only: PP-OCRv4 takes a second or more an image on a busy 2-core machine);
 - synthetic 1280x720 lane scenes (devices.render.scene): exact and the median ms a frame, for the frame-time goal.
 `--set DIR` reads any folder with a `labels.csv` in the shared sets' form instead (what `lane plates export` writes):
 as crops, as frames and, when it has boxes, as tight crops. `--variant` reads with one part of the reader off, to
@@ -97,7 +98,8 @@ def shared(reader: PlateReader, accept: float, baselines: dict[str, Baseline], s
             ("id-street tight crops, no --crop", "id-street", "tight"),
         ]
         for name, folder, how in sets:
-            report(f"{tag} {name}", list(plate_sets.items(DATA / folder, how, side)), reader, accept, baselines)
+            read = list(plate_sets.items(DATA / folder, how, side))
+            report(f"{tag} {name}", read, reader, accept, baselines if side == "val" else {})
 
 
 def own_set(folder: Path, reader: PlateReader, accept: float, baselines: dict[str, Baseline]) -> None:

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
+from benchmarks import plate_sets
 from devices import render
 from plates import confidence, line, safety
 from plates.line import Band
@@ -108,8 +109,7 @@ def test_cuts_of_real_crops_are_never_taken() -> None:
         files = [r["file"] for r in csv.DictReader(f) if sides[("id-crops", r["file"])] == "train"][:12]
     refused = 0
     for file in files:
-        image = cv2.imread(str(split.DATA / "id-crops" / file))
-        assert image is not None, file
+        image = plate_sets.imread(split.DATA / "id-crops" / file)
         band = line.find_lines(image, 1)[0].band
         assert band is not None
         for cut in (image[int(band.cy + 0.62 * band.height) :], image[:, image.shape[1] // 2 :]):
