@@ -78,6 +78,9 @@ def items(folder: Path, how: How, side: str | None = None) -> Iterator[Item]:
 
 
 def has_boxes(folder: Path) -> bool:
+    """Whether a set's labels give each plate's box; a missing labels.csv is a one-line error."""
+    if not (folder / "labels.csv").is_file():
+        raise FileNotFoundError(f"no labels.csv in {folder}")
     with (folder / "labels.csv").open(newline="") as f:
         return "w" in (csv.DictReader(f).fieldnames or [])
 
