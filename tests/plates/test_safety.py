@@ -117,3 +117,15 @@ def test_cuts_of_real_crops_are_never_taken() -> None:
             refused += isinstance(got, NoPlate)
             assert isinstance(got, NoPlate) or got.confidence < confidence.PLATE_ACCEPT, (file, got)
     assert refused >= 0.75 * 2 * len(files)
+
+
+@pytest.mark.parametrize("black", [False, True])
+def test_a_mud_covered_plate_is_never_taken_unasked(black: bool) -> None:
+    """The simulated lane camera's dirty plate (devices.render.plate_frame): whatever is read of it, expiry line
+    included, is no plate or a reading under the accept threshold, frame after frame; the clean plate is taken."""
+    for seed in range(4):
+        got = READER(render.plate_frame("G 1234 AB", black=black, dirty=True, seed=seed))
+        assert isinstance(got, NoPlate) or got.confidence < confidence.PLATE_ACCEPT, (seed, got)
+    clean = READER(render.plate_frame("G 1234 AB", black=black, seed=1))
+    assert isinstance(clean, PlateReading) and clean.text == "G 1234 AB"
+    assert clean.confidence >= confidence.PLATE_ACCEPT
