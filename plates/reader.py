@@ -29,14 +29,15 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from plates import confidence, ctc, decode, glyphs, line, line_net, ppocr, safety
+from plates import confidence, ctc, cut_vote, decode, glyphs, line, line_net, ppocr, safety
 from plates.edges import edge_candidates
 from plates.engine import DIGITS, LETTERS, Engine, EngineError, default_engine
+from plates.frame_check import MAX_PIXELS as MAX_PIXELS
+from plates.frame_check import check_image as check_image
 from plates.locate import Candidate, iou, locate
 from plates.reading import Image, NoPlate, PlateReading, u8
 
 EXPIRY_TRUST = 0.5  # an expiry line read less surely than this is not reported (a wrong date is worse than none)
-MAX_PIXELS = 50_000_000  # larger frames are refused: no lane camera sends them
 FRAME_WIDTH = 1920  # wider frames are scaled down first
 
 
@@ -81,33 +82,6 @@ class ReaderSettings:
             or self.line_recogniser not in ("vote", "first", "only", "off")
         ):
             raise ValueError(f"bad reader settings: {self}")
-
-
-def check_image(image: object) -> tuple[Image, None] | tuple[None, str]:
-    """The image as 8-bit BGR or grey, or the reason it cannot hold a readable plate."""
-    if not isinstance(image, np.ndarray):
-        return None, "not an image"
-    if image.size == 0 or image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
-        return None, "empty image" if image.size == 0 else f"not an image (shape {image.shape})"
-    if image.dtype != np.uint8:
-        if image.dtype == np.uint16:
-            image = (image // 257).astype(np.uint8)
-        elif image.dtype.kind == "f" and np.isfinite(image).all():
-            image = np.clip(image * (255.0 if float(image.max(initial=0.0)) <= 1.0 else 1.0), 0, 255).astype(np.uint8)
-        else:
-            return None, f"not an 8-bit image (dtype {image.dtype})"
-    if image.ndim == 3:
-        image = image[:, :, 0] if image.shape[2] == 1 else image[:, :, :3]
-    h, w = image.shape[:2]
-    if min(h, w) < 16 or w < 40:
-        return None, f"image too small ({w}x{h})"
-    if h * w > MAX_PIXELS:
-        return None, f"image too large ({w}x{h})"
-    small = cv2.resize(image, (64, 64), interpolation=cv2.INTER_AREA)
-    mean, spread = float(small.mean()), float(small.std())
-    if spread < 4.0:
-        return None, "over-exposed image" if mean > 200 else "black image" if mean < 50 else "blank image"
-    return np.ascontiguousarray(image), None
 
 
 class PlateReader:
@@ -251,7 +225,7 @@ class PlateReader:
                 if got is not None and (cut is None or got.score > cut[0].score):
                     cut = (got, ln)
             if cut is not None and found is not None and voting and found.confidence >= s.trust:
-                found = _vote(found, cut[0], posteriors)
+                found = cut_vote.vote(found, cut[0], posteriors)
             elif cut is not None:
                 found, lines = cut[0], [cut[1]]
         if found is None:
@@ -308,10 +282,10 @@ class PlateReader:
         grey = line.to_grey(crop)  # once for all the views
         first = [v for b in bands for v in line_net.band_views(grey, b, line_net.VIEWS[:1])]
         posteriors = net.posteriors([*first, line_net.crop_view(grey)])
-        best = _likeliest(posteriors)
+        best = cut_vote.likeliest(posteriors)
         if bands and (best is None or best[0].probability < enough):
             more = net.posteriors([v for b in bands for v in line_net.band_views(grey, b, line_net.VIEWS[1:])])
-            other = _likeliest(more)  # the first views are decoded already
+            other = cut_vote.likeliest(more)  # the first views are decoded already
             if other is not None and (best is None or other[0].log_prob > best[0].log_prob):
                 best = (other[0], len(posteriors) + other[1])
             posteriors = np.concatenate([posteriors, more])
@@ -342,37 +316,6 @@ class PlateReader:
             mixed = self.engine.read_line(ln.image, LETTERS + DIGITS)
             found = glyphs.fold(found, decode.slots(mixed, (), (), line.CHAR_HEIGHT), weight)
         return decode.decode(found, ln.breaks) if found else None
-
-
-def _likeliest(posteriors: line_net.Floats) -> tuple[ctc.CtcResult, int] | None:
-    """The likeliest grammatical plate over views' posteriors, and the view it was read in."""
-    best: tuple[ctc.CtcResult, int] | None = None
-    for i, p in enumerate(posteriors):
-        got = ctc.decode_ctc(p, confidences=False)
-        if got is not None and (best is None or got.log_prob > best[0].log_prob):
-            best = (got, i)
-    return best
-
-
-def _vote(net: decode.Decoded, cut: decode.Decoded, posteriors: line_net.Floats) -> decode.Decoded:
-    """The recogniser's plate, with each character the cut characters read more surely put in its place, when both
-    readings split into region, number and suffix alike and the result still fits the grammar. When they split it
-    differently ("H 1600 PG", "H 160 QPG"), the reading both back more: the recogniser's probability of each text
-    (in its likeliest view) times the cut's belief in it (its confidence for its own text, the rest for the other)."""
-    a, b = net.plate, cut.plate
-    if a == b:
-        return net
-    if a.groups != b.groups:
-        seen = max((ctc.text_probability(p, b.compact) for p in posteriors), default=0.0)
-        return cut if seen * cut.confidence > net.confidence * (1.0 - cut.confidence) else net
-    pairs = zip(a.compact, b.compact, strict=True)
-    confs = zip(net.char_confidences, cut.char_confidences, strict=True)
-    chosen = [(cb, pb) if pb > pa else (ca, pa) for (ca, cb), (pa, pb) in zip(pairs, confs, strict=True)]
-    plate = a.respelled("".join(c for c, _ in chosen))
-    if plate is None or plate == a:
-        return net
-    chars = tuple(p for _, p in chosen)
-    return decode.Decoded(plate, net.confidence, chars, net.score)
 
 
 _FAILURES = (cv2.error, ValueError, MemoryError, RuntimeError, OSError)
