@@ -1,20 +1,24 @@
 """The plate reader: a frame in, a `PlateReading` or a `NoPlate` with its reason out. Never raises on bad input.
 
-`PlateReader(...)(frame)` checks the frame (empty, black, over-exposed, tiny, huge), finds plate candidates
-(`locate`), and for each, best first, cuts the plate out and finds and levels its main line (`line`). The line
-recogniser (`line_net`, a small CNN run by OpenCV) reads the band around each line found, and the whole crop,
-without cutting characters (and, when neither reads surely, the band a little tighter and wider: `line_net.VIEWS`);
-`ctc` decodes it under the grammar. The line's characters are also cut out (`line`), the glyph classifier scores
-each (`glyphs`; `tesseract_weight` > 0 mixes in a Tesseract read of the line), and the grammar decoder chooses each
-character by position (`decode`); without the classifier's model file, Tesseract reads the line three times (any
-character; letters only; digits only) instead. The two vote (`line_recogniser`): the recogniser's plate, with any
-character the cut read more surely, when both split the plate alike (when they split it differently, the reading
-both back more); the cut reading alone when the recogniser's is less probable than `trust`. A reading less sure
-than `second_opinion` is weighed again with a second recogniser, PP-OCRv6 (`ppocr`), when it is installed.
-The expiry line (MM.YY) is read by the second recogniser, digits only, in a band under the main line (by
-Tesseract, on the small line `line` cut, when that recogniser is not installed), when it is legible. The first
-candidate that decodes with enough confidence wins; otherwise the best decoding found, if any. `read_crop` reads an
-image that is already a plate.
+`PlateReader(...)(frame)` checks the frame (`frame_check`: empty, black, over-exposed, tiny, huge), finds plate
+candidates (`locate`'s rows of characters, then `edges`' regions dense in edges), and for each, best first, cuts the
+plate out and finds and levels its main line (`line`). The line recogniser (`line_net`, a small CNN run by OpenCV)
+reads the band around each line found, and the whole crop, without cutting characters (and, when neither reads
+surely, the band a little tighter and wider: `line_net.VIEWS`); `ctc` decodes it under the grammar. The line's
+characters are also cut out (`line`), the glyph classifier scores each (`glyphs`; `tesseract_weight` > 0 mixes in a
+Tesseract read of the line), and the grammar decoder chooses each character by position (`decode`); without the
+classifier's model file, Tesseract reads the line three times (any character; letters only; digits only) instead.
+The two vote (`line_recogniser`): the recogniser's plate, with any character the cut read more surely, when both
+split the plate alike (when they split it differently, the reading both back more: `cut_vote`); the cut reading
+alone when the recogniser's is less probable than `trust`. A reading less sure than `second_opinion` (by default
+every reading) is weighed again with a second recogniser, PP-OCRv6 (`ppocr`), when it is installed. What is no plate
+(an expiry line, a sticker, a frame's lettering, a plate cut off by the frame's edge) becomes a `NoPlate` with the
+reason (`safety`), and the confidence returned is calibrated (`confidence`): the probability that the plate read is
+exactly right. `model_path` names a line recogniser to read with in place of the shipped one (a site's own). The
+expiry line (MM.YY) is read by the second recogniser, digits only, in a band under the main line (by Tesseract, on
+the small line `line` cut, when that recogniser is not installed), when it is legible. The first candidate that
+decodes with enough confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is
+already a plate.
 Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the models.
 """
 
