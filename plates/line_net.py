@@ -116,6 +116,17 @@ class LineNet:
         return [ctc.decode_ctc(p) for p in self.posteriors(views)]
 
 
+def load(path: Path) -> LineNet:
+    """A recogniser from an ONNX file of the shipped one's shape (a site's own fine-tuned model); ValueError with
+    the path when it cannot be read or run."""
+    try:
+        net = LineNet(path.read_bytes())
+        net.posteriors([np.full((HEIGHT, WIDTH), 128, np.uint8)])
+    except (OSError, ValueError, cv2.error) as err:
+        raise ValueError(f"cannot load the line model {path}: {err}") from err
+    return net
+
+
 @once
 def model() -> LineNet | None:
     """The bundled recogniser, loaded once; None when line_model.onnx is missing."""

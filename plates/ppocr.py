@@ -29,7 +29,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from plates import ctc, decode, fuse, line_net
+from plates import ctc, decode, line_net
+from plates import fuse as fusing
 from plates.grammar import Plate
 from plates.line import Band
 from plates.once import once
@@ -107,9 +108,10 @@ class PaddleRec:
         return out
 
 
-def weigh(found: decode.Decoded, ours: Floats, theirs: list[Floats]) -> decode.Decoded:
+def weigh(found: decode.Decoded, ours: Floats, theirs: list[Floats], *, fuse: bool = True) -> decode.Decoded:
     """The candidate text both networks back most (see the module's header): `found` is the reader's reading,
-    `ours` its network's posteriors (views x columns x classes), `theirs` this recogniser's, one per view."""
+    `ours` its network's posteriors (views x columns x classes), `theirs` this recogniser's, one per view; `fuse`
+    off weighs whole texts only."""
     texts = {found.plate.compact: found.plate}
     likeliest: ctc.CtcResult | None = None  # this recogniser's reading: its likeliest plate over the views
     for p in theirs:
@@ -117,7 +119,7 @@ def weigh(found: decode.Decoded, ours: Floats, theirs: list[Floats]) -> decode.D
         if got is not None:
             texts.setdefault(got.plate.compact, got.plate)
             likeliest = got if likeliest is None or got.log_prob > likeliest.log_prob else likeliest
-    joined = None if likeliest is None else fuse.by_character(found.plate, ours, likeliest.plate, theirs)
+    joined = None if likeliest is None or not fuse else fusing.by_character(found.plate, ours, likeliest.plate, theirs)
     if joined is not None:
         texts.setdefault(joined.compact, joined)
 

@@ -1,26 +1,31 @@
 """The plate reader: a frame in, a `PlateReading` or a `NoPlate` with its reason out. Never raises on bad input.
 
-`PlateReader(...)(frame)` checks the frame (empty, black, over-exposed, tiny, huge), finds plate candidates
-(`locate`), and for each, best first, cuts the plate out and finds and levels its main line (`line`). The line
-recogniser (`line_net`, a small CNN run by OpenCV) reads the band around each line found, and the whole crop,
-without cutting characters (and, when neither reads surely, the band a little tighter and wider: `line_net.VIEWS`);
-`ctc` decodes it under the grammar. The line's characters are also cut out (`line`), the glyph classifier scores
-each (`glyphs`; `tesseract_weight` > 0 mixes in a Tesseract read of the line), and the grammar decoder chooses each
-character by position (`decode`); without the classifier's model file, Tesseract reads the line three times (any
-character; letters only; digits only) instead. The two vote (`line_recogniser`): the recogniser's plate, with any
-character the cut read more surely, when both split the plate alike (when they split it differently, the reading
-both back more); the cut reading alone when the recogniser's is less probable than `trust`. A reading less sure
-than `second_opinion` is weighed again with a second recogniser, PP-OCRv6 (`ppocr`), when it is installed.
-The expiry line (MM.YY) is read by the second recogniser, digits only, in a band under the main line (by
-Tesseract, on the small line `line` cut, when that recogniser is not installed), when it is legible. The first
-candidate that decodes with enough confidence wins; otherwise the best decoding found, if any. `read_crop` reads an
-image that is already a plate.
+`PlateReader(...)(frame)` checks the frame (`frame_check`: empty, black, over-exposed, tiny, huge), finds plate
+candidates (`locate`'s rows of characters, then `edges`' regions dense in edges), and for each, best first, cuts the
+plate out and finds and levels its main line (`line`). The line recogniser (`line_net`, a small CNN run by OpenCV)
+reads the band around each line found, and the whole crop, without cutting characters (and, when neither reads
+surely, the band a little tighter and wider: `line_net.VIEWS`); `ctc` decodes it under the grammar. The line's
+characters are also cut out (`line`), the glyph classifier scores each (`glyphs`; `tesseract_weight` > 0 mixes in a
+Tesseract read of the line), and the grammar decoder chooses each character by position (`decode`); without the
+classifier's model file, Tesseract reads the line three times (any character; letters only; digits only) instead.
+The two vote (`line_recogniser`): the recogniser's plate, with any character the cut read more surely, when both
+split the plate alike (when they split it differently, the reading both back more: `cut_vote`); the cut reading
+alone when the recogniser's is less probable than `trust`. A reading less sure than `second_opinion` (by default
+every reading) is weighed again with a second recogniser, PP-OCRv6 (`ppocr`), when it is installed. What is no plate
+(an expiry line, a sticker, a frame's lettering, a plate cut off by the frame's edge) becomes a `NoPlate` with the
+reason (`safety`), and the confidence returned is calibrated (`confidence`): the probability that the plate read is
+exactly right. `model_path` names a line recogniser to read with in place of the shipped one (a site's own). The
+expiry line (MM.YY) is read by the second recogniser, digits only, in a band under the main line (by Tesseract, on
+the small line `line` cut, when that recogniser is not installed), when it is legible. The first candidate that
+decodes with enough confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is
+already a plate.
 Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the models.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -28,19 +33,22 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from plates import ctc, decode, glyphs, line, line_net, ppocr
+from plates import confidence, ctc, cut_vote, decode, glyphs, line, line_net, ppocr, safety
+from plates.edges import edge_candidates
 from plates.engine import DIGITS, LETTERS, Engine, EngineError, default_engine
-from plates.locate import Candidate, locate
+from plates.frame_check import MAX_PIXELS as MAX_PIXELS
+from plates.frame_check import check_image as check_image
+from plates.locate import Candidate, iou, locate
 from plates.reading import Image, NoPlate, PlateReading, u8
 
 EXPIRY_TRUST = 0.5  # an expiry line read less surely than this is not reported (a wrong date is worse than none)
-MAX_PIXELS = 50_000_000  # larger frames are refused: no lane camera sends them
 FRAME_WIDTH = 1920  # wider frames are scaled down first
 
 
 @dataclass(frozen=True)
 class ReaderSettings:
     candidates: int = 3  # plate candidates read per frame, best first
+    edge_candidates: int = 2  # ... and after them, regions dense in edges (plates.edges) that no row candidate covers
     lines: int = 1  # main-line hypotheses read per candidate (2 also tries the other polarity)
     enough: float = 0.7  # a decoding at least this confident ends the search
     expiry: bool = True  # read the MM.YY line
@@ -55,12 +63,21 @@ class ReaderSettings:
     trust: float = 0.2  # a recogniser reading at least this probable is taken without looking at the cut characters
     least: float = 0.05  # ... and one less probable than this is no reading
     #: A reading less sure than this is weighed again with the second recogniser (plates.ppocr, PP-OCRv6) when it
-    #: is installed: the text both back most wins. 0 never asks it.
-    second_opinion: float = 0.95
+    #: is installed: the text both back most wins, and the confidence is both networks' (their geometric mean).
+    #: 1.0 (the default since issue 16) weighs every reading: our network alone is sure of some wrong readings of
+    #: real plates (1.0 on tune-part readings PP-OCRv6 gives 0.002), so no confidence of one network can be
+    #: calibrated to take plates unasked. 0 never asks it.
+    second_opinion: float = 1.0
+    fuse: bool = True  # ... and joins its reading and ours character by character when both have the same groups
+    #: A reading's confidence mapped to the probability it is exactly right (plates.confidence); off gives the
+    #: networks' own probability, which the calibration is fitted to.
+    calibrated: bool = True
+    safety: bool = True  # readings that are no plate (plates.safety: too unsure, cut off) become NoPlate
 
     def __post_init__(self) -> None:
         if (
             not 1 <= self.candidates <= 10
+            or not 0 <= self.edge_candidates <= 10
             or not 1 <= self.lines <= 4
             or not 0.0 <= self.enough <= 1.0
             or not 0.0 <= self.tesseract_weight <= 1.0
@@ -71,49 +88,17 @@ class ReaderSettings:
             raise ValueError(f"bad reader settings: {self}")
 
 
-def check_image(image: object) -> tuple[Image, None] | tuple[None, str]:
-    """The image as 8-bit BGR or grey, or the reason it cannot hold a readable plate."""
-    if not isinstance(image, np.ndarray):
-        return None, "not an image"
-    if image.size == 0 or image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
-        return None, "empty image" if image.size == 0 else f"not an image (shape {image.shape})"
-    if image.dtype != np.uint8:
-        if image.dtype == np.uint16:
-            image = (image // 257).astype(np.uint8)
-        elif image.dtype.kind == "f" and np.isfinite(image).all():
-            image = np.clip(image * (255.0 if float(image.max(initial=0.0)) <= 1.0 else 1.0), 0, 255).astype(np.uint8)
-        else:
-            return None, f"not an 8-bit image (dtype {image.dtype})"
-    if image.ndim == 3:
-        image = image[:, :, 0] if image.shape[2] == 1 else image[:, :, :3]
-    h, w = image.shape[:2]
-    if min(h, w) < 16 or w < 40:
-        return None, f"image too small ({w}x{h})"
-    if h * w > MAX_PIXELS:
-        return None, f"image too large ({w}x{h})"
-    small = cv2.resize(image, (64, 64), interpolation=cv2.INTER_AREA)
-    mean, spread = float(small.mean()), float(small.std())
-    if spread < 4.0:
-        return None, "over-exposed image" if mean > 200 else "black image" if mean < 50 else "blank image"
-    return np.ascontiguousarray(image), None
-
-
 class PlateReader:
     """A `Reader` (see plates.reading): call it with a frame."""
 
     def __init__(
-        self, settings: ReaderSettings | None = None, engine: Engine | None = None, model_path: Path | None = None
+        self, settings: ReaderSettings | None = None, engine: Engine | None = None, *, model_path: Path | None = None
     ) -> None:
-        """`model_path`: the line recogniser's model file, in place of the shipped line_model.onnx (a site's own,
-        named in its configuration); read here, so a missing file raises OSError now, not in a read."""
+        """`model_path`: a line recogniser's ONNX file to read with instead of the shipped `line_model.onnx` (a
+        site's own fine-tuned model); a file that cannot be loaded raises ValueError with its path."""
         self.settings = settings or ReaderSettings()
         self._engine = engine
-        self.model_path = model_path
-        self._net = line_net.LineNet(model_path.read_bytes()) if model_path is not None else None
-
-    def recogniser(self) -> line_net.LineNet | None:
-        """The line recogniser this reader runs: the one from `model_path`, else the shipped one."""
-        return self._net if self._net is not None else line_net.model()
+        self._net = line_net.load(model_path) if model_path is not None else None
 
     @property
     def engine(self) -> Engine:
@@ -127,7 +112,7 @@ class PlateReader:
         next). An OCR engine that cannot start is left for the reads to report."""
         s = self.settings
         view = np.full((line_net.HEIGHT, line_net.WIDTH), 128, np.uint8)
-        if (net := self.recogniser()) is not None and s.line_recogniser != "off":
+        if (net := self._line_net()) is not None and s.line_recogniser != "off":
             net.posteriors([view])
         classifier = glyphs.model() if s.glyph_classifier else None
         second = ppocr.model() if s.second_opinion > 0 or s.expiry else None
@@ -140,12 +125,15 @@ class PlateReader:
             with contextlib.suppress(EngineError, OSError):
                 self.engine.read_line(view, DIGITS)
 
+    def _line_net(self) -> line_net.LineNet | None:
+        return self._net if self._net is not None else line_net.model()
+
     def __call__(self, frame: Image) -> PlateReading | NoPlate:
         image, why = check_image(frame)
         if image is None:
             return NoPlate(why or "not an image")
         try:
-            return self._read_frame(image)
+            return self._calibrated(self._read_frame(image))
         except _FAILURES as err:  # a frame OpenCV or Tesseract cannot handle is no plate, not a crash
             return NoPlate(_failure(err))
 
@@ -158,7 +146,12 @@ class PlateReader:
             got = self._read_plate(image, (0, 0, image.shape[1], image.shape[0]), True)
         except _FAILURES as err:
             return NoPlate(_failure(err))
-        return got if got is not None else NoPlate("no characters that fit the plate grammar")
+        return self._calibrated(got) if got is not None else NoPlate("no characters that fit the plate grammar")
+
+    def _calibrated(self, got: PlateReading | NoPlate) -> PlateReading | NoPlate:
+        if not self.settings.calibrated or isinstance(got, NoPlate):
+            return got
+        return replace(got, confidence=round(confidence.calibrated(got.confidence), 3))
 
     def read_expiry(self, crop: Image) -> str:
         """The expiry line (MM.YY) of an image that is already a plate (a reading's crop), or "" when it is not
@@ -180,15 +173,26 @@ class PlateReader:
         h, w = image.shape[:2]
         if 2.0 <= w / h <= 6.0 and not any(c.box[2] > 0.6 * w for c in candidates):
             candidates.insert(0, Candidate((0, 0, w, h), 0.0, False, h / 2))  # plate-shaped: maybe a plate crop
+        # Plates whose characters do not come apart as blobs: regions dense in edges, read as crops (no row known).
+        rows = len(candidates)
+        for box, score in edge_candidates(image, self.settings.edge_candidates):
+            if not any(iou(box, c.box) > 0.3 for c in candidates):
+                candidates.append(Candidate(box, score, False, 0.0))
         if not candidates:
             return NoPlate("no plate-like row of characters")
         best: PlateReading | None = None
-        for cand in candidates:
+        refused = ""  # why a candidate's reading was no plate (plates.safety), if one was
+        for i, cand in enumerate(candidates):
             x, y, bw, bh = cand.box
             mx, my = int(0.08 * bw), int(0.12 * bh)
             crop = image[max(0, y - my) : y + bh + my, max(0, x - mx) : x + bw + mx]
-            trusted = cand.box == (0, 0, w, h)
-            got = self._read_plate(crop, (x, y, bw, bh), trusted)
+            trusted = cand.box == (0, 0, w, h) or i >= rows
+            whole = cand.box == (0, 0, w, h)  # a frame that is a plate crop: its sides are not a camera's edge
+            edges = (False, False) if whole else (x - mx <= 0, x + bw + mx >= w)
+            got = self._read_plate(crop, (x, y, bw, bh), trusted, edges)
+            if isinstance(got, NoPlate):
+                refused = refused or got.reason
+                continue
             if got is None:
                 continue
             if best is None or got.confidence > best.confidence:
@@ -196,16 +200,20 @@ class PlateReader:
             if got.confidence >= self.settings.enough:
                 break
         if best is None:
-            return NoPlate(f"no characters that fit the plate grammar ({len(candidates)} candidates)")
+            return NoPlate(refused or f"no characters that fit the plate grammar ({len(candidates)} candidates)")
         if scale < 1.0 and best.box is not None:
             best = _rescaled(best, 1.0 / scale)
         return best
 
-    def _read_plate(self, crop: Image, box: tuple[int, int, int, int], crop_given: bool) -> PlateReading | None:
+    def _read_plate(
+        self, crop: Image, box: tuple[int, int, int, int], crop_given: bool, edges: tuple[bool, bool] = (False, False)
+    ) -> PlateReading | NoPlate | None:
+        """The reading of one plate crop; NoPlate when what was read is no plate (plates.safety); None when
+        nothing fits the grammar. `edges`: whether the crop's left and right sides are the frame's."""
         s = self.settings
         lines = line.find_lines(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found)
         bands = [ln.band for ln in lines if ln.band is not None]
-        net = self.recogniser() if s.line_recogniser != "off" else None
+        net = self._line_net() if s.line_recogniser != "off" else None
         found: decode.Decoded | None = None
         posteriors = np.zeros((0, line_net.COLUMNS, line_net.CLASSES), np.float32)
         if net is not None:
@@ -221,16 +229,26 @@ class PlateReader:
                 if got is not None and (cut is None or got.score > cut[0].score):
                     cut = (got, ln)
             if cut is not None and found is not None and voting and found.confidence >= s.trust:
-                found = _vote(found, cut[0], posteriors)
+                found = cut_vote.vote(found, cut[0], posteriors)
             elif cut is not None:
                 found, lines = cut[0], [cut[1]]
         if found is None:
             return None
-        second = ppocr.model() if found.confidence < s.second_opinion else None
+        weigh = found.confidence < s.second_opinion or s.second_opinion >= 1.0
+        second = ppocr.model() if weigh else None
+        theirs: list[line_net.Floats] = []
         if second is not None:
             views = [ppocr.shaped(crop), *(ppocr.band_view(crop, b) for b in bands)]
             with contextlib.suppress(RuntimeError):  # a second opinion that fails leaves the reading as it is
-                found = ppocr.weigh(found, posteriors, second.posteriors(views))
+                theirs = second.posteriors(views)
+                found = ppocr.weigh(found, posteriors, theirs, fuse=s.fuse)
+        if s.safety:  # only a frame's own sides are known to cut: a crop may be cut tight to its characters
+            left, right = (0.0 if edges[0] else -math.inf), (crop.shape[1] if edges[1] else math.inf)
+            sides = safety.cut_off(bands[0], left, right) if bands and any(edges) else None
+            unbound = [ctc.greedy(p) for p in theirs]  # the second recogniser's reading, no grammar imposed
+            why = safety.too_unsure(found.confidence) or safety.digits_only(unbound) or sides
+            if why is not None:
+                return NoPlate(why)
         expiry = self._read_expiry(crop, bands, lines) if s.expiry else ""
         plate = found.plate
         return PlateReading(
@@ -268,10 +286,10 @@ class PlateReader:
         grey = line.to_grey(crop)  # once for all the views
         first = [v for b in bands for v in line_net.band_views(grey, b, line_net.VIEWS[:1])]
         posteriors = net.posteriors([*first, line_net.crop_view(grey)])
-        best = _likeliest(posteriors)
+        best = cut_vote.likeliest(posteriors)
         if bands and (best is None or best[0].probability < enough):
             more = net.posteriors([v for b in bands for v in line_net.band_views(grey, b, line_net.VIEWS[1:])])
-            other = _likeliest(more)  # the first views are decoded already
+            other = cut_vote.likeliest(more)  # the first views are decoded already
             if other is not None and (best is None or other[0].log_prob > best[0].log_prob):
                 best = (other[0], len(posteriors) + other[1])
             posteriors = np.concatenate([posteriors, more])
@@ -302,37 +320,6 @@ class PlateReader:
             mixed = self.engine.read_line(ln.image, LETTERS + DIGITS)
             found = glyphs.fold(found, decode.slots(mixed, (), (), line.CHAR_HEIGHT), weight)
         return decode.decode(found, ln.breaks) if found else None
-
-
-def _likeliest(posteriors: line_net.Floats) -> tuple[ctc.CtcResult, int] | None:
-    """The likeliest grammatical plate over views' posteriors, and the view it was read in."""
-    best: tuple[ctc.CtcResult, int] | None = None
-    for i, p in enumerate(posteriors):
-        got = ctc.decode_ctc(p, confidences=False)
-        if got is not None and (best is None or got.log_prob > best[0].log_prob):
-            best = (got, i)
-    return best
-
-
-def _vote(net: decode.Decoded, cut: decode.Decoded, posteriors: line_net.Floats) -> decode.Decoded:
-    """The recogniser's plate, with each character the cut characters read more surely put in its place, when both
-    readings split into region, number and suffix alike and the result still fits the grammar. When they split it
-    differently ("H 1600 PG", "H 160 QPG"), the reading both back more: the recogniser's probability of each text
-    (in its likeliest view) times the cut's belief in it (its confidence for its own text, the rest for the other)."""
-    a, b = net.plate, cut.plate
-    if a == b:
-        return net
-    if a.groups != b.groups:
-        seen = max((ctc.text_probability(p, b.compact) for p in posteriors), default=0.0)
-        return cut if seen * cut.confidence > net.confidence * (1.0 - cut.confidence) else net
-    pairs = zip(a.compact, b.compact, strict=True)
-    confs = zip(net.char_confidences, cut.char_confidences, strict=True)
-    chosen = [(cb, pb) if pb > pa else (ca, pa) for (ca, cb), (pa, pb) in zip(pairs, confs, strict=True)]
-    plate = a.respelled("".join(c for c, _ in chosen))
-    if plate is None or plate == a:
-        return net
-    chars = tuple(p for _, p in chosen)
-    return decode.Decoded(plate, net.confidence, chars, net.score)
 
 
 _FAILURES = (cv2.error, ValueError, MemoryError, RuntimeError, OSError)

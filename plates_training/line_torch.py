@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -35,10 +35,10 @@ def build(folded: bool = False) -> Any:
     the convolution before it (convolutions with a bias), as the ONNX export has it, to train an exported network
     further (`from_onnx`)."""
     if folded:
-        layers = [m for m in build() if not isinstance(m, nn.BatchNorm2d)]
+        layers: list[Any] = [m for m in build() if not isinstance(m, nn.BatchNorm2d)]
         return nn.Sequential(
             *(
-                nn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, padding=m.padding)
+                nn.Conv2d(m.in_channels, m.out_channels, cast(Any, m).kernel_size, padding=cast(Any, m).padding)
                 if isinstance(m, nn.Conv2d)
                 else m
                 for m in layers
@@ -76,6 +76,7 @@ def from_onnx(path: Path) -> Any:
     with torch.no_grad():
         for conv, node in zip(convs, nodes, strict=True):
             conv.weight.copy_(torch.from_numpy(weights[node.input[1]].copy()))
+            assert conv.bias is not None  # the folded network's convolutions have one
             conv.bias.copy_(torch.from_numpy(weights[node.input[2]].copy()))
     return net
 

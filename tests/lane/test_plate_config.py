@@ -30,7 +30,7 @@ def _keep_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def site(tmp_path: Path, rules: str = "", plates: str = "") -> Path:
     """The shipped site file with `rules` added to [rules] and a [plates] table of `plates`."""
-    text = SHIPPED.read_text(encoding="utf-8").replace("plate_accept = 0.9 ", "# plate_accept = 0.9 ")
+    text = SHIPPED.read_text(encoding="utf-8").replace("plate_accept = 1.0 ", "# plate_accept = 1.0 ")
     text = text.replace("[rules]\n", f"[rules]\n{rules}\n") + (f"\n[plates]\n{plates}\n" if plates else "")
     path = tmp_path / "site.toml"
     path.write_text(text, encoding="utf-8")
@@ -45,8 +45,10 @@ def read_json(config: Path, image: Path, capsys: pytest.CaptureFixture[str]) -> 
     return code, [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
-def test_the_shipped_site_takes_plates_at_0_9() -> None:
-    assert load(SHIPPED).rules.plate_accept == 0.9
+def test_the_shipped_site_takes_plates_at_the_calibrated_threshold() -> None:
+    from plates.confidence import PLATE_ACCEPT
+
+    assert load(SHIPPED).rules.plate_accept == PLATE_ACCEPT == 1.0
 
 
 @pytest.mark.parametrize("value", ["1.5", "-0.1", '"high"'])

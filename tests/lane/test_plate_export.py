@@ -78,8 +78,8 @@ def lane_db(rig_factory: Any, tmp_path: Path) -> tuple[Path, str]:
 
     async def scenario(rig: Rig) -> str:
         await _cycle(rig, camera, "G 1234 AB", "G 1284 AB", 0.4, "G 1234 AB")  # unsure: asked, typed
-        await _cycle(rig, camera, "H 77 XY", "H 71 XY", 0.97, "H 77 XY")  # sure but wrong: corrected
-        await _cycle(rig, camera, "K 5521 QK", "K 5521 QK", 0.97, None)  # sure and right: not exported
+        await _cycle(rig, camera, "H 77 XY", "H 71 XY", 1.0, "H 77 XY")  # sure but wrong: corrected
+        await _cycle(rig, camera, "K 5521 QK", "K 5521 QK", 1.0, None)  # sure and right: not exported
         await _cycle(rig, camera, "B 1 RS", None, 0.0, "B 1 RS")  # nothing read: typed, no crop
         await _cycle(rig, camera, "D 4455 XY", "A 29", 0.3, "D 4455 XY")  # the expiry line read: not the plate
         return rig.clock.wall().astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()  # the shipped site's day

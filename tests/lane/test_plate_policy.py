@@ -57,3 +57,10 @@ def test_without_agreement_the_surest_frame_is_suggested() -> None:
     shown = frames.suggestion()
     assert shown is not None and shown.text == "G 1284 AB"
     assert Frames().suggestion() is None
+
+
+def test_the_default_threshold_is_the_one_the_calibration_proposes() -> None:
+    from lane.plate_policy import DEFAULT_ACCEPT
+    from plates.confidence import PLATE_ACCEPT
+
+    assert DEFAULT_ACCEPT == PLATE_ACCEPT

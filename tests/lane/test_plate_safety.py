@@ -89,9 +89,9 @@ def test_a_sure_agreed_reading_is_taken_unasked(rig_factory: Any) -> None:
         await rig.at(Stage.DOCUMENTS)
         return _cycle(rig)
 
-    cycle = rig_factory(scenario, reader=reads("G 1234 AB", 0.97))
+    cycle = rig_factory(scenario, reader=reads("G 1234 AB", 1.0))
     assert cycle["plate"] == cycle["plate_read"] == "G 1234 AB" and cycle["plate_source"] == "camera"
-    assert cycle["plate_confidence"] == 0.97
+    assert cycle["plate_confidence"] == 1.0
 
 
 def test_a_dirty_plate_read_by_the_real_reader_is_never_taken_unasked(rig_factory: Any) -> None:
@@ -142,7 +142,7 @@ def test_the_operator_corrects_the_plate_at_the_documents_stage(rig_factory: Any
         assert outcome.ok, outcome.message
         return _cycle(rig), _audit(rig), dict(rig.lane.pending)
 
-    cycle, audit, pending = rig_factory(scenario, reader=reads("G 1284 AB", 0.97))
+    cycle, audit, pending = rig_factory(scenario, reader=reads("G 1284 AB", 1.0))
     assert cycle["plate"] == "G 1234 AB" and cycle["plate_read"] == "G 1284 AB"
     assert cycle["plate_source"] == "camera" and cycle["plate_corrected_by"] == "op-test"
     assert cycle["plate_corrected_at"]
@@ -165,7 +165,7 @@ def test_the_operator_corrects_the_plate_at_the_photo_stage(rig_factory: Any) ->
         assert (await rig.cmd(Action.ENTER_PLATE, plate="G 1234 AB")).ok
         return _cycle(rig), _audit(rig), bad.message
 
-    cycle, audit, bad = rig_factory(scenario, reader=reads("G 1284 AB", 0.97))
+    cycle, audit, bad = rig_factory(scenario, reader=reads("G 1284 AB", 1.0))
     assert cycle["plate"] == "G 1234 AB" and cycle["plate_read"] == "G 1284 AB"
     assert [(r["result"], r["message"]) for r in audit] == [
         ("refused", bad),

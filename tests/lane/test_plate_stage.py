@@ -26,7 +26,7 @@ class SpyReader:
 
     def __call__(self, image: Image) -> PlateReading | NoPlate:
         self.calls.append(("read", threading.current_thread().name))
-        return PlateReading("G 1234 AB", 0.9, region="Pekalongan", char_confidences=(0.9,) * 7, crop=image[:8, :8])
+        return PlateReading("G 1234 AB", 1.0, region="Pekalongan", char_confidences=(1.0,) * 7, crop=image[:8, :8])
 
 
 async def _plate_read(rig: Rig) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def test_the_lane_warms_its_reader_on_its_own_thread_and_reads_there(rig_factory
     spy = SpyReader()
     cycle = rig_factory(_plate_read, reader=spy)
     assert cycle["plate"] == "G 1234 AB" and cycle["plate_source"] == "camera"
-    assert cycle["plate_confidence"] == 0.9 and cycle["plate_evidence"].startswith("L1-")
+    assert cycle["plate_confidence"] == 1.0 and cycle["plate_evidence"].startswith("L1-")
     kinds = [kind for kind, _ in spy.calls]
     assert kinds[0] == "warm_up" and kinds.count("warm_up") == 1 and kinds.count("read") >= 2
     assert {thread for _, thread in spy.calls} == {"plates-L1_0"}  # one thread, the lane's own
@@ -59,7 +59,7 @@ def test_a_plain_reader_function_needs_no_warm_up(rig_factory: Any) -> None:
 
     def read(image: Image) -> PlateReading | NoPlate:
         names.append(threading.current_thread().name)
-        return PlateReading("G 1234 AB", 0.95, char_confidences=(0.95,) * 7)
+        return PlateReading("G 1234 AB", 1.0, char_confidences=(1.0,) * 7)
 
     cycle = rig_factory(_plate_read, reader=read)
     assert cycle["plate"] == "G 1234 AB" and set(names) == {"plates-L1_0"}

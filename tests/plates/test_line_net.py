@@ -10,7 +10,8 @@ import pytest
 
 from devices import render
 from plates import ctc, decode, grammar, line, line_net
-from plates.reader import PlateReader, ReaderSettings, _vote
+from plates.cut_vote import vote as _vote
+from plates.reader import PlateReader, ReaderSettings
 from plates.reading import NoPlate, PlateReading
 from plates_training import line_data
 
