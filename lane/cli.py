@@ -9,7 +9,7 @@ import contextlib
 import os
 import secrets
 import sys
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
         "operator has the plate typed (default)",
     )
     sim.add_argument("--fast-store", action="store_true", help="no fsync per commit (synchronous=NORMAL)")
+    sim.add_argument("--days", type=int, default=None, help="whole days from 00:00, appended to --db (default: one)")
+    sim.add_argument(
+        "--start", type=date.fromisoformat, default=None, help="first day YYYY-MM-DD, appended to --db (default today)"
+    )
 
     run = sub.add_parser("run", help="the site in real time with its configured devices, until Ctrl-C")
     run.add_argument("--db", type=Path, default=None, help="database (default: store.path from the config)")
@@ -135,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise ConfigError(f"--lanes: expected 1 to 32, got {args.lanes}")
             if args.hours <= 0 or args.hours > 24 * 31:
                 raise ConfigError(f"--hours: expected more than 0 and at most 744, got {args.hours:g}")
+            if args.days is not None and not 1 <= args.days <= 366:
+                raise ConfigError(f"--days: expected 1 to 366, got {args.days}")
         attached = _attached(args, config) if args.command == "demo" else None
     except ConfigError as err:
         print(f"lane: configuration error\n{err}", file=sys.stderr)
@@ -212,15 +218,15 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 summary = demo()
         elif args.command == "simulate":
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{args.db}{suffix}").unlink(missing_ok=True)
-            per_hour = args.arrivals_per_hour or config.simulation.arrivals_per_hour
-            plan = SimPlan(hours=args.hours, per_hour=per_hour, plate_reader=args.plate_reader, seed=args.seed)
+            from lane.sim_days import sim_span
+
             lanes = lanes_for(config, args.lanes)
+            plan, start = sim_span(config, args, len(lanes))
+            if args.days is None and args.start is None:  # a fresh day; with --days or --start it is appended
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{args.db}{suffix}").unlink(missing_ok=True)
             durable = config.store.durable and not args.fast_store
-            summary = clocks.run(
-                lambda c: simulate(c, config, lanes, args.db, plan, durable), "virtual", start=_start_of_day(config)
-            )
+            summary = clocks.run(lambda c: simulate(c, config, lanes, args.db, plan, durable), "virtual", start=start)
         else:
             from lane.run import run_forever  # the real site: imports no simulator
 
