@@ -20,9 +20,13 @@ from flows.queueing import QueueEvent
 from lane.people import Arrival, LanePeople
 from lane.queue import QueueKeeper
 
-#: How long a vehicle stands on the queue loop as it joins, and the gap before the next can roll on.
-PASS_SECONDS = 0.8
-GAP_SECONDS = 0.5
+#: How long a vehicle stands on the queue loop as it joins, and the gap before the next rolls on (the two are
+#: longer than the keeper's default double window, 1.5 s, as a car's length is).
+PASS_SECONDS = 1.0
+GAP_SECONDS = 1.5
+#: After the last arrival, drivers still queueing this long (nobody sent them: a detection missed in a shared
+#: queue) are given up on, so a simulation always ends.
+STRANDED_AFTER = 4 * 3600.0
 
 
 @dataclass
@@ -41,6 +45,7 @@ class QueuePeople:
     queues: dict[str, list[Waiting]] = field(default_factory=dict)
     balked: int = 0
     reneged: int = 0
+    stranded: int = 0  # drivers still queueing when the simulation gave up on them
     _loop_free: dict[str, float] = field(default_factory=dict)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     _idle: set[str] = field(default_factory=set)
@@ -59,8 +64,12 @@ class QueuePeople:
             for arrival in arrivals:
                 await self.sleep(max(0.0, started + arrival.at - self.now()))
                 self.arrive(arrival)
-            while any(q for n, q in self.queues.items() if self._open(n)) or any(not t.done() for t in self._tasks):
+            limit = self.now() + STRANDED_AFTER
+            while self.now() < limit and (
+                any(q for n, q in self.queues.items() if self._open(n)) or any(not t.done() for t in self._tasks)
+            ):
                 await self.sleep(5.0)
+            self.stranded = sum(len(q) for q in self.queues.values())
         finally:
             for person in self.people.values():
                 person.inbox.put_nowait(None)

@@ -59,15 +59,19 @@ def test_driver_leaves_the_queue() -> None:
     assert [e.plate for e in q.waiting] == ["G 3 A"]
     left = q.leave(310.0, "G 3 A")
     assert [e.kind for e in left] == ["renege"] and q.waiting == []
+    q.join(400.0)
+    q.join(420.0)
+    left = q.leave(500.0, joined=400.0)  # no plate: the observer says when it joined
+    assert left[0].entry == Entry(4, 400.0) and q.waiting == [Entry(5, 420.0)]
 
 
 def test_over_capacity() -> None:
     q = lane_queue(capacity=2)
-    for t in (0.0, 10.0):
-        q.join(t)
-    assert not q.over_capacity()
+    q.join(0.0)
+    q.join(0.4)  # one vehicle counted twice does not fill it
+    assert not q.full()
     q.join(20.0)
-    assert q.over_capacity()
+    assert q.full()
     assert q.balk(21.0).kind == "balk"
 
 
