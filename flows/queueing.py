@@ -99,22 +99,25 @@ class Approach:
         self.waiting.append(entry)
         return [QueueEvent("join", self.name, mono, entry)]
 
-    def over_capacity(self) -> bool:
-        return len(self.waiting) > self.capacity
+    def full(self) -> bool:
+        """The queue holds its capacity: the road beyond the site is reached; the next driver balks."""
+        return len(self.waiting) >= self.capacity
 
     def balk(self, mono: float, plate: str | None = None) -> QueueEvent:
         """A driver who found the queue full and did not join."""
         return QueueEvent("balk", self.name, mono, Entry(-1, mono, plate), detail=f"queue of {len(self.waiting)}")
 
-    def leave(self, mono: float, plate: str | None = None) -> list[QueueEvent]:
-        """A driver seen leaving the queue: the entry with that plate, else the newest one not sent to a lane."""
-        for i, e in enumerate(self.waiting):
-            if same_plate(plate, e.plate):
-                return [QueueEvent("renege", self.name, mono, self.waiting.pop(i), detail="seen leaving")]
-        for i in range(len(self.waiting) - 1, -1, -1):
-            if self.waiting[i].lane is None and not self.waiting[i].plate:
-                return [QueueEvent("renege", self.name, mono, self.waiting.pop(i), detail="seen leaving")]
-        return [QueueEvent("renege", self.name, mono, None, detail="seen leaving; no queue entry to remove")]
+    def leave(self, mono: float, plate: str | None = None, joined: float | None = None) -> list[QueueEvent]:
+        """A driver seen leaving the queue: the entry with that plate, else the one that joined nearest `joined`
+        (when the observer knows), else the newest one not sent to a lane."""
+        found = next((i for i, e in enumerate(self.waiting) if same_plate(plate, e.plate)), None)
+        if found is None and joined is not None and self.waiting:
+            found = min(range(len(self.waiting)), key=lambda i: abs(self.waiting[i].mono - joined))
+        if found is None:
+            found = next((i for i in range(len(self.waiting) - 1, -1, -1) if self.waiting[i].lane is None), None)
+        if found is None:
+            return [QueueEvent("renege", self.name, mono, None, detail="seen leaving; no queue entry to remove")]
+        return [QueueEvent("renege", self.name, mono, self.waiting.pop(found), detail="seen leaving")]
 
     def assign(self, free: list[str], mono: float) -> list[QueueEvent]:
         """Send the next drivers not yet sent anywhere to the free lanes of this approach, one each, in order."""
