@@ -1,0 +1,101 @@
+"""The queue keeper on a lane (lane/queue.py): what the queue loop tells is written to `queue_events`, each cycle
+gets its queue entry and wait when its vehicle enters the lane, and what the loop got wrong is flagged in the cycle
+and in the events, never guessed."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flows.states import Stage
+from lane.queue import QueueKeeper
+from lane.queue_config import Queues
+from lane.store import Store
+from tests.conftest import Rig
+
+
+def keeper(rig: Rig, **queues: Any) -> QueueKeeper:
+    k = QueueKeeper({"L1": rig.lane}, rig.store, rig.clock, Queues(**queues))
+    k.start()
+    return k
+
+
+async def pulse(rig: Rig, seconds: float = 0.5) -> None:
+    rig.world.queue_loop.set(True)
+    await rig.clock.sleep(seconds)
+    rig.world.queue_loop.set(False)
+
+
+def test_a_double_count_is_flagged_and_the_cycle_gets_the_first_entry(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> tuple[list[dict[str, Any]], dict[str, Any], int, float]:
+        k = keeper(rig)
+        await pulse(rig, 0.3)
+        await rig.clock.sleep(0.3)
+        await pulse(rig, 0.3)  # the loop saw the same car twice
+        length = k.length("L1")
+        await rig.clock.sleep(120.0)
+        oldest = k.oldest("L1")
+        await rig.drive_to(Stage.PLATE)
+        events = rig.rows("select kind, approach, cycle_id, detail from queue_events order by id")
+        return events, rig.store.cycle(rig.lane.cycle_id or 0), length, oldest
+
+    events, cycle, length, oldest = rig_factory(scenario)
+    assert length == 1 and oldest >= 120.0
+    assert [(e["kind"], e["approach"]) for e in events] == [("join", "L1"), ("double", "L1")]
+    assert "after the last detection" in events[1]["detail"]
+    assert events[0]["cycle_id"] == cycle["id"], "the join row says which cycle it ended in"
+    assert cycle["queue_match"] == "order" and cycle["queue_approach"] == "L1"
+    assert cycle["wait"] == round(cycle["started_mono"] - cycle["queued_mono"], 3) and cycle["wait"] > 120.0
+    assert cycle["queued_at"] < cycle["started_at"]
+
+
+def test_a_vehicle_the_loop_missed_is_flagged_missed(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        keeper(rig)
+        await rig.drive_to(Stage.ARRIVED)  # nobody was seen joining the queue
+        return rig.rows("select kind, lane, cycle_id from queue_events"), rig.store.cycle(rig.lane.cycle_id or 0)
+
+    events, cycle = rig_factory(scenario)
+    assert events == [{"kind": "miss", "lane": "L1", "cycle_id": cycle["id"]}]
+    assert cycle["queue_match"] == "missed" and cycle["wait"] is None and cycle["queued_at"] is None
+
+
+def test_a_full_queue_raises_one_alert(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> list[dict[str, Any]]:
+        keeper(rig, capacity=2)
+        for _ in range(4):
+            await pulse(rig)
+            await rig.clock.sleep(5.0)
+        return rig.rows("select code, text from notices where kind = 'alert'")
+
+    alerts = rig_factory(scenario)
+    assert alerts == [{"code": "queue_full", "text": "queue L1 full: 2 vehicles (capacity 2)"}]
+
+
+def test_a_database_of_schema_9_still_opens_and_takes_queue_figures(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    from lane.store import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    for migration in MIGRATIONS[:9]:
+        migration(db)
+    db.execute("PRAGMA user_version=9")
+    db.execute(
+        "insert into cycles (lane, lane_class, started_at, outcome) values ('L1', 'A', '2026-01-05', 'completed')"
+    )
+    db.conn.commit()
+    db.conn.close()
+    store = Store(path, durable=False)
+    try:
+        store.queue_record(1, {"queue_match": "missed"}, [{"approach": "L1", "kind": "miss", "cycle_id": 1}], [])
+        row = store.cycle(1)
+    finally:
+        store.close()
+    con = sqlite3.connect(path)
+    assert con.execute("pragma user_version").fetchone()[0] == len(MIGRATIONS)
+    assert row["outcome"] == "completed" and row["queue_match"] == "missed" and row["wait"] is None
+    assert con.execute("select kind, cycle_id from queue_events").fetchall() == [("miss", 1)]
+    con.close()
