@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from lane.commands import Command, Outcome, parse
 from lane.console.login import LoginScreen
+from lane.console.queue_panel import QueuePanel
 from lane.console.state import LaneView, Snapshot, StoreReader
 from lane.officers import SESSION_LAPSED
 
@@ -117,6 +118,7 @@ class Console(App[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield DataTable(id="lanes", cursor_type="row", zebra_stripes=True)
+        yield QueuePanel(id="queues")
         yield Static(id="detail")
         yield DataTable(id="recent", show_cursor=False)
         yield Static(id="message")
@@ -188,6 +190,7 @@ class Console(App[None]):
             for r in recent_rows:
                 recent.add_row(*r)
             self._recent = recent_rows
+        self.query_one(QueuePanel).show_from(self.reader.con, self.snap.now)
         detail = self._detail()
         if detail != self._shown_detail:
             self.query_one("#detail", Static).update(detail)
