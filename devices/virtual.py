@@ -46,6 +46,7 @@ class Vehicle:
 
 class VirtualLoop(VehicleLoop):
     count = 0  # vehicles counted, as an I/O module's counter input would
+    edges_exact = True
 
     def set(self, occupied: bool) -> None:
         if occupied and not self.occupied:

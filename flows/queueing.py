@@ -85,13 +85,14 @@ class Approach:
         """Seconds the head of the queue has waited (0 with nobody waiting)."""
         return max(0.0, now - self.waiting[0].mono) if self.waiting else 0.0
 
-    def join(self, mono: float, plate: str | None = None) -> list[QueueEvent]:
+    def join(self, mono: float, plate: str | None = None, counted: bool = False) -> list[QueueEvent]:
         """A detection at the queue entry: a `join`, or a `double` when it is the vehicle already counted (its plate
-        is waiting, or, with no plate to tell, it came within `double_window` seconds of the last detection)."""
+        is waiting, or, with no plate to tell, it came within `double_window` seconds of the last detection).
+        `counted`: told by the loop's counter, which counts each vehicle once whenever it is read (no window)."""
         last = self.waiting[-1] if self.waiting else None
         if plate and any(same_plate(plate, e.plate) for e in self.waiting):
             return [QueueEvent("double", self.name, mono, Entry(-1, mono, plate), detail="plate already waiting")]
-        if last is not None and mono - last.mono < self.double_window and not (plate and last.plate):
+        if not counted and last is not None and mono - last.mono < self.double_window and not (plate and last.plate):
             detail = f"{mono - last.mono:.2f} s after the last detection"
             return [QueueEvent("double", self.name, mono, Entry(-1, mono, plate), detail=detail)]
         self._serial += 1
@@ -151,6 +152,8 @@ class Approach:
         if entry is not None and same_plate(entry.plate, plate):
             return replace(match, how="order+plate")
         found = next((i for i, e in enumerate(self.waiting) if same_plate(e.plate, plate)), None)
+        if found is None and entry is None:  # flagged missed already
+            return match
         if found is None:
             if entry is not None:  # the order gave another's entry: it waits again, at the head
                 self.waiting.insert(0, replace(entry, lane=None))

@@ -31,6 +31,7 @@ class Queues(BaseModel):
     capacity: Annotated[int, Field(ge=1, le=500)] = 12  # vehicles a queue holds before the road outside
     double_window: Annotated[float, Field(ge=0, le=30)] = 1.5  # two loop pulses closer than this are one vehicle
     camera_poll: Annotated[float, Field(gt=0, le=60)] = 1.0  # seconds between approach-camera reads (camera only)
+    counter_poll: Annotated[float, Field(gt=0, le=60)] = 2.0  # seconds between reads of the queue loop's counter
     #: shared layout: the lane whose devices carry a class's queue loop, approach camera and queue sign
     hosts: dict[Literal["A", "C"], Annotated[str, Field(min_length=1, max_length=16)]] = Field(default_factory=dict)
 

@@ -112,7 +112,7 @@ async def _simulate(
     with progress:
         try:  # an interrupt or a failure stops what had started (its device threads would hold the exit)
             await site.start()
-            keeper.start()
+            await keeper.start()
             await control.start()
             resumed = [lane.cycle_id for lane in site.lanes.values() if lane.cycle_id is not None]
             for lane_id, lane in site.lanes.items():  # a vehicle may stand in the lane from before a restart

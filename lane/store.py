@@ -593,9 +593,10 @@ class Store:
                 sets = ", ".join(f"[{k}] = ?" for k in values)
                 self.db.conn.execute(f"UPDATE cycles SET {sets} WHERE id = ?", [*values.values(), cycle_id])
             ids = [self._insert("queue_events", row) for row in events]
-            for row_id, cycle, detail in joins:
+            for row_id, cycle, detail in joins:  # detail "" keeps the row's own (how it was detected)
                 self.db.conn.execute(
-                    "UPDATE queue_events SET cycle_id = ?, detail = ? WHERE id = ?", [cycle, detail, row_id]
+                    "UPDATE queue_events SET cycle_id = ?, detail = coalesce(nullif(?, ''), detail) WHERE id = ?",
+                    [cycle, detail, row_id],
                 )
         return ids
 

@@ -28,6 +28,7 @@ def test_loop_misses_a_vehicle_with_nobody_waiting_is_flagged() -> None:
     m = q.admit("L1", 50.0)
     assert m.entry is None and m.how == "missed" and m.wait is None
     assert [e.kind for e in m.events] == ["miss"]
+    assert q.confirm(m, "G 1 AB") == m, "the plate read later flags it no second time"
 
 
 def test_loop_misses_a_vehicle_the_plate_tells() -> None:

@@ -17,7 +17,7 @@ from tests.lane.test_console import Harness, run
 def test_the_panel_shows_each_queue_and_its_oldest_wait(tmp_path: Path) -> None:
     async def scenario(h: Harness) -> None:
         keeper = QueueKeeper(h.site.lanes, h.site.store, h.site.clock, Queues(double_window=0.0))
-        keeper.start()
+        await keeper.start()
         for _ in range(2):
             h.world.queue_loop.set(True)
             await asyncio.sleep(0.05)
