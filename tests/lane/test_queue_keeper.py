@@ -4,11 +4,12 @@ and in the events, never guessed."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
 
-from devices.virtual import VirtualLoop
+from devices.virtual import Vehicle, VirtualLoop
 from flows.states import Stage
 from lane.queue import QueueKeeper
 from lane.queue_config import Queues
@@ -138,3 +139,34 @@ def test_a_polled_loop_joins_by_its_counter_and_flags_a_pass_no_edge_told(rig_fa
         ("join", "counted, not seen"),
     ]
     assert cycle["queue_match"] == "order" and cycle["queued_mono"] == events[0]["mono"]
+
+
+def test_the_approach_camera_plate_shows_a_driver_who_left_the_queue(rig_factory: Any) -> None:
+    """detector = "both": the loop counts, the approach camera reads each plate (the real reader, on the lane's
+    plate thread). The lane then reads the second car's plate: the first car left the queue, and is flagged."""
+    from plates import lane_reader
+
+    async def scenario(rig: Rig) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        await keeper(rig, detector="both")
+        for plate in ("H 77 X", "G 1234 AB"):
+            rig.world.queue_vehicle = Vehicle(plate)
+            await pulse(rig, 1.0)
+            await rig.clock.sleep(30.0)
+        await rig.drive_to(Stage.ARRIVED)  # G 1234 AB, the rig's vehicle; H 77 X drove away unseen
+        rig.world.vehicle = None
+        rig.driving = asyncio.ensure_future(rig.world.drive_in(rig.vehicle))
+        await rig.until(lambda: rig.lane.stage is Stage.DOCUMENTS)
+        events = rig.rows("select kind, plate, cycle_id, detail, mono from queue_events order by id")
+        return events, rig.store.cycle(rig.lane.cycle_id or 0)
+
+    events, cycle = rig_factory(scenario, reader=lane_reader.lane_reader())
+    assert [(e["kind"], e["plate"]) for e in events] == [
+        ("join", "H 77 X"),
+        ("join", "G 1234 AB"),
+        ("renege", "H 77 X"),
+    ]
+    assert events[0]["detail"] == "left" and events[1]["cycle_id"] == cycle["id"] == events[2]["cycle_id"]
+    assert cycle["plate"] == "G 1234 AB" and cycle["queue_match"] == "plate,renege"
+    assert cycle["queued_mono"] == events[1]["mono"] and cycle["wait"] == round(
+        cycle["started_mono"] - events[1]["mono"], 3
+    )
