@@ -61,7 +61,17 @@ def test_one_lane_with_fixed_times_gives_lindleys_waits(tmp_path: Path) -> None:
     assert rows(db, "select count(*) from queue_events where kind = 'join' and cycle_id is not null") == [(40,)]
 
 
-def test_a_shared_queue_never_sends_a_motorcycle_to_a_sim_a_lane(tmp_path: Path) -> None:
+def test_a_shared_queue_never_sends_a_motorcycle_to_a_sim_a_lane(tmp_path: Path, monkeypatch: Any) -> None:
+    from devices.virtual import VirtualDisplay
+
+    shown: list[tuple[str, str, str]] = []
+    show = VirtualDisplay._show
+
+    async def noted(self: VirtualDisplay, indonesian: str, english: str) -> None:
+        shown.append((self.name, indonesian, english))
+        await show(self, indonesian, english)
+
+    monkeypatch.setattr(VirtualDisplay, "_show", noted)
     lanes = {"L1": "A", "L2": "C", "L3": "A", "L4": "C"}
     sim = "arrival_profile = { 8 = 40.0, 9 = 40.0 }\nclass_mix = { A = 0.5, C = 0.5 }"
     config = site(tmp_path, lanes, 'layout = "shared"\nhosts = { A = "L3" }', sim)
@@ -74,6 +84,10 @@ def test_a_shared_queue_never_sends_a_motorcycle_to_a_sim_a_lane(tmp_path: Path)
     assigned = rows(db, "select approach, lane from queue_events where kind = 'assign'")
     assert len(assigned) == len(got) and all(lanes[lane] == approach for approach, lane in assigned)
     assert {m for *_, m in got} == {"order"}
+    signs = [(name, i, e) for name, i, e in shown if name.endswith("queue_sign")]
+    assert len(signs) == len(got) and {name for name, *_ in signs} == {"L3.queue_sign", "L2.queue_sign"}
+    a_sign = {i for name, i, _ in signs if name == "L3.queue_sign"}  # the SIM A queue's sign, on its host L3
+    assert a_sign == {"Lajur L1 ->", "Lajur L3 ->"} and ("L2.queue_sign", "Lajur L4 ->", "Lane L4 ->") in signs
 
 
 def test_a_full_queue_balks_and_impatient_drivers_renege(tmp_path: Path) -> None:
