@@ -2,9 +2,9 @@
 
 Without `--days`/`--start`: `--hours` of arrivals from 08:00 today, into a fresh database. With them: whole days
 from 00:00 of `--start` (default today), `--days` of them (default one), appended to the database. Arrivals follow
-the site's `arrival_profile` (arrivals an hour for the whole site, by hour of day) unless `--arrivals-per-hour`
-is given, or the site has none: then that rate (else `arrivals_per_hour`) a lane, from 08:00 for `--hours` each
-day.
+the site's `arrival_profile` (arrivals an hour for the whole site, by hour of day; scaled by `--lanes N` over the
+configured lanes) unless `--arrivals-per-hour` is given, or the site has none: then that rate (else
+`arrivals_per_hour`) a lane, from 08:00 for `--hours` each day.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ def sim_span(config: SiteConfig, args: argparse.Namespace, lanes: int) -> tuple[
     tz = ZoneInfo(config.site.timezone)
     sim = config.simulation
     profile = sim.arrival_profile if args.arrivals_per_hour is None else None
+    if profile is not None and lanes != len(config.lanes):  # the site made bigger or smaller by `--lanes N`
+        profile = {hour: rate * lanes / len(config.lanes) for hour, rate in profile.items()}
     per_hour = args.arrivals_per_hour or sim.arrivals_per_hour
     whole_days = args.days is not None or args.start is not None
     day = args.start or datetime.now(tz).date()
