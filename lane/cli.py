@@ -164,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {lane.id}: SIM {lane.lane_class.value}, budgets {flow.budget_total():g} s, "
                 f"devices {lane.devices.backend}, plates {lane.devices.plate_reader}"
             )
+        from lane.queue_config import describe
+
+        print(f"  queues: {describe(config.queues, {lane.id: lane.lane_class.value for lane in config.lanes})}")
         return 0
     if args.command == "sim-devices":
         from devices.sim.__main__ import main as sim_main

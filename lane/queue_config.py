@@ -61,5 +61,11 @@ def approaches(queues: Queues, lanes: dict[str, str]) -> list[ApproachSpec]:
     return out
 
 
+def describe(queues: Queues, lanes: dict[str, str]) -> str:
+    """One line for `lane check-config`: the layout, the detector, the capacity, and each queue's lanes."""
+    each = "; ".join(f"{s.name} -> {', '.join(s.lanes)} (on {s.host})" for s in approaches(queues, lanes))
+    return f"{queues.layout}, detector {queues.detector}, capacity {queues.capacity}: {each}"
+
+
 def approach(spec: ApproachSpec, queues: Queues) -> Approach:
     return Approach(spec.name, spec.lane_class, dict(spec.lanes), queues.capacity, queues.double_window)
