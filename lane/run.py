@@ -15,6 +15,7 @@ from lane.config import SiteConfig
 from lane.control import ControlServer, socket_path
 from lane.holders import Registry
 from lane.progress import Progress
+from lane.queue import QueueKeeper
 from lane.retention import daily
 from lane.site import Site
 from lane.store import Store
@@ -30,10 +31,12 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # a service manager's stop
     control = ControlServer(socket_path(db), site, config.control.group)
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, show)
+    keeper = QueueKeeper(site.lanes, store, clock, config.queues)  # the queue before the lanes (issue 17)
     retention: asyncio.Task[None] | None = None
     with progress:
         try:  # a Ctrl-C or SIGTERM while starting stops what had started (its device threads would hold the exit)
             await site.start()
+            await keeper.start()
             await control.start()
             retention = asyncio.create_task(daily(clock, db, config.retention, db.parent, config.store.durable))
             await stop.wait()
@@ -41,6 +44,7 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
             if retention is not None:
                 retention.cancel()
             await control.stop()
+            await keeper.stop()
             await site.stop()
             store.close()
             registry.close()
