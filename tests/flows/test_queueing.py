@@ -140,3 +140,38 @@ def test_a_shared_queue_never_sends_a_vehicle_to_a_lane_of_another_class(ops: li
                 assert m.entry.plate is not None and m.entry.plate.startswith(CLASSES[lane])
             with pytest.raises(ValueError):
                 queues["C" if CLASSES[lane] == "A" else "A"].admit(lane, t)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cars=st.lists(
+        st.tuples(st.floats(min_value=3.0, max_value=400.0), st.sampled_from(["seen", "missed", "doubled"])),
+        min_size=1,
+        max_size=30,
+    ),
+    service=st.floats(min_value=30.0, max_value=600.0),
+)
+def test_with_a_loop_only_every_miss_and_double_is_flagged_once(cars: list[tuple[float, str]], service: float) -> None:
+    """No plates: a loop that misses some cars and pulses twice for others. However the order shifts meanwhile,
+    by the time the lane has served every car each missed detection is one cycle flagged missed, each double
+    pulse one `double` event, and no queue entry is left over."""
+    q = lane_queue(capacity=100)
+    t, free, timeline = 0.0, 0.0, []  # (time, order at that time, what)
+    for gap, fate in cars:
+        t += gap
+        if fate != "missed":
+            timeline.append((t, 0, "join"))
+        if fate == "doubled":
+            timeline.append((t + 0.5, 0, "join"))
+        start = max(free, t + 1.0)  # the car reaches the lane a second after the loop at the soonest
+        timeline.append((start, 1, "admit"))
+        free = start + service
+    events, flagged = [], 0
+    for at, _, what in sorted(timeline):
+        if what == "join":
+            events += q.join(at)
+        else:
+            flagged += q.admit("L1", at).how == "missed"
+    assert flagged == sum(fate == "missed" for _, fate in cars)
+    assert sum(e.kind == "double" for e in events) == sum(fate == "doubled" for _, fate in cars)
+    assert q.waiting == []
