@@ -21,13 +21,13 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from devices.base import DeviceEvent, VehicleLoop
-from devices.codecs.iomap import passed_since
+from devices.base import DeviceEvent
 from devices.errors import DeviceError
 from flows.queueing import Approach, Match, QueueEvent
 from flows.states import Stage
 from lane.events import LaneEvent
 from lane.queue_config import ApproachSpec, Queues, approach, approaches
+from lane.queue_counter import LoopCounter
 from lane.store import Stamp, Store
 from plates.reading import PlateReading
 
@@ -58,9 +58,7 @@ class QueueKeeper:
         self._rows: dict[tuple[str, int], tuple[int, str]] = {}  # (approach, entry serial) -> (join row, ISO time)
         self._tasks: set[asyncio.Task[None]] = set()
         self._full: set[str] = set()  # approaches whose "full" alert stands
-        self._edges: dict[str, int] = {}  # polled queue loops' edges seen since the counter was last read
-        self._edge: dict[str, asyncio.Event] = {}  # set on such an edge: read the counter now
-        self._waiters: dict[str, list[asyncio.Future[None]]] = {}  # told when the counter has been read
+        self._counters: dict[str, LoopCounter] = {}  # polled queue loops: joins come from their counters
 
     async def start(self) -> None:
         """Watch the detectors and the lanes; a polled queue loop's counter is read once before this returns (the
@@ -71,14 +69,15 @@ class QueueKeeper:
             if self.queues.detector in ("loop", "both") and loop is not None:
                 loop.subscribe(functools.partial(self._on_loop, name))
                 if not loop.edges_exact:
-                    self._edge[name] = asyncio.Event()
-                    self._spawn(self._count(name, loop))
+                    counter = LoopCounter(name, loop, self.queues.counter_poll, functools.partial(self._counted, name))
+                    self._counters[name] = counter
+                    self._spawn(counter.run())
             if self.queues.detector == "camera":
                 self._spawn(self._watch(name))
         for lane in self.lanes.values():
             lane.listeners.append(self._on_lane)
-        for name in self._edge:
-            await self._counted(name)
+        for counter in self._counters.values():
+            await counter.fresh()
 
     async def stop(self) -> None:
         for task in list(self._tasks):
@@ -105,60 +104,14 @@ class QueueKeeper:
     def _on_loop(self, name: str, ev: DeviceEvent) -> None:
         if ev.kind != "loop" or not ev.detail.get("occupied"):
             return
-        if name in self._edge:  # a polled loop: its counter says how many (`_count`)
-            self._edges[name] = self._edges.get(name, 0) + 1
-            self._edge[name].set()
+        if name in self._counters:  # a polled loop: its counter says how many
+            self._counters[name].edge()
         elif self.queues.detector == "both":
             self._spawn(self._read_then_join(name))
         else:
             self.join(name)
 
-    async def _count(self, name: str, loop: VehicleLoop) -> None:
-        """A polled loop (the I/O module's) can miss a pass shorter than its poll; its counter cannot. So each
-        edge, and every `counter_poll` seconds, the counter is read and each vehicle it counted since joins (one
-        no edge told is flagged "counted, not seen")."""
-        mark: int | None = None
-        edge = self._edge.setdefault(name, asyncio.Event())
-        edge.set()  # the first reading at once: the count vehicles are counted from
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.queues.counter_poll):
-                    await edge.wait()
-            edges = self._edges.pop(name, 0)
-            edge.clear()
-            try:
-                now = await loop.passes()
-            except DeviceError as err:
-                log.warning("queue %s: loop counter: %s", name, err)
-                now = None
-            if now is None:
-                self._read(name)
-                continue
-            counted = passed_since(mark, now) if mark is not None else 0
-            for i in range(counted):
-                self._join_counted(name, "" if i < edges else "counted, not seen")
-            if edges > counted:  # edges the counter does not show yet: they are in its next reading
-                self._edges[name] = self._edges.get(name, 0) + edges - counted
-            mark = now
-            self._read(name)
-
-    def _read(self, name: str) -> None:
-        for waiter in self._waiters.pop(name, []):
-            if not waiter.done():
-                waiter.set_result(None)
-
-    async def _counted(self, name: str) -> None:
-        """Wait for a fresh reading of a polled queue loop's counter (at most a few polls)."""
-        if name not in self._edge:
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.setdefault(name, []).append(waiter)
-        self._edge[name].set()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(3 * self.queues.counter_poll):
-                await waiter
-
-    def _join_counted(self, name: str, how: str) -> None:
+    def _counted(self, name: str, how: str) -> None:
         if self.queues.detector == "both":
             self._spawn(self._read_then_join(name, counted=True, how=how))
         else:
@@ -226,7 +179,7 @@ class QueueKeeper:
             return
         source, dest, trigger = ev.data.get("source"), ev.data.get("dest"), ev.data.get("trigger")
         if source == "idle" and dest == "arrived" and ev.cycle_id is not None:
-            if name in self._edge:  # a polled loop: the vehicle may be in its counter and not yet joined
+            if name in self._counters:  # a polled loop: the vehicle may be in its counter and not yet joined
                 self._spawn(self._admit_counted(name, ev.lane, ev.cycle_id))
             else:
                 self._admit(name, ev.lane, ev.cycle_id)
@@ -238,7 +191,7 @@ class QueueKeeper:
             self._assign(name)
 
     async def _admit_counted(self, name: str, lane: str, cycle_id: int) -> None:
-        await self._counted(name)
+        await self._counters[name].fresh()
         self._admit(name, lane, cycle_id)
 
     def _admit(self, name: str, lane: str, cycle_id: int) -> None:
