@@ -100,6 +100,13 @@ class Approach:
         self.waiting.append(entry)
         return [QueueEvent("join", self.name, mono, entry)]
 
+    def restore(self, mono: float, plate: str | None = None) -> Entry:
+        """An entry still waiting when the controller stopped (read back from the store), at the queue's tail."""
+        self._serial += 1
+        entry = Entry(self._serial, mono, plate)
+        self.waiting.append(entry)
+        return entry
+
     def full(self) -> bool:
         """The queue holds its capacity: the road beyond the site is reached; the next driver balks."""
         return len(self.waiting) >= self.capacity

@@ -19,6 +19,7 @@ import dataclasses
 import functools
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from devices.base import DeviceEvent
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 #: What the queue sign shows the next driver: Bahasa Indonesia first, English second.
 SIGN = ("Lajur {lane} ->", "Lane {lane} ->")
 PLATE_FRAMES = 3  # approach-camera frames read for one vehicle at most
+STALE = timedelta(hours=12)  # a join older than this with no cycle is not taken up after a restart
 
 
 class QueueKeeper:
@@ -61,8 +63,9 @@ class QueueKeeper:
         self._counters: dict[str, LoopCounter] = {}  # polled queue loops: joins come from their counters
 
     async def start(self) -> None:
-        """Watch the detectors and the lanes; a polled queue loop's counter is read once before this returns (the
-        count that vehicles are counted from)."""
+        """Take up the queue the store holds, watch the detectors and the lanes; a polled queue loop's counter is
+        read once before this returns (the count that vehicles are counted from)."""
+        self._restore()
         for name, spec in self.specs.items():
             devices = self.lanes[spec.host].devices
             loop = devices.queue_loop
@@ -78,6 +81,22 @@ class QueueKeeper:
             lane.listeners.append(self._on_lane)
         for counter in self._counters.values():
             await counter.fresh()
+
+    def _restore(self) -> None:
+        """After a restart: the drivers who joined in the last 12 hours and were neither matched to a cycle nor
+        left are still queueing, in the order they joined (their clock time from their wall time: the clock of
+        the controller that saw them is gone)."""
+        wall, mono = self.clock.wall(), self.clock.monotonic()
+        since = (wall - STALE).isoformat(timespec="milliseconds")
+        for name, q in self.approaches.items():
+            rows = self.store.db.execute(
+                "select id, at, plate from queue_events where approach = ? and kind = 'join' and at >= ? "
+                "and cycle_id is null and coalesce(detail, '') != 'left' order by id",
+                [name, since],
+            ).fetchall()
+            for row_id, at, plate in rows:
+                entry = q.restore(mono - (wall - datetime.fromisoformat(at)).total_seconds(), plate)
+                self._rows[(name, entry.serial)] = (int(row_id), str(at))
 
     async def stop(self) -> None:
         for task in list(self._tasks):

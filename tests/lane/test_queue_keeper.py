@@ -9,6 +9,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from devices.virtual import Vehicle, VirtualLoop
 from flows.states import Stage
 from lane.queue import QueueKeeper
@@ -170,3 +172,29 @@ def test_the_approach_camera_plate_shows_a_driver_who_left_the_queue(rig_factory
     assert cycle["queued_mono"] == events[1]["mono"] and cycle["wait"] == round(
         cycle["started_mono"] - events[1]["mono"], 3
     )
+
+
+def test_after_a_restart_the_queue_is_taken_up_from_the_store(rig_factory: Any) -> None:
+    async def scenario(rig: Rig) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
+        first = await keeper(rig)
+        for _ in range(3):
+            await pulse(rig)
+            await rig.clock.sleep(20.0)
+        first.leave("L1", joined=first.approaches["L1"].waiting[1].mono)  # the second driver leaves
+        await first.stop()
+        rig.lane.listeners.clear()  # the controller is gone; a new one starts on the same store
+        await rig.clock.sleep(100.0)
+        second = await keeper(rig)
+        length = second.length("L1")
+        await rig.drive_to(Stage.ARRIVED)
+        return (
+            length,
+            rig.rows("select id, cycle_id, detail, mono from queue_events where kind = 'join'"),
+            (rig.store.cycle(rig.lane.cycle_id or 0)),
+        )
+
+    length, joins, cycle = rig_factory(scenario)
+    assert length == 2
+    assert [(j["cycle_id"], j["detail"]) for j in joins] == [(cycle["id"], ""), (None, "left"), (None, "")]
+    assert cycle["queue_match"] == "order" and cycle["queued_mono"] == pytest.approx(joins[0]["mono"], abs=0.01)
+    assert cycle["wait"] == pytest.approx(cycle["started_mono"] - joins[0]["mono"], abs=0.01)
