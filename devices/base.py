@@ -84,6 +84,9 @@ class VehicleLoop(Device):
     """An inductive loop: occupied while a vehicle stands over it. Backends call `_update` on every change."""
 
     kind = "loop"
+    #: Every occupation reaches `_update` (an in-process loop). A polled loop can miss a pass shorter than its
+    #: poll, which `passes()` still counts (the queue keeper reads both: lane/queue.py).
+    edges_exact: ClassVar[bool] = False
 
     def __init__(self, name: str, timebase: Timebase) -> None:
         super().__init__(name, timebase)

@@ -25,7 +25,7 @@ from pymodbus.client import ModbusSerialClient
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 
 from devices.base import Gate, GatePosition, Health, Timebase, VehicleLoop
-from devices.codecs.iomap import GATES, LOOPS, SAFETY, IOMap, gate_position
+from devices.codecs.iomap import GATES, SAFETY, IOMap, gate_position
 from devices.drain import drain
 from devices.errors import DeviceFault, DeviceRefused, DeviceTimeout, DeviceUnavailable, ProtocolError
 from devices.transport import LinkSettings, LinkWorker
@@ -220,8 +220,8 @@ class ModbusLoop(VehicleLoop):
         self, name: str, timebase: Timebase, module: ModbusIOModule, signal: str, stuck_after: float = 300.0
     ) -> None:
         super().__init__(name, timebase)
-        if signal not in LOOPS:
-            raise ValueError(f"unknown loop {signal!r}")
+        if signal not in module.iomap.loops:
+            raise ValueError(f"unknown loop {signal!r} (wired: {', '.join(module.iomap.loops)})")
         self.module = module
         self.signal = signal
         self.stuck_after = stuck_after

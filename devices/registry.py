@@ -27,6 +27,11 @@ class LaneDevices:
     display: LaneDisplay
     payment: PaymentTerminal
     world: Any = None  # the simulated physical lane, for virtual backends
+    # The queue before the lane (issue 17), used when this lane hosts an approach (lane/queue.py): the queue-entry
+    # loop, the approach camera (None when none is configured), the queue sign of a shared queue (likewise).
+    queue_loop: VehicleLoop | None = None
+    approach_camera: Camera | None = None
+    queue_sign: LaneDisplay | None = None
 
     def all(self) -> Iterator[Device]:
         for f in fields(self):
@@ -78,4 +83,7 @@ def build_virtual(
         display=lane.display,
         payment=lane.payment,
         world=lane,
+        queue_loop=lane.queue_loop,
+        approach_camera=lane.approach_camera,
+        queue_sign=lane.queue_sign,
     )

@@ -49,6 +49,8 @@ def build(
     gate_travel: float | None = None,
     card_stock: int | None = None,
     print_seconds: float | None = None,
+    approach_camera: str | None = None,
+    queue_sign_url: str | None = None,
 ) -> LaneDevices:
     """`gate_travel`, `card_stock` and `print_seconds` belong to the virtual backend and are ignored here (the
     hardware, or the simulator's own settings, decide them)."""
@@ -60,7 +62,7 @@ def build(
     module = ModbusIOModule(f"{n}.io", timebase, link(io_url, io_baudrate), IOMap.from_options(io_map))
     loops = {
         name: ModbusLoop(f"{n}.{name}", timebase, module, name, loop_stuck_after)
-        for name in ("entry_loop", "entry_safety", "exit_safety", "exit_loop")
+        for name in module.iomap.loops  # the queue loop too, when this lane's module has it wired
     }
     entry_gate = ModbusGate(f"{n}.entry_gate", timebase, loops["entry_safety"], module, "entry", gate_timeout)
     exit_gate = ModbusGate(f"{n}.exit_gate", timebase, loops["exit_safety"], module, "exit", gate_timeout)
@@ -87,4 +89,11 @@ def build(
         display=display,
         payment=payment,
         world=world,
+        queue_loop=loops.get("queue_loop"),
+        approach_camera=CvCamera(f"{n}.approach_camera", timebase, approach_camera, camera_fps)
+        if approach_camera
+        else None,
+        queue_sign=LedSign(f"{n}.queue_sign", timebase, link(queue_sign_url, sign_baudrate), sign_id, sign_chars)
+        if queue_sign_url
+        else None,
     )

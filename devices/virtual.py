@@ -46,6 +46,7 @@ class Vehicle:
 
 class VirtualLoop(VehicleLoop):
     count = 0  # vehicles counted, as an I/O module's counter input would
+    edges_exact = True
 
     def set(self, occupied: bool) -> None:
         if occupied and not self.occupied:
@@ -100,9 +101,11 @@ class VirtualGate(Gate):
 class VirtualPlateCamera(Camera):
     """Frames of the lane's plate camera: the plate of the vehicle in the lane, or an empty lane."""
 
-    def __init__(self, name: str, timebase: Timebase, lane: VirtualLane) -> None:
+    def __init__(self, name: str, timebase: Timebase, lane: VirtualLane, where: str = "vehicle") -> None:
+        """`where`: the lane's attribute holding the vehicle it films (`queue_vehicle` for the approach camera)."""
         super().__init__(name, timebase)
         self.lane = lane
+        self.where = where
         self.offline = False
         self._frame_no = itertools.count()
 
@@ -110,7 +113,7 @@ class VirtualPlateCamera(Camera):
         if self.offline:
             raise DeviceUnavailable(self.name, "no frames from camera", "no_frames")
         await self.timebase.sleep(0.1)  # 10 frames a second
-        vehicle = self.lane.vehicle
+        vehicle: Vehicle | None = getattr(self.lane, self.where)
         return render.plate_frame(
             None if vehicle is None else vehicle.plate,
             black=bool(vehicle and vehicle.black_plate),
@@ -243,6 +246,12 @@ class VirtualLane:
         self.display = VirtualDisplay(f"{name}.display", timebase)
         self.payment = VirtualPayment(f"{name}.payment", timebase)
         self.timebase = timebase
+        # The queue before the lane, when it hosts one: the loop where drivers join, the vehicle on it (what the
+        # approach camera films), the queue sign of a shared queue.
+        self.queue_loop = VirtualLoop(f"{name}.queue_loop", timebase)
+        self.queue_vehicle: Vehicle | None = None
+        self.approach_camera = VirtualPlateCamera(f"{name}.approach_camera", timebase, self, "queue_vehicle")
+        self.queue_sign = VirtualDisplay(f"{name}.queue_sign", timebase)
 
     async def drive_in(self, vehicle: Vehicle, pass_seconds: float = 2.0, give_up_after: float = 600.0) -> None:
         await driving.drive_in(self, vehicle, pass_seconds, give_up_after)

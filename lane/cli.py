@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from lane import audit_cli, officer_cli, plan_cli, plates_cli, registry_cli, retention_cli
 from lane.central import cli as central_cli
-from lane.cli_args import INTERRUPTED, USAGE, Parser, out_file, positive, whole
+from lane.cli_args import INTERRUPTED, USAGE, Parser, iso_date, out_file, positive, whole
 from lane.config import DEFAULT_PATH, ConfigError, SiteConfig, load
 from lane.report import cli as report_cli
 from lane.sanitize import guard_log
@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
         "operator has the plate typed (default)",
     )
     sim.add_argument("--fast-store", action="store_true", help="no fsync per commit (synchronous=NORMAL)")
+    sim.add_argument(
+        "--days", type=whole(1, 366), default=None, help="whole days from 00:00, appended to --db (default: one)"
+    )
+    sim.add_argument(
+        "--start", type=iso_date, default=None, help="first day YYYY-MM-DD, appended to --db (default today)"
+    )
 
     run = sub.add_parser("run", help="the site in real time with its configured devices, until Ctrl-C")
     run.add_argument("--db", type=out_file, default=None, help="database (default: store.path from the config)")
@@ -181,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"devices {lane.devices.backend}, plates {lane.devices.plate_reader}, "
                 f"sign {lane.sign.lines} x {lane.sign.chars}"
             )
+        from lane.queue_config import describe
+
+        print(f"  queues: {describe(config.queues, {lane.id: lane.lane_class.value for lane in config.lanes})}")
         return 0
     if args.command == "sim-devices":
         from devices.sim.__main__ import main as sim_main
@@ -244,17 +253,16 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 summary = demo()
         elif args.command == "simulate":
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{args.db}{suffix}").unlink(missing_ok=True)
-            per_hour = config.simulation.arrivals_per_hour if args.arrivals_per_hour is None else args.arrivals_per_hour
-            plan = SimPlan(
-                hours=args.hours, per_hour=per_hour, plate_reader=args.plate_reader, seed=args.seed, bar=True
-            )
+            from lane.sim_days import sim_span
+
             lanes = lanes_for(config, args.lanes)
+            plan, start = sim_span(config, args, len(lanes))
+            plan.bar = True  # the renewals done, on a progress bar when on a terminal
+            if args.days is None and args.start is None:  # a fresh day; with --days or --start it is appended
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{args.db}{suffix}").unlink(missing_ok=True)
             durable = config.store.durable and not args.fast_store
-            summary = clocks.run(
-                lambda c: simulate(c, config, lanes, args.db, plan, durable), "virtual", start=_start_of_day(config)
-            )
+            summary = clocks.run(lambda c: simulate(c, config, lanes, args.db, plan, durable), "virtual", start=start)
         else:
             from lane.run import run_forever  # the real site: imports no simulator
 

@@ -33,6 +33,7 @@ from flows.signs import SIGN_ASCII, SignSize
 from flows.states import Stage
 from lane import toml_file
 from lane.plate_policy import DEFAULT_ACCEPT
+from lane.queue_config import Queues, approaches
 from lane.report.settings import ReportSettings
 from lane.sign_check import sign_problems
 
@@ -141,6 +142,8 @@ class SerialDevices(DeviceSettings):
     loop_stuck_after: Seconds = 300.0
     link_timeout: Annotated[float, Field(gt=0, le=30)] = 0.5
     link_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    approach_camera: URL | None = None  # the queue's plate camera, when this lane hosts a queue (lane/queue.py)
+    queue_sign_url: URL | None = None  # the shared queue's sign ("Lajur 2 ->"), when this lane hosts one
 
 
 BACKENDS = ("virtual", "serial")
@@ -379,6 +382,10 @@ class Console(Section):
     message_seconds: Seconds = 60.0  # an alert or a command's answer is shown this long, then cleared
 
 
+def _class_mix() -> dict[Literal["A", "C"], float]:
+    return {"A": 0.6, "C": 0.4}
+
+
 class Simulation(Section):
     seed: int = 20261128
     population: Annotated[int, Field(ge=100, le=1_000_000)] = 5000  # holders seeded when the registry is empty
@@ -390,6 +397,14 @@ class Simulation(Section):
     )
     steps: Steps = Steps()
     mishaps: Mishaps = Mishaps()
+    # The queue (issue 17): site-wide arrivals by hour of day ("8" = 20: twenty an hour from 08:00 site time; None:
+    # arrivals_per_hour a lane, all day), poisson or evenly spaced ("fixed"), the class mix, the drivers' patience.
+    arrival_profile: (
+        dict[Annotated[str, Field(pattern=r"^([01]?[0-9]|2[0-3])$")], Annotated[float, Field(ge=0, le=1000)]] | None
+    ) = None
+    arrivals: Literal["poisson", "fixed"] = "poisson"
+    class_mix: dict[Literal["A", "C"], Share] = Field(default_factory=lambda: _class_mix())
+    patience: Distribution | None = None  # how long a driver queues before leaving (reneging); None: for ever
 
 
 class Plan(Section):
@@ -430,6 +445,7 @@ class SiteConfig(Section):
     simulation: Simulation = Simulation()
     report: ReportSettings = ReportSettings()  # dayparts and test plates of `lane report` (lane/report/settings.py)
     plan: Plan = Plan()
+    queues: Queues = Queues()
     #: The driver prompts, from prompts.toml beside the site file (not a key of site.toml).
     prompt_texts: dict[str, tuple[str, str]] = Field(default_factory=lambda: dict(PROMPTS), exclude=True)
 
@@ -443,6 +459,10 @@ class SiteConfig(Section):
             missing = [c for c in CLASSES_SERVED[lane.lane_class] if c not in self.tariffs]
             if missing:
                 raise ValueError(f"tariffs has no fee for class {', '.join(missing)} (lane {lane.id})")
+        for cls, host in self.queues.hosts.items():
+            if host not in ids:
+                raise ValueError(f"queues.hosts.{cls} names no lane of this site ({host!r})")
+        approaches(self.queues, {lane.id: lane.lane_class.value for lane in self.lanes})
         return self
 
     def flow(self, lane: Lane) -> Flow:

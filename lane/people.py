@@ -82,33 +82,57 @@ class Sampler:
 @dataclass
 class Arrival:
     at: float  # seconds after the start
-    lane: str
+    lane: str  # the lane that serves it ("" until the queue sends it to one)
     vehicle: Vehicle
     mishaps: set[str] = field(default_factory=set)
+    lane_class: str = "A"
+    patience: float | None = None  # seconds the driver queues before leaving; None: for ever
 
 
 def make_arrivals(
-    sim: Simulation, lanes: list[str], hours: float, per_hour: float, sampler: Sampler, count: int | None = None
+    sim: Simulation,
+    classes: dict[str, str],
+    hours: float,
+    per_hour: float,
+    sampler: Sampler,
+    count: int | None = None,
+    profile: dict[str, float] | None = None,
+    start: datetime | None = None,
 ) -> list[Arrival]:
-    """Poisson arrivals per lane over `hours`; or, with `count`, that many vehicles queued at the start."""
-    out: list[Arrival] = []
-    serial = 0
-    for index, lane in enumerate(lanes):
-        t = 0.0
-        n = 0
-        while True:
-            if count is not None:
-                if n >= count // len(lanes) + (1 if index < count % len(lanes) else 0):
-                    break
-                t = 5.0 * n
-            else:
-                t += sampler.rng.expovariate(per_hour / 3600.0)
-                if t >= hours * 3600:
-                    break
-            n += 1
-            serial += 1
-            out.append(Arrival(t, lane, _vehicle(sim, sampler, serial), _mishaps(sim, sampler)))
-    return sorted(out, key=lambda a: a.at)
+    """The site's drivers (they join a queue, not a lane: `lane.queue_people`) over `hours` from `start`: at
+    `profile[hour of day]` an hour for the whole site when given, else `per_hour` a lane (`classes`: lane id ->
+    class); Poisson, or evenly spaced with `sim.arrivals = "fixed"`. With `count`, that many vehicles queued at the
+    start. Each driver's class is drawn from `sim.class_mix` among the classes the lanes serve."""
+    served = sorted(set(classes.values()))
+    weights = [sim.class_mix.get(c, 0.0) for c in served]  # type: ignore[call-overload]
+    weights = weights if sum(weights) > 0 else [1.0] * len(served)
+    times: list[float] = []
+    if count is not None:
+        times = [5.0 * n for n in range(count)]
+    else:
+        begin = start or datetime(2000, 1, 1)
+        end, t, due = hours * 3600, 0.0, 0.0
+        while t < end:
+            hour = begin + timedelta(seconds=t)
+            slot_end = min(end, t + 3600 - (hour.minute * 60 + hour.second + hour.microsecond / 1e6))
+            rate = profile.get(str(hour.hour), 0.0) if profile is not None else per_hour * len(classes)
+            if rate > 0 and sim.arrivals == "fixed":
+                due = max(due, t)
+                while due < slot_end:
+                    times.append(due)
+                    due += 3600.0 / rate
+            elif rate > 0:
+                at = t
+                while (at := at + sampler.rng.expovariate(rate / 3600.0)) < slot_end:
+                    times.append(at)
+            t = slot_end
+    out = []
+    for serial, at in enumerate(times, 1):
+        cls = sampler.rng.choices(served, weights)[0]
+        arrival = Arrival(at, "", _vehicle(sim, sampler, serial), _mishaps(sim, sampler), cls)
+        arrival.patience = sampler.draw(sim.patience) if sim.patience is not None else None
+        out.append(arrival)
+    return out
 
 
 def _vehicle(sim: Simulation, sampler: Sampler, serial: int) -> Vehicle:
@@ -166,6 +190,10 @@ class LanePeople:
         self.sleep = sleep
         self.operator = f"sim-{lane_id}"
         self.current: Arrival | None = None
+        self.inbox: asyncio.Queue[Arrival | None] = asyncio.Queue()  # drivers the queue sends this lane
+        self.ready: Callable[[str], None] = lambda lane: None  # told when the lane can take the next driver
+        self._free = asyncio.Event()  # the lane is back at idle after the last driver
+        self._free.set()
         self.served = 0
         self.refused: list[Outcome] = []
         self.gave_up: list[str] = []  # why drivers left without being served, one line each
@@ -194,6 +222,8 @@ class LanePeople:
             if ev.data["source"] == "idle" and dest == "arrived":
                 self._resumes = 0
                 self._photo_retries = 0
+            if dest in ("idle", "closed"):
+                self._free.set()
 
     def spawn(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)
@@ -210,24 +240,32 @@ class LanePeople:
         steps = self.sim.steps
         return self.sampler.draw(getattr(steps, name))
 
-    async def traffic(self, arrivals: list[Arrival], started: float, now: Callable[[], float]) -> None:
-        """Send the lane's drivers in, one at a time, each when it has arrived and the lane is free."""
-        for arrival in arrivals:
-            await self.sleep(max(0.0, started + arrival.at - now()))
-            while self.world.vehicle is not None:
-                await self.sleep(1.0)
-            self.current = arrival
-            self.prepare(arrival)
-            if "plate_unread" in arrival.mishaps:
-                arrival.vehicle.dirty_plate = True
-            try:
-                await self.world.drive_in(arrival.vehicle, pass_seconds=self.step("drive_in"))
-            except Exception as err:  # this driver's failure is theirs: the lane's next driver still comes
-                self._give_up(arrival, err)
-                continue
-            while self.world.vehicle is arrival.vehicle:
-                await self.sleep(5.0)
-            self.served += 1
+    async def traffic(self) -> None:
+        """Serve the drivers the queue sends this lane (`inbox`), one at a time, until it sends None; say when the
+        lane is free for the next one (`ready`), at the moment the last one's cycle ends."""
+        while True:
+            self.ready(self.lane_id)
+            arrival = await self.inbox.get()
+            if arrival is None:
+                return
+            await self.serve(arrival)
+
+    async def serve(self, arrival: Arrival) -> None:
+        """One driver: drives in once the lane is empty, is served, drives out."""
+        while self.world.vehicle is not None:  # a vehicle left in the lane from before a restart
+            await self.sleep(1.0)
+        self.current = arrival
+        self.prepare(arrival)
+        if "plate_unread" in arrival.mishaps:
+            arrival.vehicle.dirty_plate = True
+        self._free.clear()
+        try:
+            await self.world.drive_in(arrival.vehicle, pass_seconds=self.step("drive_in"))
+        except Exception as err:  # this driver's failure is theirs: the lane's next driver still comes
+            self._give_up(arrival, err)
+            return
+        await self._free.wait()
+        self.served += 1
 
     def _give_up(self, arrival: Arrival, err: Exception) -> None:
         """The driver backs off the entry loop and leaves the lane."""

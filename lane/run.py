@@ -16,6 +16,7 @@ from lane.config import SiteConfig
 from lane.control import ControlServer, socket_path
 from lane.holders import Registry
 from lane.progress import Progress
+from lane.queue import QueueKeeper
 from lane.retention import daily
 from lane.site import Site
 from lane.store import Store
@@ -31,11 +32,13 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # a service manager's stop
     control = ControlServer(socket_path(db), site, config.control.group)
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, show)
+    keeper = QueueKeeper(site.lanes, store, clock, config.queues)  # the queue before the lanes (issue 17)
     retention: asyncio.Task[None] | None = None
     sync = start_sync(config, db)  # its own thread: a lane never waits for the network
     with progress:
         try:  # a Ctrl-C or SIGTERM while starting stops what had started (its device threads would hold the exit)
             await site.start()
+            await keeper.start()
             await control.start()
             retention = asyncio.create_task(
                 daily(clock, db, config.retention, db.parent, config.store.durable, trim_outbox=config.central is None)
@@ -47,6 +50,7 @@ async def run_forever(clock: Clock, config: SiteConfig, db: Path, show: str) -> 
             if sync is not None:
                 sync.stop()
             await control.stop()
+            await keeper.stop()
             await site.stop()
             store.close()
             registry.close()

@@ -4,11 +4,13 @@ which imports neither this module nor the simulators (an import-linter contract 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from devices.errors import DeviceError
 from devices.sim.world_client import WorldClient
@@ -21,6 +23,8 @@ from lane.holders import Registry
 from lane.isolation import each_lane, failed
 from lane.people import LanePeople, Sampler, make_arrivals, seed_officers
 from lane.progress import Progress
+from lane.queue import QueueKeeper
+from lane.queue_people import QueuePeople
 from lane.site import Site
 from lane.store import Store
 from lane.summary import Summary, summarise
@@ -38,6 +42,7 @@ class SimPlan:
     show: str = "quiet"  # "quiet" | "plain" | "live"
     bar: bool = False  # the renewals done on a progress bar (lane/bars.py; drawn only on a terminal)
     seed: int | None = None
+    profile: dict[str, float] | None = None  # site arrivals an hour by hour of day (lane.people.make_arrivals)
 
 
 async def simulate(
@@ -106,9 +111,11 @@ async def _simulate(
     progress = Progress(site.lanes, config.site.timezone, sys.stdout, plan.show)
     seed_officers(site.officers, list(site.lanes))  # the simulated operators act under accounts of their own
     control = ControlServer(socket_path(db), site, config.control.group)
+    keeper = QueueKeeper(site.lanes, store, clock, config.queues)
     with progress, contextlib.ExitStack() as stack:
         try:  # an interrupt or a failure stops what had started (its device threads would hold the exit)
             await site.start()
+            await keeper.start()
             await control.start()
             resumed = [lane.cycle_id for lane in site.lanes.values() if lane.cycle_id is not None]
             for lane_id, lane in site.lanes.items():  # a vehicle may stand in the lane from before a restart
@@ -116,25 +123,27 @@ async def _simulate(
                     await people[lane_id].rejoin(
                         lane.stage, lane.faulted_from, lane.cycle_id, str(lane.ctx.get("plate", ""))
                     )
+            classes = {lane_id: lane.flow.lane_class.value for lane_id, lane in site.lanes.items()}
+            here = clock.wall().astimezone(ZoneInfo(config.site.timezone))  # the profile is in site time
             arrivals = make_arrivals(
-                config.simulation, list(site.lanes), plan.hours, plan.per_hour, sampler, plan.count
+                config.simulation, classes, plan.hours, plan.per_hour, sampler, plan.count, plan.profile, here
             )
             if plan.bar and shown():  # `lane simulate` on a terminal: the renewals done, on a bar
                 cycle_bar = stack.enter_context(CycleBar(len(arrivals)))
                 for lane in site.lanes.values():
                     lane.listeners.append(cycle_bar.on_event)
             started = clock.monotonic()
-            traffic = {
-                lane_id: crowd.traffic([a for a in arrivals if a.lane == lane_id], started, clock.monotonic)
-                for lane_id, crowd in people.items()
-            }
+            crowd = QueuePeople(keeper, people, clock.sleep, clock.monotonic)  # drivers join a queue, not a lane
+            traffic = {lane_id: crowd.lane_traffic(lane_id) for lane_id in people}
             alerts = {lane_id: lane.alert for lane_id, lane in site.lanes.items()}
-            await each_lane(traffic, "its simulated traffic", alerts)  # one lane's failure never ends the others
+            # one lane's failure never ends the others
+            await asyncio.gather(crowd.traffic(arrivals, started), each_lane(traffic, "its simulated traffic", alerts))
             deadline = clock.monotonic() + DRAIN_LIMIT_S
             while any(lane.cycle_id is not None for lane in site.lanes.values()) and clock.monotonic() < deadline:
                 await clock.sleep(5.0)
         finally:
             await control.stop()
+            await keeper.stop()
             await site.stop()
             for lane in site.lanes.values():
                 if isinstance(lane.devices.world, WorldClient):

@@ -719,6 +719,27 @@ class Store:
                 [plate, by, when.iso, cycle_id],
             )
 
+    def queue_record(
+        self,
+        cycle_id: int | None,
+        values: dict[str, Any],
+        events: list[dict[str, Any]],
+        joins: list[tuple[int, int | None, str]],
+    ) -> list[int]:
+        """What the queue keeper (lane/queue.py) writes, in one transaction: a cycle's queue columns, queue events
+        (their ids returned), and what became of earlier `join` rows: (row id, the cycle it ended in, detail)."""
+        with self.transaction():
+            if cycle_id is not None and values:
+                sets = ", ".join(f"[{k}] = ?" for k in values)
+                self.db.conn.execute(f"UPDATE cycles SET {sets} WHERE id = ?", [*values.values(), cycle_id])
+            ids = [self._insert("queue_events", row) for row in events]
+            for row_id, cycle, detail in joins:  # detail "" keeps the row's own (how it was detected)
+                self.db.conn.execute(
+                    "UPDATE queue_events SET cycle_id = ?, detail = coalesce(nullif(?, ''), detail) WHERE id = ?",
+                    [cycle, detail, row_id],
+                )
+        return ids
+
     def update_cycle(self, cycle_id: int, values: dict[str, Any]) -> None:
         with self.transaction():
             self.db.table("cycles").update(cycle_id, values)

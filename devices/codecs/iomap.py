@@ -14,6 +14,11 @@ COILS = ("entry_open", "entry_close", "exit_open", "exit_close")
 INPUTS = ("entry_loop", "entry_safety", "entry_up", "entry_down", "exit_safety", "exit_loop", "exit_up", "exit_down")
 SAFETY = {"entry": "entry_safety", "exit": "exit_safety"}
 LOOPS = ("entry_loop", "entry_safety", "exit_safety", "exit_loop")
+#: The queue-entry loop of an approach (issue 17): an input and a counter wired only on the module of a lane that
+#: hosts a queue, so a module with just the lane's eight inputs is read as before. `QUEUE_WIRING` is the wiring the
+#: device simulators use: the ninth input and the fifth counter.
+QUEUE_LOOP = "queue_loop"
+QUEUE_WIRING: dict[str, Any] = {"inputs": {QUEUE_LOOP: 8}, "counters": {QUEUE_LOOP: 4}}
 
 DEFAULT_COILS: dict[str, int] = {name: i for i, name in enumerate(COILS)}
 DEFAULT_INPUTS: dict[str, int] = {name: i for i, name in enumerate(INPUTS)}
@@ -42,7 +47,7 @@ class IOMap:
         tables = (("coil", COILS, self.coils), ("input", INPUTS, self.inputs), ("counter", LOOPS, self.counters))
         for kind, names, table in tables:
             missing = set(names) - set(table)
-            unknown = set(table) - set(names)
+            unknown = set(table) - set(names) - ({QUEUE_LOOP} if kind != "coil" else set())
             if missing or unknown:
                 raise ValueError(f"{kind}s: missing {sorted(missing)}, unknown {sorted(unknown)}")
             if any(not 0 <= a <= 2000 for a in table.values()) or len(set(table.values())) != len(table):
@@ -52,6 +57,11 @@ class IOMap:
             raise ValueError(f"active_low names unknown signals {sorted(unknown_low)}")
         if not 0.05 <= self.pulse <= 10 or not 0.005 <= self.poll <= 5:
             raise ValueError("pulse must be 0.05-10 s and poll 0.005-5 s")
+
+    @property
+    def loops(self) -> tuple[str, ...]:
+        """The loops wired: the lane's four, and the queue loop when it is."""
+        return LOOPS + ((QUEUE_LOOP,) if QUEUE_LOOP in self.inputs and QUEUE_LOOP in self.counters else ())
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any] | None) -> IOMap:

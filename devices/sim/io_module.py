@@ -21,7 +21,7 @@ from pymodbus.framer import FramerType
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-from devices.codecs.iomap import COUNTER_MODULO, GATES, LOOPS, SAFETY, IOMap
+from devices.codecs.iomap import COUNTER_MODULO, GATES, SAFETY, IOMap
 from devices.sim.control import SimOptions, Simulator
 from devices.sim.endpoint import Send
 
@@ -96,8 +96,8 @@ class IOModuleSim(Simulator):
         self.iomap = IOMap.from_options(extra.get("iomap"))
         travel = self.seconds(float(extra.get("gate_travel", 2.0)))
         self.barriers = {gate: Barrier(travel) for gate in GATES}
-        self.loops = dict.fromkeys(LOOPS, False)
-        self.passes = dict.fromkeys(LOOPS, 0)  # vehicles counted by each loop (the module's DI counters)
+        self.loops = dict.fromkeys(self.iomap.loops, False)
+        self.passes = dict.fromkeys(self.iomap.loops, 0)  # vehicles counted by each loop (the module's DI counters)
         self.stuck_loops: set[str] = set()
         self.coils = dict.fromkeys(self.iomap.coils, False)
         self.commands: list[dict[str, Any]] = []
@@ -137,7 +137,7 @@ class IOModuleSim(Simulator):
         return self.loops[loop] or loop in self.stuck_loops
 
     def inputs(self) -> dict[str, bool]:
-        states = {name: self.occupied(name) for name in LOOPS}
+        states = {name: self.occupied(name) for name in self.iomap.loops}
         for gate, barrier in self.barriers.items():
             states[f"{gate}_up"] = barrier.pos >= 1.0
             states[f"{gate}_down"] = barrier.pos <= 0.0
@@ -212,7 +212,7 @@ class IOModuleSim(Simulator):
 
     def state(self) -> dict[str, Any]:
         return {
-            "loops": {name: self.occupied(name) for name in LOOPS},
+            "loops": {name: self.occupied(name) for name in self.iomap.loops},
             "stuck_loops": sorted(self.stuck_loops),
             "gates": {
                 g: {"position": b.position, "pos": round(b.pos, 3), "stuck": b.stuck} for g, b in self.barriers.items()
@@ -249,7 +249,7 @@ class IOModuleSim(Simulator):
         barrier.pos, barrier.direction = {"up": 1.0, "down": 0.0}[position], 0
 
     def reset(self) -> None:
-        self.loops = dict.fromkeys(LOOPS, False)
+        self.loops = dict.fromkeys(self.iomap.loops, False)
         for barrier in self.barriers.values():
             barrier.pos, barrier.direction = 0.0, 0
         self.commands, self.violations, self.hits = [], [], 0

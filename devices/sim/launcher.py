@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devices.codecs.iomap import IOMap
+from devices.codecs.iomap import QUEUE_WIRING, IOMap
 
 KINDS = ("io", "printer", "sign", "cameras")
 
@@ -71,7 +71,7 @@ def read_sims(path: Path) -> tuple[dict[str, LaneSims], float | None]:
     for lane, entry in lanes.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("urls"), dict):
             raise ValueError(f"{path}: lane {lane!r} has no simulator URLs")
-        io_map = entry.get("io_map") or IOMap().options()
+        io_map = entry.get("io_map") or IOMap.from_options(QUEUE_WIRING).options()
         out[str(lane)] = LaneSims(str(lane), dict(entry["urls"]), dict(entry.get("control", {})), dict(io_map))
     if not out:
         raise ValueError(f"{path}: no lanes")
@@ -98,7 +98,7 @@ class SimProcesses:
         self.lanes, self.link, self.speed = list(lanes), link, speed
         self.run_dir, self.cards_dir, self.seed = run_dir, cards_dir, seed
         self.kinds, self.pace_baud = kinds, pace_baud
-        self.io_map = io_map or IOMap()
+        self.io_map = io_map or IOMap.from_options(QUEUE_WIRING)  # with a queue loop: each lane can host a queue
         self.extra = {k: dict(v) for k, v in (extra or {}).items()}
         self.procs: dict[tuple[str, str], subprocess.Popen[bytes]] = {}
         self.lane_sims: dict[str, LaneSims] = {}

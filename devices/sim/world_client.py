@@ -159,6 +159,8 @@ class WorldClient:
         self.entry_loop, self.entry_safety = LoopHandle(self, "entry_loop"), LoopHandle(self, "entry_safety")
         self.exit_safety, self.exit_loop = LoopHandle(self, "exit_safety"), LoopHandle(self, "exit_loop")
         self.entry_gate, self.exit_gate = GateHandle(self, "entry"), GateHandle(self, "exit")
+        self.queue_loop = LoopHandle(self, "queue_loop")  # the queue before the lane, when it hosts one (issue 17)
+        self.queue_vehicle: Vehicle | None = None  # on the queue loop (no camera simulator films it)
         self.printer = PrinterHandle(self)
         self.shown: list[tuple[int, str]] = []  # (line, text) the sign showed, newest last
         self.cards: list[str] = []  # PNG files of the cards the printer delivered

@@ -29,6 +29,7 @@ from lane.console import evidence, view
 from lane.console.keys import KEYS, confirm_template
 from lane.console.login import LoginScreen
 from lane.console.needs import mmss
+from lane.console.queue_panel import QueuePanel
 from lane.console.screens import ConfirmScreen, EvidenceScreen, RefundsScreen
 from lane.console.state import LaneView, Snapshot, StoreReader
 from lane.officers import SESSION_LAPSED
@@ -109,6 +110,7 @@ class Console(App[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield DataTable(id="lanes", cursor_type="row", zebra_stripes=True)
+        yield QueuePanel(id="queues")
         yield Static(id="detail")
         yield Static(id="results")
         yield DataTable(id="recent", show_cursor=False)
@@ -188,6 +190,7 @@ class Console(App[None]):
             for r in recent_rows:
                 recent.add_row(*r)
             self._recent = recent_rows
+        self.query_one(QueuePanel).show_from(self.reader.con, self.snap.now)
         detail = view.detail(self.selected(), self.snap.live)
         if detail != self._shown_detail:
             self.query_one("#detail", Static).update(detail)

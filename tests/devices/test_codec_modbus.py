@@ -13,7 +13,7 @@ from pymodbus.exceptions import ModbusException
 from pymodbus.framer import FramerRTU
 from pymodbus.pdu import DecodePDU
 
-from devices.codecs.iomap import IOMap, gate_position
+from devices.codecs.iomap import LOOPS, QUEUE_LOOP, QUEUE_WIRING, IOMap, gate_position
 
 RELAY_ON = bytes.fromhex("01 05 00 00 FF 00 8C 3A")  # unit 1, write single coil 0 on
 
@@ -108,3 +108,19 @@ def test_iomap_decodes_bits_with_polarity_and_rejects_bad_wiring() -> None:
 def test_gate_position_from_limit_switches() -> None:
     switches = ((True, False), (False, True), (False, False), (True, True))  # (up, down)
     assert [gate_position(up, down) for up, down in switches] == ["up", "down", "moving", "both"]
+
+
+def test_the_queue_loop_is_wired_only_where_a_queue_is_hosted() -> None:
+    """Issue 17: a module with the lane's eight inputs is read as before; the queue loop is a ninth input and a
+    fifth counter where wired, and then a loop like the others (decoded, counted)."""
+    plain = IOMap()
+    assert plain.loops == LOOPS and plain.span() == (0, 8)
+    wired = IOMap.from_options(QUEUE_WIRING)
+    assert wired.loops == (*LOOPS, QUEUE_LOOP) and wired.span() == (0, 9) and wired.counter_span() == (0, 5)
+    bits = [False] * 9
+    bits[8] = True
+    assert wired.decode(bits)[QUEUE_LOOP] and not wired.decode(bits)["entry_loop"]
+    assert wired.decode_counters([0, 0, 0, 0, 7])[QUEUE_LOOP] == 7
+    assert IOMap.from_options(wired.options()) == wired
+    with pytest.raises(ValueError):
+        IOMap.from_options({"inputs": {"queue_loop": 3}})  # on the entry boom's down switch
