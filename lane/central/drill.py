@@ -1,6 +1,6 @@
 """The drill-down of `lane central report --site X`: the same report as the site's own `lane report`, made by the
-same code from the rows central holds. The site's rows of the period (its cycles, and the events, device events
-and operator actions of those days) are copied into an in-memory store of the site's schema (lane/store.py), and
+same code from the rows central holds. The site's rows of the period (its cycles, and the events, device events,
+operator actions and queue events of those days) are copied into an in-memory store of the site's schema (lane/store.py), and
 lane.report.query builds the report from it: every section, figure for figure, as the site would print it
 (names and NIKs as the site's `[central] personal` policy sent them).
 """
@@ -14,7 +14,7 @@ from lane.report import query
 from lane.report.model import Period, Report
 from lane.store import Store
 
-TABLES = ("events", "device_events", "operator_actions")
+TABLES = ("events", "device_events", "operator_actions", "queue_events")
 
 
 class UnknownSite(Exception):

@@ -95,10 +95,12 @@ def copy_site(db: Path, to: Path) -> Path:
 
 
 def site_figures(db: Path) -> dict[tuple[str, str], tuple[int, int, int, int, int, float]]:
-    """Per (lane, site-time day): completed, rejected, aborted, abandoned or open, goal met, sum of durations."""
+    """Per (lane, site-time day): completed, rejected, aborted, abandoned or open, goal met, sum of total times
+    (total = wait in the queue + the lane's service, as lane report counts it; no queue entry: the service)."""
     con = sqlite3.connect(str(db))
     out: dict[tuple[str, str], list[Any]] = {}
-    for lane, started, outcome, duration in con.execute("SELECT lane, started_at, outcome, duration FROM cycles"):
+    rows = con.execute("SELECT lane, started_at, outcome, coalesce(wait, 0) + duration FROM cycles")
+    for lane, started, outcome, duration in rows:
         day = datetime.fromisoformat(started).astimezone(ZoneInfo(ZONE)).date().isoformat()
         row = out.setdefault((lane, day), [0, 0, 0, 0, 0, 0.0])
         index = {"completed": 0, "rejected": 1, "aborted": 2}.get(outcome or "open", 3)

@@ -205,9 +205,10 @@ def test_the_central_report_has_the_sites_lane_report_figures(cluster: Cluster, 
     assert (line.completed, line.rejected, line.aborted, line.abandoned + line.open) == (
         t.completed, t.rejected, t.aborted, t.abandoned + t.open,
     )  # fmt: skip
-    assert line.goal_share == pytest.approx(t.under_target)
-    assert t.p90_s is not None and line.p90_total_s is not None
-    assert abs(line.p90_total_s - t.p90_s) <= 2.5  # 5-second bins
+    total = t.total_time  # wait in the queue + service, as both reports count the goal (issue 17)
+    assert line.goal_share == pytest.approx(total.under_target)
+    assert total.p90_s is not None and line.p90_total_s is not None
+    assert abs(line.p90_total_s - total.p90_s) <= 2.5  # 5-second bins
     assert drilled.total == own.total and drilled.by_lane == own.by_lane and drilled.by_hour == own.by_hour
     assert drilled.stages == own.stages and drilled.reasons == own.reasons and drilled.faults == own.faults
     assert drilled.slowest == own.slowest
