@@ -1,8 +1,8 @@
 """The drill-down of `lane central report --site X`: the same report as the site's own `lane report`, made by the
 same code from the rows central holds. The site's rows of the period (its cycles, and the events, device events,
-operator actions and queue events of those days) are copied into an in-memory store of the site's schema (lane/store.py), and
-lane.report.query builds the report from it: every section, figure for figure, as the site would print it
-(names and NIKs as the site's `[central] personal` policy sent them).
+operator actions and queue events of those days) are copied into an in-memory store of the site's schema
+(lane/store.py), and lane.report.query builds the report from it: every section, figure for figure, as the site
+would print it (names and NIKs as the site's `[central] personal` policy sent them).
 """
 
 from __future__ import annotations
