@@ -34,6 +34,7 @@ class Waiting:
     arrival: Arrival
     joined: float  # clock seconds
     sent: bool = False
+    give_up: asyncio.Future[Any] | None = None  # the patience timer, cancelled once the driver is sent to a lane
 
 
 @dataclass
@@ -103,7 +104,7 @@ class QueuePeople:
         queue.append(waiting)
         self._spawn(self._pass_the_loop(name, waiting))
         if arrival.patience is not None:
-            self._spawn(self._give_up_after(name, waiting, arrival.patience))
+            waiting.give_up = self._spawn(self._give_up_after(name, waiting, arrival.patience))
         self._dispatch(name)
 
     async def _pass_the_loop(self, name: str, waiting: Waiting) -> None:
@@ -153,11 +154,14 @@ class QueuePeople:
         assert lane is not None
         waiting = self.queues[name].pop(0)
         waiting.sent = True
+        if waiting.give_up is not None:  # a served driver's patience no longer holds the simulation open
+            waiting.give_up.cancel()
         waiting.arrival.lane = lane
         self._idle.discard(lane)
         self.people[lane].inbox.put_nowait(waiting.arrival)
 
-    def _spawn(self, work: Awaitable[Any]) -> None:
+    def _spawn(self, work: Awaitable[Any]) -> asyncio.Future[Any]:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
