@@ -30,7 +30,7 @@ from typing import Any
 
 GENESIS = "0" * 64
 _TEXT, _REAL, _INT = str, float, int
-#: The chained tables and the fields a row's hash covers, with their column types (the schema's, lane/store.py).
+#: The chained tables and the fields a row's hash covers, with their column types (the schema's, lane/schema.py).
 FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
     "events": (
         ("at", _TEXT), ("mono", _REAL), ("lane", _TEXT), ("cycle_id", _INT), ("source", _TEXT),

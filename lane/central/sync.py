@@ -1,4 +1,4 @@
-"""The site's sync worker: pushes the outbox (lane/store.py `_v13`) to the central database, in its own thread,
+"""The site's sync worker: pushes the outbox (lane/schema.py `_v13`) to the central database, in its own thread,
 so that a lane never waits for the network.
 
 Each push reads up to `batch` outbox entries after the last seq central holds, keeps each row once (its newest
