@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from lane import abort
 from lane.commands import Command, Outcome, parse
 from lane.console import evidence, view
-from lane.console.keys import KEYS, confirm_template
+from lane.console.keys import KEYS, confirm_template, key_line
 from lane.console.login import LoginScreen
 from lane.console.needs import mmss
 from lane.console.queue_panel import QueuePanel
@@ -262,8 +262,7 @@ class Console(App[None]):
             self._send_line(v.lane, "clear_printer")
             return
         else:
-            action, template = KEYS[key]
-            text = f"{action} {template}".strip()
+            text = key_line(key, v)
         if "=" not in text:
             self._send_line(v.lane, text)
             return

@@ -33,3 +33,14 @@ def confirm_template(view: LaneView) -> str:
     if view.state == "documents":
         return "confirm health_no= health_date= psych_no= psych_date="
     return "confirm"
+
+
+def key_line(key: str, view: LaneView) -> str:
+    """The command line an action key puts up for the lane in `view`. `p` at the plate stage offers the camera's
+    best unsure reading (the request's `suggestion`, rules.plate_accept not cleared) for the officer to check
+    against the vehicle and correct or send; otherwise the key's template."""
+    action, template = KEYS[key]
+    suggestion = view.request.get("suggestion") if key == "p" else None
+    if suggestion:
+        template = f"plate={suggestion}"
+    return f"{action} {template}".strip()
