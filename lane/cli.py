@@ -10,6 +10,7 @@ import contextlib
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any, cast
@@ -120,6 +121,19 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+#: The commands another module runs whole, from the parsed arguments and the site's configuration.
+COMMANDS: dict[str, Callable[[argparse.Namespace, SiteConfig], int]] = {
+    "registry": registry_cli.run,
+    "officer": officer_cli.run,
+    "report": report_cli.run,
+    "retention": retention_cli.run,
+    "audit": audit_cli.run,
+    "plan": plan_cli.run,
+    "central": central_cli.run,
+    "sync": central_cli.run,
+}
+
+
 def _start_of_day(config: SiteConfig) -> datetime:
     tz = ZoneInfo(config.site.timezone)
     return datetime.combine(datetime.now(tz).date(), time(8, 0), tz)
@@ -164,20 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lane: configuration error\n{err}", file=sys.stderr)
         return 2
     live = sys.stdout.isatty() and not getattr(args, "plain", False)
-    if args.command == "registry":
-        return registry_cli.run(args, config)
-    if args.command == "officer":
-        return officer_cli.run(args, config)
-    if args.command == "report":
-        return report_cli.run(args, config)
-    if args.command == "retention":
-        return retention_cli.run(args, config)
-    if args.command == "audit":
-        return audit_cli.run(args, config)
-    if args.command == "plan":
-        return plan_cli.run(args, config)
-    if args.command in ("central", "sync"):
-        return central_cli.run(args, config)
+    if (handler := COMMANDS.get(args.command)) is not None:
+        return handler(args, config)
     if args.command == "check-config":
         print(f"{args.config}: ok: {config.site.name} ({config.site.office_code}), {len(config.lanes)} lanes")
         for lane in config.lanes:

@@ -10,8 +10,8 @@ from html import escape
 from pathlib import Path
 
 from flows.plan_sim import Figures
-from lane.plan_report import LEAVES_OUT, SUMMARY, Plan, _pm, mmss
-from lane.report.render_html import CSS, _table
+from lane.plan_report import LEAVES_OUT, SUMMARY, Plan, mmss, pm
+from lane.report.render_html import CSS, html_table
 from lane.report.svg import BOTTOM, LEFT, RIGHT, TOP, H, W, nice_step
 from lane.report.words import Words
 
@@ -102,7 +102,7 @@ def goal_chart(results: list[Figures], target_share: float = 0.9) -> str:
 def render(plan: Plan) -> str:
     best = plan.best
     header = ("layout", *(name for name, _, _ in SUMMARY), "holds")
-    rows = [(f.layout.name, *(_pm(getattr(f, a), k) for _, a, k in SUMMARY), "yes" if f.holds else "no")
+    rows = [(f.layout.name, *(pm(getattr(f, a), k) for _, a, k in SUMMARY), "yes" if f.holds else "no")
             for f in plan.results]  # fmt: skip
     hours = sorted({h for f in plan.results for h in f.hour_p90})
     hour_rows = [
@@ -123,9 +123,9 @@ def render(plan: Plan) -> str:
         f"<p>{verdict}</p>",
         '<div class="charts">', queue_chart(plan.results), goal_chart(plan.results), "</div>",
         "<h2>Layouts (lanes/officers per class): mean over the days ±95% interval</h2>",
-        _table(header, rows, EN, left=("layout",)),
+        html_table(header, rows, EN, left=("layout",)),
         "<h2>90th percentile of total time by hour joined: upper bound of its interval</h2>",
-        _table(("layout", *(f"{h:02d}" for h in hours)), hour_rows, EN, left=("layout",)),
+        html_table(("layout", *(f"{h:02d}" for h in hours)), hour_rows, EN, left=("layout",)),
         f"<p>{escape(LEAVES_OUT)}</p>",
         "</body></html>",
     ]  # fmt: skip

@@ -43,7 +43,7 @@ def mmss(seconds: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
-def _pm(e: Estimate, kind: str) -> str:
+def pm(e: Estimate, kind: str) -> str:
     """A figure and the half-width of its interval (none with a single day)."""
     if math.isnan(e.mean) or math.isinf(e.mean):
         return "-" if math.isnan(e.mean) else "never"
@@ -74,7 +74,7 @@ def print_text(plan: Plan, out: IO[str]) -> None:
     for col in ("layout", *(name for name, _, _ in SUMMARY), "holds"):
         table.add_column(col, justify="left" if col == "layout" else "right")
     for f in plan.results:
-        cells = [_pm(getattr(f, attr), kind) for _, attr, kind in SUMMARY]
+        cells = [pm(getattr(f, attr), kind) for _, attr, kind in SUMMARY]
         table.add_row(f.layout.name, *cells, "yes" if f.holds else "no", style="bold" if f is plan.best else "")
     console.print(table)
     hours = sorted({h for f in plan.results for h in f.hour_queue_max})

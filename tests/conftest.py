@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
@@ -200,3 +201,15 @@ def no_leaked_threads() -> Iterator[None]:
     yield
     leaked = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
     assert not leaked, f"threads left running: {leaked}"
+
+
+def demo_args(db: Path, renewals: int, speed: float) -> list[str]:
+    """`lane demo` on virtual devices with the plate typed: the arguments after `--config`."""
+    args = ["demo", "--renewals", str(renewals), "--speed", f"{speed:g}", "--db", str(db), "--plain"]
+    return [*args, "--plate-reader", "operator", "--devices", "virtual"]
+
+
+def run_command(db: Path) -> list[str]:
+    """`lane run --plain` of the shipped site on `db`, as a process of its own."""
+    site = str(ROOT / "config" / "site.toml")
+    return [sys.executable, "-m", "lane.cli", "--config", site, "run", "--db", str(db), "--plain"]

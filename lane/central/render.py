@@ -14,7 +14,7 @@ from typing import IO
 from lane.central.figures import CentralFigures, Line
 from lane.report import svg
 from lane.report.model import mmss
-from lane.report.render_html import CSS, _table
+from lane.report.render_html import CSS, html_table
 from lane.report.words import Words
 from lane.sanitize import csv_row
 from lane.sanitize import line as safe
@@ -132,7 +132,7 @@ def html(f: CentralFigures) -> str:
     for name, header, rows in tables(f):
         parts += [
             f"<h2>{escape(name)}</h2>",
-            _table(header, rows, EN, left=("site", "reason", "why", "cause", "device")),
+            html_table(header, rows, EN, left=("site", "reason", "why", "cause", "device")),
         ]
     return "\n".join([*parts, "</body></html>"]) + "\n"
 

@@ -33,13 +33,15 @@ td.over { color: #b91c1c; font-weight: bold; } .none { color: #718096; }
 """
 
 
-def _table(
+def html_table(
     header: Sequence[str],
     rows: Iterable[Sequence[object]],
     w: Words,
     left: Sequence[str] = (),
     classes: Sequence[str] = (),
 ) -> str:
+    """An HTML table of `rows` under `header` (cells escaped; `left` columns aligned left), or the words' "none"
+    when there are no rows. The site report, the plan and the central report draw their tables with it."""
     head = "".join(f'<th class="{"l" if h in left else ""}">{escape(h)}</th>' for h in header)
     body = []
     for i, row in enumerate(rows):
@@ -56,7 +58,8 @@ def _table(
 def _figures(rows: Sequence[Figures], w: Words, target_min: float, total: Figures | None = None) -> str:
     all_rows = [*rows, *([total] if total else [])]
     cells = [(w("site") if f is total else f.key, *figure_cells(f)) for f in all_rows]
-    return _table(("", *figure_heads(w, target_min)), cells, w, classes=[""] * len(rows) + (["total"] if total else []))
+    classes = [""] * len(rows) + (["total"] if total else [])
+    return html_table(("", *figure_heads(w, target_min)), cells, w, classes=classes)
 
 
 def _stages(report: Report, w: Words) -> str:
@@ -127,24 +130,24 @@ def render(report: Report, lang: str = "id") -> str:
         f"<h2>{escape(w('stages'))}</h2>", _stages(report, w),
         f"<h2>{escape(w('slowest', n=len(report.slowest)))}</h2>",
         svg.timeline_chart(report.slowest, w) if report.slowest else "",
-        _table(cycle_heads(w), map(cycle_cells, report.slowest), w, left=slow_left),
+        html_table(cycle_heads(w), map(cycle_cells, report.slowest), w, left=slow_left),
         f"<h2>{escape(w('fastest', n=len(report.fastest)))}</h2>",
-        _table(cycle_heads(w), map(cycle_cells, report.fastest), w, left=slow_left),
+        html_table(cycle_heads(w), map(cycle_cells, report.fastest), w, left=slow_left),
         f"<h2>{escape(w('queue'))}</h2>",
-        _table((w("approach"), w("kind"), w("count")), queue, w, left=(w("approach"), w("kind"))),
+        html_table((w("approach"), w("kind"), w("count")), queue, w, left=(w("approach"), w("kind"))),
         f"<h2>{escape(w('reasons'))}</h2>",
-        _table((w("outcome"), w("reason"), w("count")), [(r.outcome, r.reason, r.count) for r in report.reasons], w,
+        html_table((w("outcome"), w("reason"), w("count")), [(r.outcome, r.reason, r.count) for r in report.reasons], w,
                left=(w("reason"),)),
         f"<h2>{escape(w('faults'))}</h2>",
-        _table([w(k) for k in ("lane", "device", "kind", "cause", "count", "last")],
+        html_table([w(k) for k in ("lane", "device", "kind", "cause", "count", "last")],
                [(f.lane, f.device, f.kind, f.cause, f.count, f.last) for f in report.faults], w,
                left=[w(k) for k in ("device", "kind", "cause", "last")]),
         f"<h2>{escape(w('overrides'))}</h2>",
-        _table([w(k) for k in ("action", "result", "count", "operators", "lanes")],
+        html_table([w(k) for k in ("action", "result", "count", "operators", "lanes")],
                [(o.action, o.result, o.count, o.operators, o.lanes) for o in report.overrides], w,
                left=(w("result"), w("lanes"))),
         f"<h2>{escape(w('manual', n=len(report.manual_receipts)))}</h2>",
-        _table([w(k) for k in MANUAL_KEYS], map(manual_row, report.manual_receipts), w,
+        html_table([w(k) for k in MANUAL_KEYS], map(manual_row, report.manual_receipts), w,
                left=[w(k) for k in MANUAL_KEYS[1:]]),
         f"<h2>{escape(w('by_hour'))}</h2>", _figures(report.by_hour, w, target_min),
         f"<h2>{escape(w('by_week'))}</h2>", _figures(report.by_week, w, target_min),
@@ -152,7 +155,7 @@ def render(report: Report, lang: str = "id") -> str:
           if len(report.by_month) > 1 else []),
         f"<h2>{escape(w('by_day'))}</h2>", _figures(report.by_day, w, target_min),
         f"<h2>{escape(w('chains'))}</h2>",
-        _table([w(k) for k in ("table", "rows", "head_row", "hash")],
+        html_table([w(k) for k in ("table", "rows", "head_row", "hash")],
                [(h.table, h.count, h.row_id, h.hash) for h in report.chains], w, left=(w("hash"),)),
         "</body></html>",
     ]  # fmt: skip

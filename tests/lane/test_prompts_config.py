@@ -12,7 +12,7 @@ import pytest
 from flows.prompts import PROMPTS
 from lane.cli import main
 from lane.config import load
-from tests.conftest import ROOT
+from tests.conftest import ROOT, demo_args
 
 
 def _site(tmp_path: Path, prompts: str | None) -> Path:
@@ -31,23 +31,7 @@ def test_the_shipped_prompts_cover_every_built_in_code() -> None:
 def test_an_edited_prompt_reaches_the_sign(tmp_path: Path, capsys: Any) -> None:
     site = _site(tmp_path, '[prompts]\nidle = ["Sugeng rawuh, monggo maju", "Welcome to Batang"]\n')
     db = tmp_path / "demo.db"
-    args = [
-        "--config",
-        str(site),
-        "demo",
-        "--renewals",
-        "1",
-        "--speed",
-        "200",
-        "--db",
-        str(db),
-        "--plain",
-        "--plate-reader",
-        "operator",
-        "--devices",
-        "virtual",
-    ]
-    assert main(args) == 0
+    assert main(["--config", str(site), *demo_args(db, 1, 200)]) == 0
     import sqlite3
 
     shown = {r[0] for r in sqlite3.connect(db).execute("select text from notices where kind = 'prompt'")}

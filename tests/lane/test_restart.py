@@ -15,32 +15,14 @@ from typing import Any
 import pytest
 
 from flows.states import RESUMABLE, WORKING, Stage
-from tests.conftest import ROOT
+from tests.conftest import ROOT, demo_args
 
 pytestmark = pytest.mark.slow
 
 
 def _demo(db: Path, renewals: int) -> list[str]:
     config = str(ROOT / "config" / "site.toml")
-    return [
-        sys.executable,
-        "-m",
-        "lane.cli",
-        "--config",
-        config,
-        "demo",
-        "--renewals",
-        str(renewals),
-        "--speed",
-        "30",
-        "--db",
-        str(db),
-        "--plain",
-        "--plate-reader",
-        "operator",
-        "--devices",
-        "virtual",
-    ]
+    return [sys.executable, "-m", "lane.cli", "--config", config, *demo_args(db, renewals, 30)]
 
 
 def _rows(db: Path, sql: str) -> list[tuple[Any, ...]]:

@@ -10,7 +10,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import tomllib
 from datetime import UTC, datetime, timedelta
@@ -24,7 +23,7 @@ from lane.clock import Clock
 from lane.config import ConfigError, Retention, parse
 from lane.retention import DAY_S, daily
 from lane.store import Store
-from tests.conftest import ROOT, run_virtual
+from tests.conftest import ROOT, run_command, run_virtual
 
 NIK, NAME, SIM = "3310046908608118", "TRI RAHMAWATI", "2320792618423"
 MASKED = {"nik": "331004********18", "holder_name": "T*** R***", "sim_number": "232079*****23"}
@@ -161,17 +160,7 @@ def test_the_daily_task_applies_the_policy_every_day(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_lane_run_applies_the_policy_as_it_starts(site: dict[str, Any]) -> None:
     db = site["db"]
-    cmd = [
-        sys.executable,
-        "-m",
-        "lane.cli",
-        "--config",
-        str(ROOT / "config/site.toml"),
-        "run",
-        "--db",
-        str(db),
-        "--plain",
-    ]
+    cmd = run_command(db)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline, audited = time.monotonic() + 60, list[tuple[str]]()

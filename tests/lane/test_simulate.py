@@ -17,7 +17,7 @@ import pytest
 
 from lane.cli import main
 from lane.summary import p90
-from tests.conftest import ROOT
+from tests.conftest import ROOT, demo_args, run_command
 
 
 def _rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -72,22 +72,7 @@ def test_simulate_is_reproducible(tmp_path: Path, capsys: Any) -> None:
 @pytest.mark.slow  # spawns the lane command
 def test_demo_plain_runs_a_few_renewals(tmp_path: Path, capsys: Any) -> None:
     db = tmp_path / "demo.db"
-    code = main(
-        [
-            "demo",
-            "--renewals",
-            "3",
-            "--speed",
-            "100",
-            "--db",
-            str(db),
-            "--plain",
-            "--plate-reader",
-            "operator",
-            "--devices",
-            "virtual",
-        ]
-    )
+    code = main(demo_args(db, 3, 100))
     out = capsys.readouterr().out
     assert code == 0
     assert ("idle -> arrived" in out and "exiting -> idle" in out) or "rejected -> idle" in out
@@ -104,17 +89,7 @@ def test_run_starts_every_lane_and_stops_cleanly(tmp_path: Path, sig: signal.Sig
     had started must still be stopped, or its devices' threads hold the process)."""
     db = tmp_path / "run.db"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lane.cli",
-            "--config",
-            str(ROOT / "config/site.toml"),
-            "run",
-            "--db",
-            str(db),
-            "--plain",
-        ],
+        run_command(db),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
