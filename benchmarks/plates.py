@@ -42,11 +42,17 @@ from plates.reading import Image, PlateReading
 
 #: One part of the reader switched off at a time (issue 16: keep the parts that earn their place).
 VARIANTS: dict[str, dict[str, object]] = {
-    "shipped": {},
-    "no-second": {"second_opinion": 0.0},  # no PP-OCRv6 second recogniser (and so no fusion)
-    "no-fuse": {"fuse": False},  # the second recogniser, but whole texts weighed, never joined by character
-    "no-cut": {"line_recogniser": "only"},  # the line recogniser alone: no cut characters, no glyph classifier
-    "tesseract-cut": {"glyph_classifier": False},  # the cut characters read by Tesseract, not the glyph classifier
+    "shipped": {},  # the plate recogniser (PP-OCRv6 fine-tuned on plates) on the crop
+    "bands": {"plate_bands": True},  # ... and on the band around the main line too
+    "one-margin": {"margins": ((0.08, 0.12),)},  # a candidate read in one crop, not also a wider one
+    "no-text-lines": {"text_candidates": 0},  # no candidates from the text detector
+    "no-general-check": {"general_check": False},  # no check by PP-OCRv6 as shipped
+    "line": {"recogniser": "line"},  # the earlier ensemble, whole: our line network, cut characters, PP-OCRv6 as is
+    # The earlier ensemble with one of its parts off:
+    "line-no-second": {"recogniser": "line", "second_opinion": 0.0},  # no PP-OCRv6 second recogniser (no fusion)
+    "line-no-fuse": {"recogniser": "line", "fuse": False},  # whole texts weighed, never joined by character
+    "line-no-cut": {"recogniser": "line", "line_recogniser": "only"},  # no cut characters, no glyph classifier
+    "line-tesseract-cut": {"recogniser": "line", "glyph_classifier": False},  # the cut read by Tesseract
 }
 
 
@@ -133,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sides", default="val,tune,train", help="parts of the split to read (default all three)")
     p.add_argument("--no-baselines", action="store_true", help="skip Tesseract and PP-OCRv4")
     p.add_argument("--synthetic", type=int, default=40, help="synthetic 1280x720 scenes (default 40)")
-    p.add_argument("--model", type=Path, help="the line recogniser's ONNX file (default: the shipped one)")
+    p.add_argument("--model", type=Path, help="the recogniser's ONNX file (default: the shipped one)")
     args = p.parse_args(argv)
     settings = replace(ReaderSettings(expiry=False), **VARIANTS[args.variant])  # type: ignore[arg-type]
     reader = PlateReader(settings, model_path=args.model)

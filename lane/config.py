@@ -220,13 +220,13 @@ class Rules(Section):
 
 
 class Plates(Section):
-    """The plate reader: `line_model`, the line recogniser's model file (a site's own, e.g. fine-tuned on its
-    `lane plates export`; relative to the working folder like the store), in place of the shipped one
-    (lane/plate_model.py loads it when a command that reads plates starts)."""
+    """The plate reader: `model`, the plate recogniser's model file (a site's own, fine-tuned on its `lane plates
+    export` by `plates_training.ppocr_tune`; relative to the working folder like the store), in place of the
+    shipped one (lane/plate_model.py loads it when a command that reads plates starts)."""
 
-    line_model: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    model: Annotated[str, Field(min_length=1, max_length=500)] | None = None
 
-    @field_validator("line_model")
+    @field_validator("model")
     @classmethod
     def _readable(cls, value: str | None) -> str | None:
         if value is not None and not Path(value).is_file():

@@ -1,5 +1,5 @@
-"""Which line-recogniser model the lanes' plate reader runs: the site's own, named in its configuration
-(`[plates] line_model` in config/site.toml, e.g. one fine-tuned on the site's `lane plates export`: docs/plates.md),
+"""Which plate-recogniser model the lanes' plate reader runs: the site's own, named in its configuration
+(`[plates] model` in config/site.toml, e.g. one fine-tuned on the site's `lane plates export`: docs/plates.md),
 or, without one, the model `plates` ships. `check` loads the site's model when a command that reads plates starts
 (`lane run`, `demo`, `simulate`, `plates read`) and in `lane check-config`: a file that is not a model the reader
 can run stops the command with a configuration error (lane.config checks already that the file is there)."""
@@ -15,8 +15,8 @@ from plates.reading import Reader
 
 
 def model_path(config: SiteConfig) -> Path | None:
-    """The site's own line model file, or None for the shipped one."""
-    return Path(config.plates.line_model) if config.plates.line_model else None
+    """The site's own plate recogniser file, or None for the shipped one."""
+    return Path(config.plates.model) if config.plates.model else None
 
 
 @functools.cache
@@ -44,6 +44,6 @@ def check(config: SiteConfig, source: Path | str) -> None:
         _reader.cache_clear()
         detail = " ".join(str(err).split())[:160]
         raise ConfigError(
-            f"{source}: plates.line_model: {path} is not a line recogniser model the plate reader can run "
+            f"{source}: plates.model: {path} is not a plate recogniser model the plate reader can run "
             f"({type(err).__name__}: {detail})"
         ) from err

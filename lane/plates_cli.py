@@ -4,7 +4,7 @@ reason, accepted, plus region, expiry and box; `accepted`: whether a lane would 
 lane.plate_policy with the site's `rules.plate_accept`). Files that cannot be opened or decoded are reported as "no
 plate" with the reason; an image larger than lane.image_file allows by its header is refused before it is decoded.
 File names and readings are printed through lane.sanitize. The site file gives `rules.plate_accept` and the line
-model (`[plates] line_model`, lane.plate_model); without one at the default path, the defaults. Exit code 0 when
+model (`[plates] model`, lane.plate_model); without one at the default path, the defaults. Exit code 0 when
 every file was an image, 1 when some were not (missing, unreadable, too large, not an image), 2 for a bad site file.
 
 `lane plates export` is lane.plate_export's."""

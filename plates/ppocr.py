@@ -92,19 +92,41 @@ class PaddleRec:
         if missing:
             raise ValueError(f"the recogniser lacks characters {''.join(missing)}")
         self._columns = np.array([keys[c] for c in ctc.ALPHABET])
+        self._characters = characters
+
+    def read(self, view: Image) -> tuple[str, Floats]:
+        """The view's likeliest text in the model's whole character set (no grammar, nothing left out: the dot of an
+        expiry line "01.28" too: each column's likeliest class, repeats merged, blanks dropped), and its posteriors
+        as `posteriors` gives them, from one run."""
+        x = (shaped(view).astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
+        try:
+            probs = np.asarray(self._session.run(None, {self._input: x})[0][0], np.float32)
+        except Exception as err:  # onnxruntime's errors derive from Exception only
+            raise RuntimeError(f"the recogniser failed: {err}") from err
+        out, last = [], 0
+        for k in (int(v) for v in probs.argmax(axis=1)):
+            if k != last and 0 < k <= len(self._characters):
+                out.append(self._characters[k - 1])
+            last = k
+        return "".join(out), self._ours(probs)
+
+    def _ours(self, probs: Floats) -> Floats:
+        """A run's posteriors over the blank and ALPHABET: every other character counts as the blank."""
+        ours = probs[:, self._columns]
+        blank = np.clip(1.0 - ours.sum(axis=1, keepdims=True), 1e-6, 1.0)
+        return np.concatenate([blank, ours], axis=1).astype(np.float32)
 
     def posteriors(self, views: list[Image]) -> list[Floats]:
-        """Each view's posteriors (its columns x (1 + len(ALPHABET))): other characters count as the blank."""
+        """Each view's posteriors (its columns x (1 + len(ALPHABET))): other characters count as the blank. Each
+        view is read alone, at its own width (padding views to one batch's width reads worse)."""
         out: list[Floats] = []
         for view in views:
             x = (shaped(view).astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
             try:
                 probs = np.asarray(self._session.run(None, {self._input: x})[0][0], np.float32)
             except Exception as err:  # onnxruntime's errors derive from Exception only
-                raise RuntimeError(f"the second recogniser failed: {err}") from err
-            ours = probs[:, self._columns]
-            blank = np.clip(1.0 - ours.sum(axis=1, keepdims=True), 1e-6, 1.0)
-            out.append(np.concatenate([blank, ours], axis=1).astype(np.float32))
+                raise RuntimeError(f"the recogniser failed: {err}") from err
+            out.append(self._ours(probs))
         return out
 
 
@@ -162,15 +184,23 @@ def model() -> PaddleRec | None:
 
 def _load(path: Path | None) -> tuple[PaddleRec | None, str]:
     try:
-        import onnxruntime as ort
+        import onnxruntime  # noqa: F401
     except ImportError:
         return None, "onnxruntime is not installed"
     if path is None:
         return None, f"{PACKAGE} is not installed (pip install --no-deps {PACKAGE})"
+    try:
+        return PaddleRec(session(path)), ""
+    except Exception as err:  # a damaged file: onnxruntime's errors derive from Exception only
+        return None, f"cannot load {path}: {err}"
+
+
+def session(path: Path) -> Any:
+    """An onnxruntime session of the model at `path`, one thread between operators, quiet; raises when the file
+    cannot be loaded (onnxruntime's own errors, or ImportError without onnxruntime)."""
+    import onnxruntime as ort
+
     options = ort.SessionOptions()
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
-    try:
-        return PaddleRec(ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])), ""
-    except Exception as err:  # a damaged file: onnxruntime's errors derive from Exception only
-        return None, f"cannot load {path}: {err}"
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

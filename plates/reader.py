@@ -1,24 +1,19 @@
 """The plate reader: a frame in, a `PlateReading` or a `NoPlate` with its reason out. Never raises on bad input.
 
 `PlateReader(...)(frame)` checks the frame (`frame_check`: empty, black, over-exposed, tiny, huge), finds plate
-candidates (`locate`'s rows of characters, then `edges`' regions dense in edges), and for each, best first, cuts the
-plate out and finds and levels its main line (`line`). The line recogniser (`line_net`, a small CNN run by OpenCV)
-reads the band around each line found, and the whole crop, without cutting characters (and, when neither reads
-surely, the band a little tighter and wider: `line_net.VIEWS`); `ctc` decodes it under the grammar. The line's
-characters are also cut out (`line`), the glyph classifier scores each (`glyphs`; `tesseract_weight` > 0 mixes in a
-Tesseract read of the line), and the grammar decoder chooses each character by position (`decode`); without the
-classifier's model file, Tesseract reads the line three times (any character; letters only; digits only) instead.
-The two vote (`line_recogniser`): the recogniser's plate, with any character the cut read more surely, when both
-split the plate alike (when they split it differently, the reading both back more: `cut_vote`); the cut reading
-alone when the recogniser's is less probable than `trust`. A reading less sure than `second_opinion` (by default
-every reading) is weighed again with a second recogniser, PP-OCRv6 (`ppocr`), when it is installed. What is no plate
-(an expiry line, a sticker, a frame's lettering, a plate cut off by the frame's edge) becomes a `NoPlate` with the
-reason (`safety`), and the confidence returned is calibrated (`confidence`): the probability that the plate read is
-exactly right. `model_path` names a line recogniser to read with in place of the shipped one (a site's own). The
-expiry line (MM.YY) is read by the second recogniser, digits only, in a band under the main line (by Tesseract, on
-the small line `line` cut, when that recogniser is not installed), when it is legible. The first candidate that
-decodes with enough confidence wins; otherwise the best decoding found, if any. `read_crop` reads an image that is
-already a plate.
+candidates (`locate`'s rows of characters, then `edges`' regions dense in edges) and reads them, best first, until
+one reads surely (`enough`): each is cut out with each of `margins` and read whole by the plate recogniser
+(`plate_net`: PP-OCRv6 fine-tuned on plates; `ctc` decodes it under the grammar), the wider crop winning when it is
+surer or reads the same characters and more. When no candidate reads surely, the text detector's lines
+(`text_det`) are read too; when one did, the detector looks around it for a line that reads it whole (a row found
+short of the plate's ends). What is no plate (an expiry line, a sticker, a frame's lettering, a plate cut off by the
+frame's edge) becomes a `NoPlate` with the reason (`safety`), the reading chosen is checked by PP-OCRv6 as shipped
+(`general_check`: a plate is taken unasked only when both networks back it), and the confidence returned is
+calibrated (`confidence`): the probability that the plate read is exactly right. `model_path` names a plate
+recogniser to read with in place of the shipped one (a site's own). Without the plate recogniser's file, or with
+`recogniser="line"`, the earlier ensemble reads each crop (`ensemble`). The expiry line (MM.YY) is read by PP-OCRv6,
+digits only, in a band under the main line (by Tesseract, on the small line `line` cut, when PP-OCRv6 is not
+installed), when it is legible. `read_crop` reads an image that is already a plate.
 Pure and thread-safe: the state is the engine, which keeps one Tesseract per thread, and the models.
 """
 
@@ -26,66 +21,23 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal
 
 import cv2
 import numpy as np
 
-from plates import confidence, ctc, cut_vote, decode, glyphs, line, line_net, ppocr, safety
+from plates import confidence, ctc, decode, ensemble, glyphs, line, line_net, plate_net, ppocr, safety, text_det
 from plates.edges import edge_candidates
-from plates.engine import DIGITS, LETTERS, Engine, EngineError, default_engine
+from plates.engine import DIGITS, Engine, EngineError, default_engine
 from plates.frame_check import MAX_PIXELS as MAX_PIXELS
 from plates.frame_check import check_image as check_image
 from plates.locate import Candidate, iou, locate
+from plates.reader_settings import ReaderSettings as ReaderSettings
 from plates.reading import Image, NoPlate, PlateReading, u8
 
 EXPIRY_TRUST = 0.5  # an expiry line read less surely than this is not reported (a wrong date is worse than none)
 FRAME_WIDTH = 1920  # wider frames are scaled down first
-
-
-@dataclass(frozen=True)
-class ReaderSettings:
-    candidates: int = 3  # plate candidates read per frame, best first
-    edge_candidates: int = 2  # ... and after them, regions dense in edges (plates.edges) that no row candidate covers
-    lines: int = 1  # main-line hypotheses read per candidate (2 also tries the other polarity)
-    enough: float = 0.7  # a decoding at least this confident ends the search
-    expiry: bool = True  # read the MM.YY line
-    min_contrast: float = line.MIN_CONTRAST  # characters must stand out this much from a plate given as a crop
-    min_contrast_found: float = 1.3  # ... and this much from a plate found in a frame, among clutter
-    glyph_classifier: bool = True  # characters chosen by the glyph classifier (plates.glyphs), when its model is there
-    tesseract_weight: float = 0.0  # ... with Tesseract's read of the line mixed in at this weight (0: not read)
-    #: The line recogniser (plates.line_net, when its model is there): "vote" reads each plate with it and with the
-    #: cut characters, and takes the characters the cut read more surely when the two split the plate alike; "first"
-    #: cuts characters only when the recogniser is unsure; "only" never cuts; "off" never uses the recogniser.
-    line_recogniser: Literal["vote", "first", "only", "off"] = "vote"
-    trust: float = 0.2  # a recogniser reading at least this probable is taken without looking at the cut characters
-    least: float = 0.05  # ... and one less probable than this is no reading
-    #: A reading less sure than this is weighed again with the second recogniser (plates.ppocr, PP-OCRv6) when it
-    #: is installed: the text both back most wins, and the confidence is both networks' (their geometric mean).
-    #: 1.0 (the default since issue 16) weighs every reading: our network alone is sure of some wrong readings of
-    #: real plates (1.0 on tune-part readings PP-OCRv6 gives 0.002), so no confidence of one network can be
-    #: calibrated to take plates unasked. 0 never asks it.
-    second_opinion: float = 1.0
-    fuse: bool = True  # ... and joins its reading and ours character by character when both have the same groups
-    #: A reading's confidence mapped to the probability it is exactly right (plates.confidence); off gives the
-    #: networks' own probability, which the calibration is fitted to.
-    calibrated: bool = True
-    safety: bool = True  # readings that are no plate (plates.safety: too unsure, cut off) become NoPlate
-
-    def __post_init__(self) -> None:
-        if (
-            not 1 <= self.candidates <= 10
-            or not 0 <= self.edge_candidates <= 10
-            or not 1 <= self.lines <= 4
-            or not 0.0 <= self.enough <= 1.0
-            or not 0.0 <= self.tesseract_weight <= 1.0
-            or not 0.0 <= self.least <= self.trust <= 1.0
-            or not 0.0 <= self.second_opinion <= 1.0
-            or self.line_recogniser not in ("vote", "first", "only", "off")
-        ):
-            raise ValueError(f"bad reader settings: {self}")
 
 
 class PlateReader:
@@ -94,11 +46,17 @@ class PlateReader:
     def __init__(
         self, settings: ReaderSettings | None = None, engine: Engine | None = None, *, model_path: Path | None = None
     ) -> None:
-        """`model_path`: a line recogniser's ONNX file to read with instead of the shipped `line_model.onnx` (a
-        site's own fine-tuned model); a file that cannot be loaded raises ValueError with its path."""
+        """`model_path`: a plate recogniser's ONNX file to read with instead of the shipped `plate_rec.onnx` (a
+        site's own, fine-tuned by `plates_training.ppocr_tune`), or a line recogniser's in place of
+        `line_model.onnx` for the "line" recogniser; a file that cannot be loaded raises ValueError with its path."""
         self.settings = settings or ReaderSettings()
         self._engine = engine
-        self._net = line_net.load(model_path) if model_path is not None else None
+        self._net: line_net.LineNet | None = None
+        self._plate: ppocr.PaddleRec | None = None
+        if model_path is not None and self.settings.recogniser == "plate":
+            self._plate = plate_net.load(model_path)
+        elif model_path is not None:
+            self._net = line_net.load(model_path)
 
     @property
     def engine(self) -> Engine:
@@ -112,7 +70,19 @@ class PlateReader:
         next). An OCR engine that cannot start is left for the reads to report."""
         s = self.settings
         view = np.full((line_net.HEIGHT, line_net.WIDTH), 128, np.uint8)
-        if (net := self._line_net()) is not None and s.line_recogniser != "off":
+        if (plate := self._plate_net()) is not None:
+            plate.posteriors([view])
+            general = ppocr.model() if s.expiry or (s.safety and s.general_check) else None
+            if general is not None:
+                general.posteriors([view])
+            if s.text_candidates > 0 and (detector := text_det.model()) is not None:
+                with contextlib.suppress(RuntimeError):
+                    detector.boxes(np.full((64, 64, 3), 128, np.uint8), 1)
+            if s.expiry and general is None:  # Tesseract reads the expiry line without PP-OCRv6
+                with contextlib.suppress(EngineError, OSError):
+                    self.engine.read_line(view, DIGITS)
+            return
+        if (net := self.line_model()) is not None and s.line_recogniser != "off":
             net.posteriors([view])
         classifier = glyphs.model() if s.glyph_classifier else None
         second = ppocr.model() if s.second_opinion > 0 or s.expiry else None
@@ -125,7 +95,12 @@ class PlateReader:
             with contextlib.suppress(EngineError, OSError):
                 self.engine.read_line(view, DIGITS)
 
-    def _line_net(self) -> line_net.LineNet | None:
+    def _plate_net(self) -> ppocr.PaddleRec | None:
+        if self.settings.recogniser != "plate":
+            return None
+        return self._plate if self._plate is not None else plate_net.model()
+
+    def line_model(self) -> line_net.LineNet | None:
         return self._net if self._net is not None else line_net.model()
 
     def __call__(self, frame: Image) -> PlateReading | NoPlate:
@@ -149,9 +124,41 @@ class PlateReader:
         return self._calibrated(got) if got is not None else NoPlate("no characters that fit the plate grammar")
 
     def _calibrated(self, got: PlateReading | NoPlate) -> PlateReading | NoPlate:
+        got = self._checked(got)
         if not self.settings.calibrated or isinstance(got, NoPlate):
             return got
         return replace(got, confidence=round(confidence.calibrated(got.confidence), 3))
+
+    def _checked(self, got: PlateReading | NoPlate) -> PlateReading | NoPlate:
+        """The plate recogniser's reading checked by PP-OCRv6 as PaddleOCR ships it (`general_check`), a network
+        trained apart, on text of every kind: a plate is taken unasked only when both back it.
+        - It reads digits as digits where the plate recogniser, trained on plates, makes a plate of them ("01.28"
+          as "G 128"): when it reads the reading's crop as an expiry line (`safety.expiry_text`) or as digits only
+          (`safety.digits_only`), it is no plate;
+        - as characters that begin with a digit (`safety.no_region`: half a plate, or a plate whose region letter
+          it missed), the reading stands but at most DOUBTFUL sure, so that no lane takes it unasked;
+        - otherwise the reading's confidence becomes the geometric mean of the two networks' probabilities of its
+          text (a Y one reads as a T, a letter one leaves out: the other seldom errs alike), and a reading under
+          UNSURE so is no plate (`safety.too_unsure`: the top half of a plate, which the plate recogniser reads)."""
+        s = self.settings
+        if isinstance(got, NoPlate) or not (s.safety and s.general_check) or self._plate_net() is None:
+            return got
+        general = ppocr.model()
+        if general is None or got.crop is None:
+            return got
+        try:
+            text, posteriors = general.read(got.crop)
+        except RuntimeError:  # a check that cannot run leaves the reading as it is
+            return got
+        plate_chars = "".join(c for c in text.upper() if c in ctc.ALPHABET)
+        why = safety.expiry_text(text) or safety.digits_only([plate_chars])
+        if why is not None:
+            return NoPlate(why)
+        if safety.no_region(plate_chars) is not None:  # half a plate, or a region letter it missed: ask
+            return replace(got, confidence=min(got.confidence, safety.DOUBTFUL))
+        both = math.sqrt(got.confidence * ctc.text_probability(posteriors, got.compact))
+        why = safety.too_unsure(both)  # neither network backs it: the grammar's guess (the top half of a plate)
+        return NoPlate(why) if why is not None else replace(got, confidence=both)
 
     def read_expiry(self, crop: Image) -> str:
         """The expiry line (MM.YY) of an image that is already a plate (a reading's crop), or "" when it is not
@@ -178,18 +185,45 @@ class PlateReader:
         for box, score in edge_candidates(image, self.settings.edge_candidates):
             if not any(iou(box, c.box) > 0.3 for c in candidates):
                 candidates.append(Candidate(box, score, False, 0.0))
-        if not candidates:
+        if not candidates and (self.settings.text_candidates == 0 or text_det.model() is None):
             return NoPlate("no plate-like row of characters")
-        best: PlateReading | None = None
-        refused = ""  # why a candidate's reading was no plate (plates.safety), if one was
+        best, refused = self._read_candidates(image, candidates, rows, None, "")
+        lines: list[Candidate] = []
+        if best is None or best.confidence < self.settings.enough:  # text lines anywhere, read as crops
+            lines = self._text_lines(image, (0, 0, w, h))
+            best, refused = self._read_candidates(image, lines, 0, best, refused)
+        elif best.box is not None:  # a sure reading: is it a piece of a plate a text line around it reads whole?
+            x, y, bw, bh = best.box
+            lines = self._text_lines(image, (x - bw, y - bh, 3 * bw, 3 * bh))
+        if best is not None and best.box is not None:
+            for cand in (c for c in lines if c.box != best.box and _overlap(c.box, best.box)):
+                whole, _ = self._read_candidates(image, [cand], 0, None, "")
+                if whole is not None and whole.confidence >= plate_net.WHOLE:
+                    best = whole if plate_net.within(best.compact, whole.compact) else best
+        if best is None:
+            return NoPlate(refused or f"no characters that fit the plate grammar ({len(candidates)} candidates)")
+        if scale < 1.0 and best.box is not None:
+            best = _rescaled(best, 1.0 / scale)
+        return best
+
+    def _read_candidates(
+        self, image: Image, candidates: list[Candidate], rows: int, best: PlateReading | None, refused: str
+    ) -> tuple[PlateReading | None, str]:
+        """Read `candidates` in turn (the first `rows` are rows of characters; the rest are read as crops) until one
+        reads at least `enough` surely: the surest reading, `best` included, and why a candidate was no plate."""
+        h, w = image.shape[:2]
         for i, cand in enumerate(candidates):
             x, y, bw, bh = cand.box
-            mx, my = int(0.08 * bw), int(0.12 * bh)
-            crop = image[max(0, y - my) : y + bh + my, max(0, x - mx) : x + bw + mx]
             trusted = cand.box == (0, 0, w, h) or i >= rows
             whole = cand.box == (0, 0, w, h)  # a frame that is a plate crop: its sides are not a camera's edge
-            edges = (False, False) if whole else (x - mx <= 0, x + bw + mx >= w)
-            got = self._read_plate(crop, (x, y, bw, bh), trusted, edges)
+            got: PlateReading | NoPlate | None = None
+            for fx, fy in self.settings.margins[: 1 if whole or self._plate_net() is None else None]:
+                mx, my = int(fx * bw), int(fy * bh)
+                crop = image[max(0, y - my) : y + bh + my, max(0, x - mx) : x + bw + mx]
+                edges = (False, False) if whole else (x - mx <= 0, x + bw + mx >= w)
+                one = self._read_plate(crop, (x, y, bw, bh), trusted, edges)
+                if got is None or (isinstance(one, PlateReading) and _better(one, got)):
+                    got = one
             if isinstance(got, NoPlate):
                 refused = refused or got.reason
                 continue
@@ -199,11 +233,21 @@ class PlateReader:
                 best = got
             if got.confidence >= self.settings.enough:
                 break
-        if best is None:
-            return NoPlate(refused or f"no characters that fit the plate grammar ({len(candidates)} candidates)")
-        if scale < 1.0 and best.box is not None:
-            best = _rescaled(best, 1.0 / scale)
-        return best
+        return best, refused
+
+    def _text_lines(self, image: Image, region: tuple[int, int, int, int]) -> list[Candidate]:
+        """Up to `text_candidates` text lines the text detector finds (plates.text_det) in `region` of `image`
+        (x, y, w, h; cut to the image), in the image's pixels."""
+        detector = text_det.model() if self.settings.text_candidates > 0 else None
+        x0, y0 = max(0, region[0]), max(0, region[1])
+        x1, y1 = min(image.shape[1], region[0] + region[2]), min(image.shape[0], region[1] + region[3])
+        if detector is None or x1 - x0 < 16 or y1 - y0 < 8:
+            return []
+        try:
+            found = detector.boxes(np.ascontiguousarray(image[y0:y1, x0:x1]), self.settings.text_candidates)
+        except RuntimeError:  # a detector that fails leaves the candidates read
+            return []
+        return [Candidate((bx + x0, by + y0, bw, bh), score, False, 0.0) for (bx, by, bw, bh), score in found]
 
     def _read_plate(
         self, crop: Image, box: tuple[int, int, int, int], crop_given: bool, edges: tuple[bool, bool] = (False, False)
@@ -213,35 +257,15 @@ class PlateReader:
         s = self.settings
         lines = line.find_lines(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found)
         bands = [ln.band for ln in lines if ln.band is not None]
-        net = self._line_net() if s.line_recogniser != "off" else None
-        found: decode.Decoded | None = None
-        posteriors = np.zeros((0, line_net.COLUMNS, line_net.CLASSES), np.float32)
-        if net is not None:
-            recognised = self._recognise(net, crop, bands, crop_given, s.enough)
-            if recognised is not None:  # the posteriors weigh the cut reading even when the network's is no reading
-                posteriors = recognised[1]
-                found = recognised[0] if recognised[0].confidence >= s.least else None
-        voting = s.line_recogniser == "vote"
-        if s.line_recogniser != "only" and (voting or found is None or found.confidence < s.trust):
-            cut: tuple[decode.Decoded, line.Line] | None = None
-            for ln in lines:
-                got = self._decode_line(ln)
-                if got is not None and (cut is None or got.score > cut[0].score):
-                    cut = (got, ln)
-            if cut is not None and found is not None and voting and found.confidence >= s.trust:
-                found = cut_vote.vote(found, cut[0], posteriors)
-            elif cut is not None:
-                found, lines = cut[0], [cut[1]]
+        rec = self._plate_net()
+        if rec is not None:
+            if not bands and not crop_given:  # a row candidate whose line was not found: nothing to read
+                return None
+            found, theirs = plate_net.read(rec, crop, bands, with_bands=s.plate_bands)
+        else:
+            found, theirs, lines = ensemble.read(self, crop, lines, bands, crop_given)
         if found is None:
             return None
-        weigh = found.confidence < s.second_opinion or s.second_opinion >= 1.0
-        second = ppocr.model() if weigh else None
-        theirs: list[line_net.Floats] = []
-        if second is not None:
-            views = [ppocr.shaped(crop), *(ppocr.band_view(crop, b) for b in bands)]
-            with contextlib.suppress(RuntimeError):  # a second opinion that fails leaves the reading as it is
-                theirs = second.posteriors(views)
-                found = ppocr.weigh(found, posteriors, theirs, fuse=s.fuse)
         if s.safety:  # only a frame's own sides are known to cut: a crop may be cut tight to its characters
             left, right = (0.0 if edges[0] else -math.inf), (crop.shape[1] if edges[1] else math.inf)
             sides = safety.cut_off(bands[0], left, right) if bands and any(edges) else None
@@ -274,52 +298,19 @@ class PlateReader:
             return ""
         return decode.parse_expiry("".join(sym.char for sym in self.engine.read_line(small, DIGITS + ".")))
 
-    @staticmethod
-    def _recognise(
-        net: line_net.LineNet, crop: Image, bands: list[line.Band], crop_given: bool, enough: float
-    ) -> tuple[decode.Decoded, line_net.Floats] | None:
-        """The recogniser's likeliest plate over the views of the crop, and the views' posteriors: each line's usual
-        band and the whole crop first; each line's other bands (`line_net.VIEWS`) only when no reading of those is
-        `enough` sure."""
-        if not bands and not crop_given:  # no row of characters in a candidate found in a frame: nothing to read
-            return None
-        grey = line.to_grey(crop)  # once for all the views
-        first = [v for b in bands for v in line_net.band_views(grey, b, line_net.VIEWS[:1])]
-        posteriors = net.posteriors([*first, line_net.crop_view(grey)])
-        best = cut_vote.likeliest(posteriors)
-        if bands and (best is None or best[0].probability < enough):
-            more = net.posteriors([v for b in bands for v in line_net.band_views(grey, b, line_net.VIEWS[1:])])
-            other = cut_vote.likeliest(more)  # the first views are decoded already
-            if other is not None and (best is None or other[0].log_prob > best[0].log_prob):
-                best = (other[0], len(posteriors) + other[1])
-            posteriors = np.concatenate([posteriors, more])
-        if best is None:
-            return None
-        got, i = best
-        chars = ctc.char_confidences(posteriors[i], got.plate.compact)
-        return decode.Decoded(got.plate, got.probability, chars, got.log_prob), posteriors
 
-    def _decode_line(self, ln: line.Line) -> decode.Decoded | None:
-        classifier = glyphs.model() if self.settings.glyph_classifier else None
-        if classifier is not None:
-            return self._decode_glyphs(ln, classifier)
-        eng = self.engine
-        mixed = eng.read_line(ln.image, LETTERS + DIGITS)
-        if not mixed:
-            return None
-        letters = eng.read_line(ln.image, LETTERS)
-        digits = eng.read_line(ln.image, DIGITS)
-        return decode.decode(decode.slots(mixed, letters, digits, line.CHAR_HEIGHT), ln.breaks)
+def _better(wide: PlateReading, narrow: PlateReading | NoPlate | None) -> bool:
+    """Whether the reading of a wider crop of a candidate beats that of a narrower one: it is surer, or it reads
+    the same characters and more (the narrower crop cut the plate short: "AB 1105" of "AB 1105 DH")."""
+    if not isinstance(narrow, PlateReading):
+        return True
+    return wide.confidence > narrow.confidence or (
+        wide.confidence >= plate_net.WHOLE and plate_net.within(narrow.compact, wide.compact)
+    )
 
-    def _decode_glyphs(self, ln: line.Line, classifier: glyphs.Classifier) -> decode.Decoded | None:
-        boxes = glyphs.split_wide(ln.image, ln.glyphs, classifier)
-        cells = [ln.image[:, x : x + w] for x, w in boxes]
-        found = glyphs.glyph_slots(boxes, classifier.classify(cells), line.CHAR_HEIGHT)
-        weight = self.settings.tesseract_weight
-        if weight > 0 and found:
-            mixed = self.engine.read_line(ln.image, LETTERS + DIGITS)
-            found = glyphs.fold(found, decode.slots(mixed, (), (), line.CHAR_HEIGHT), weight)
-        return decode.decode(found, ln.breaks) if found else None
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
 _FAILURES = (cv2.error, ValueError, MemoryError, RuntimeError, OSError)

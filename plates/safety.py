@@ -11,6 +11,10 @@ those into a `NoPlate` with the reason:
 - `digits_only`: the second recogniser (plates.ppocr, trained on general text, so it reads a digit as a digit)
   reads, without the grammar, only digits in every view: an expiry line ("08.29" read "G 829" under the grammar
   by our network, and 0.29 sure after calibration);
+- `expiry_text`: a general recogniser (PP-OCRv6 as shipped) reads the crop whole, dot and all, as an expiry
+  line's MM.YY ("G1·28" for a cut "01.28": the plate recogniser, trained on plates, reads "G 128", 1.0 sure);
+- `no_region`: that recogniser reads the crop as characters that begin with a digit: no region letters are in it
+  (the right half of a plate, "36VZ", which the plate recogniser completes to "B 6 VZ");
 - `cut_off`: the characters of a plate found in a frame run into the frame's side (a vehicle half out of the
   camera's view): a whole plate has its border and a margin there. A crop given as one is not checked (crops are
   often cut tight to the characters), nor a plate cut between two characters in mid-frame ("B 123" of
@@ -20,8 +24,14 @@ Pure.
 
 from __future__ import annotations
 
+import re
+
 from plates.line import Band
 
+#: An expiry line as a general recogniser reads it whole: a month (its 0 often taken for a G, O, D or Q), a dot or
+#: the like, a year: "01.28", "G1·28".
+EXPIRY_TEXT = re.compile(r"^\W*[0-9OGDQ]{1,2}\s*[.·,:•\-]\s*\d{2}\W*$")
+DOUBTFUL = 0.05  # the most a reading `no_region` doubts may be sure (raw): never taken unasked
 UNSURE = 0.01  # raw reading probabilities under this are the grammar's guess (see above)
 EDGE = 0.25  # characters within this many character heights of an image's side run off it
 
@@ -39,6 +49,22 @@ def digits_only(readings: list[str]) -> str | None:
     letters, so a row without one is no plate, whatever letter the grammar made of a 0 or an 8)."""
     if any(readings) and not any(c.isalpha() for text in readings for c in text):
         return f"digits only ({' '.join(r for r in readings if r)}): an expiry line, not a plate"
+    return None
+
+
+def expiry_text(text: str) -> str | None:
+    """The reason a crop a general recogniser reads whole as `text` is no plate, or None: an expiry line's shape."""
+    if EXPIRY_TEXT.match(text.strip()):
+        return f"an expiry line ({text.strip()}), not a plate"
+    return None
+
+
+def no_region(text: str) -> str | None:
+    """The reason a crop a general recogniser reads whole as `text` (plate characters only) is no plate, or None:
+    it begins with a digit, so no region letters are in it (half a plate, "36 VZ" of "W 1236 VZ", which the plate
+    recogniser may complete to a plate; a year; a phone number)."""
+    if text and text[0].isdigit():
+        return f"no region letters ({text}): half a plate, not a plate"
     return None
 
 

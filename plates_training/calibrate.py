@@ -54,7 +54,7 @@ def threshold(calibrated: np.ndarray, right: np.ndarray) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", type=Path, help="the line recogniser's ONNX file (default: the shipped one)")
+    p.add_argument("--model", type=Path, help="the plate recogniser's ONNX file (default: the shipped one)")
     p.add_argument("--out", type=Path, default=confidence.CALIBRATION_PATH)
     args = p.parse_args(argv)
     if not split.DATA.is_dir():

@@ -1,5 +1,5 @@
 """The plate reading's configuration (issue 16): `rules.plate_accept` checked like every key and used by
-`lane plates read --json` (`accepted`); `[plates] line_model`, the site's own model file, which a missing or
+`lane plates read --json` (`accepted`); `[plates] model`, the site's own model file, which a missing or
 corrupt file turns into a configuration error before anything starts."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from devices import render
 from lane import plate_model, plates_cli
 from lane.cli import main
 from lane.config import ConfigError, load
-from plates import line_net
+from lane.plate_policy import DEFAULT_ACCEPT
+from plates import plate_net
 from plates.reader import PlateReader
 from plates.reading import PlateReading
 
@@ -48,7 +49,7 @@ def read_json(config: Path, image: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_the_shipped_site_takes_plates_at_the_calibrated_threshold() -> None:
     from plates.confidence import PLATE_ACCEPT
 
-    assert load(SHIPPED).rules.plate_accept == PLATE_ACCEPT == 1.0
+    assert load(SHIPPED).rules.plate_accept == PLATE_ACCEPT == DEFAULT_ACCEPT
 
 
 @pytest.mark.parametrize("value", ["1.5", "-0.1", '"high"'])
@@ -58,8 +59,8 @@ def test_plate_accept_out_of_range_is_a_config_error(tmp_path: Path, value: str)
 
 
 def test_a_missing_model_file_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"plates.line_model: no model file .*nowhere.onnx"):
-        load(site(tmp_path, plates='line_model = "nowhere.onnx"'))
+    with pytest.raises(ConfigError, match=r"plates.model: no model file .*nowhere.onnx"):
+        load(site(tmp_path, plates='model = "nowhere.onnx"'))
 
 
 def test_a_corrupt_model_file_stops_the_commands_that_read_plates(
@@ -67,12 +68,12 @@ def test_a_corrupt_model_file_stops_the_commands_that_read_plates(
 ) -> None:
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"\x08\x07 this is not an onnx graph" * 20)
-    config = site(tmp_path, plates=f'line_model = "{bad}"')
+    config = site(tmp_path, plates=f'model = "{bad}"')
     db = tmp_path / "sim.db"
     assert main(["--config", str(config), "simulate", "--hours", "0.1", "--db", str(db)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("lane: configuration error\n")
-    assert f"plates.line_model: {bad} is not a line recogniser model" in err and "Traceback" not in err
+    assert f"plates.model: {bad} is not a plate recogniser model" in err and "Traceback" not in err
     assert not db.exists()  # nothing started
     frame = tmp_path / "frame.png"
     cv2.imwrite(str(frame), render.plate_frame("G 1234 AB", seed=1))
@@ -82,8 +83,8 @@ def test_a_corrupt_model_file_stops_the_commands_that_read_plates(
 
 def test_the_reader_runs_the_model_the_site_names(tmp_path: Path) -> None:
     own = tmp_path / "own.onnx"
-    own.write_bytes(line_net.MODEL_PATH.read_bytes())
-    config = load(site(tmp_path, plates=f'line_model = "{own}"'))
+    own.write_bytes(plate_net.MODEL_PATH.read_bytes())
+    config = load(site(tmp_path, plates=f'model = "{own}"'))
     plate_model.check(config, "site.toml")
     reader = plate_model.lane_reader(config)
     assert isinstance(reader, PlateReader) and reader is not plate_model.lane_reader(load(SHIPPED))
@@ -115,5 +116,5 @@ def test_no_plate_is_never_accepted(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_check_config_loads_the_site_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not a model at all")
-    assert main(["--config", str(site(tmp_path, plates=f'line_model = "{bad}"')), "check-config"]) == 2
-    assert "plates.line_model" in capsys.readouterr().err
+    assert main(["--config", str(site(tmp_path, plates=f'model = "{bad}"')), "check-config"]) == 2
+    assert "plates.model" in capsys.readouterr().err

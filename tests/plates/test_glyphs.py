@@ -74,7 +74,7 @@ def test_the_trainer_learns_a_few_fonts() -> None:
 
 @pytest.mark.parametrize("weight", [0.0, 0.3])
 def test_reader_reads_with_the_classifier(weight: float) -> None:
-    reader = PlateReader(ReaderSettings(tesseract_weight=weight, line_recogniser="off"))
+    reader = PlateReader(ReaderSettings(recogniser="line", tesseract_weight=weight, line_recogniser="off"))
     for plate, black in (("B 2407 UZO", False), ("AD 4959 SK", True)):
         got = reader.read_crop(render.plate_image(plate, black, "08.29"))
         assert isinstance(got, PlateReading), got
@@ -82,7 +82,7 @@ def test_reader_reads_with_the_classifier(weight: float) -> None:
 
 
 def test_reader_without_the_classifier_still_reads() -> None:
-    reader = PlateReader(ReaderSettings(glyph_classifier=False, line_recogniser="off"))
+    reader = PlateReader(ReaderSettings(recogniser="line", glyph_classifier=False, line_recogniser="off"))
     got = reader.read_crop(render.plate_image("G 1234 AB", True))
     assert isinstance(got, PlateReading) and got.text == "G 1234 AB"
     assert line.CHAR_HEIGHT == 40  # the glyph features assume characters this tall in the line image

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from devices import render
-from plates import ctc, decode, grammar, line, line_net
+from plates import ctc, decode, ensemble, grammar, line, line_net
 from plates.cut_vote import vote as _vote
 from plates.reader import PlateReader, ReaderSettings
 from plates.reading import NoPlate, PlateReading
@@ -142,17 +142,19 @@ def test_the_other_bands_are_read_only_when_no_reading_is_sure(net: line_net.Lin
             return net.posteriors(views)
 
     counting = Counting(net._model)
-    sure = PlateReader._recognise(counting, crop, bands, True, enough=0.7)
+    sure = ensemble.recognise(counting, crop, bands, True, enough=0.7)
     assert sure is not None and sure[0].plate.text == "G 1234 AB" and batches == [2]  # the usual band, the crop
     batches.clear()
-    unsure = PlateReader._recognise(counting, crop, bands, True, enough=1.01)  # nothing is that sure
+    unsure = ensemble.recognise(counting, crop, bands, True, enough=1.01)  # nothing is that sure
     assert unsure is not None and unsure[0].plate == sure[0].plate
     assert batches == [2, len(line_net.VIEWS) - 1] and len(unsure[1]) == 1 + len(line_net.VIEWS)
 
 
 @pytest.mark.parametrize(("plate", "black"), [("G 1234 AB", False), ("AD 8821 XY", True), ("B 28", False)])
 def test_the_reader_reads_with_the_recogniser_alone(plate: str, black: bool) -> None:
-    got = PlateReader(ReaderSettings(line_recogniser="only")).read_crop(render.plate_image(plate, black, "08.29"))
+    got = PlateReader(ReaderSettings(recogniser="line", line_recogniser="only")).read_crop(
+        render.plate_image(plate, black, "08.29")
+    )
     assert isinstance(got, PlateReading), got
     assert got.text == plate and 0.0 < got.confidence <= 1.0
     assert len(got.char_confidences) == len(got.compact)
@@ -168,7 +170,7 @@ def test_the_reader_reads_with_the_recogniser_alone(plate: str, black: bool) -> 
     ],
 )
 def test_bad_crops_give_a_reason(image: np.ndarray) -> None:
-    got = PlateReader(ReaderSettings(line_recogniser="only")).read_crop(image)
+    got = PlateReader(ReaderSettings(recogniser="line", line_recogniser="only")).read_crop(image)
     assert isinstance(got, NoPlate | PlateReading)
     if isinstance(got, NoPlate):
         assert got.reason

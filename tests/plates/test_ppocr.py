@@ -97,17 +97,19 @@ def test_the_reader_asks_only_when_unsure(monkeypatch: pytest.MonkeyPatch, rec: 
 
     monkeypatch.setattr(ppocr, "model", Counting)
     crop = render.plate_image("G 1234 AB", False, "08.29")
-    sure = PlateReader(ReaderSettings(second_opinion=0.0, expiry=False)).read_crop(crop)
+    sure = PlateReader(ReaderSettings(recogniser="line", second_opinion=0.0, expiry=False)).read_crop(crop)
     assert isinstance(sure, PlateReading) and sure.text == "G 1234 AB" and asked == []
-    always = PlateReader(ReaderSettings(second_opinion=1.0, expiry=False)).read_crop(crop)
+    always = PlateReader(ReaderSettings(recogniser="line", second_opinion=1.0, expiry=False)).read_crop(crop)
     assert isinstance(always, PlateReading) and always.text == "G 1234 AB" and asked == [2]  # the crop, the band
-    with_expiry = PlateReader(ReaderSettings(second_opinion=0.0)).read_crop(crop)
+    with_expiry = PlateReader(ReaderSettings(recogniser="line", second_opinion=0.0)).read_crop(crop)
     assert isinstance(with_expiry, PlateReading) and asked == [2, 1]  # the band under the line
 
 
 def test_the_reader_reads_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ppocr, "model", lambda: None)
-    got = PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(render.plate_image("K 5521 QW", True, "01.30"))
+    got = PlateReader(ReaderSettings(recogniser="line", second_opinion=1.0)).read_crop(
+        render.plate_image("K 5521 QW", True, "01.30")
+    )
     assert isinstance(got, PlateReading) and got.text == "K 5521 QW"
     large = render.plate_image("B 1995 JVK", False, "01.28", size=(632, 216))
     assert PlateReader().read_expiry(large) == "01.28"  # Tesseract reads the small line instead
@@ -136,9 +138,12 @@ def test_the_expiry_is_read_when_sure_and_left_out_when_not(monkeypatch: pytest.
     assert isinstance(without, PlateReading) and without.text == "B 1995 JVK" and without.expiry == ""
     monkeypatch.setattr("plates.reader.EXPIRY_TRUST", 1.0)  # nothing is that sure
     assert reader.read_expiry(large) == ""
-    assert isinstance(PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(np.zeros((9, 9), np.uint8)), NoPlate)
+    assert isinstance(
+        PlateReader(ReaderSettings(recogniser="line", second_opinion=1.0)).read_crop(np.zeros((9, 9), np.uint8)),
+        NoPlate,
+    )
     with pytest.raises(ValueError, match="bad reader settings"):
-        ReaderSettings(second_opinion=1.5)
+        ReaderSettings(recogniser="line", second_opinion=1.5)
 
 
 def test_warming_up_loads_the_models_and_survives_a_broken_engine(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,9 +166,11 @@ def test_warming_up_loads_the_models_and_survives_a_broken_engine(monkeypatch: p
     net = line_net.model()
     assert net is not None and getattr(net._local, "net", None) is not None  # this thread's network is made
     assert loaded == ["ppocr"]
-    PlateReader(ReaderSettings(second_opinion=0.0, line_recogniser="off", expiry=False), engine=Broken()).warm_up()
+    PlateReader(
+        ReaderSettings(recogniser="line", second_opinion=0.0, line_recogniser="off", expiry=False), engine=Broken()
+    ).warm_up()
     assert loaded == ["ppocr"]  # not asked for: not loaded
-    PlateReader(ReaderSettings(second_opinion=0.0, line_recogniser="off"), engine=Broken()).warm_up()
+    PlateReader(ReaderSettings(recogniser="line", second_opinion=0.0, line_recogniser="off"), engine=Broken()).warm_up()
     assert loaded == ["ppocr", "ppocr"]  # it reads the expiry line
 
 
@@ -187,9 +194,11 @@ def test_warming_up_starts_tesseract_only_where_it_will_read(
     assert not warmed(ReaderSettings(), rec)  # glyph classifier and second recogniser: Tesseract reads nothing
     assert warmed(ReaderSettings(), None)  # ... the expiry line, without the second recogniser
     assert not warmed(ReaderSettings(expiry=False), None)
-    assert warmed(ReaderSettings(glyph_classifier=False, expiry=False), rec)  # the cut characters
-    assert warmed(ReaderSettings(tesseract_weight=0.5, expiry=False), rec)
-    assert not warmed(ReaderSettings(glyph_classifier=False, line_recogniser="only", expiry=False), rec)
+    assert warmed(ReaderSettings(recogniser="line", glyph_classifier=False, expiry=False), rec)  # the cut characters
+    assert warmed(ReaderSettings(recogniser="line", tesseract_weight=0.5, expiry=False), rec)
+    assert not warmed(
+        ReaderSettings(recogniser="line", glyph_classifier=False, line_recogniser="only", expiry=False), rec
+    )
 
 
 def test_a_damaged_or_missing_model_leaves_the_reader_reading_alone(tmp_path: Any) -> None:
@@ -213,8 +222,10 @@ def test_a_second_opinion_that_fails_leaves_the_reading(monkeypatch: pytest.Monk
             raise Exception("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION")  # what onnxruntime raises
 
     failing = ppocr.PaddleRec(Failing())
-    with pytest.raises(RuntimeError, match="second recogniser failed"):
+    with pytest.raises(RuntimeError, match="recogniser failed"):
         failing.posteriors([np.zeros((48, 100, 3), np.uint8)])
     monkeypatch.setattr(ppocr, "model", lambda: failing)
-    got = PlateReader(ReaderSettings(second_opinion=1.0)).read_crop(render.plate_image("K 5521 QW", True, "01.30"))
+    got = PlateReader(ReaderSettings(recogniser="line", second_opinion=1.0)).read_crop(
+        render.plate_image("K 5521 QW", True, "01.30")
+    )
     assert isinstance(got, PlateReading) and got.text == "K 5521 QW"

@@ -82,6 +82,10 @@ def test_the_checks_by_themselves() -> None:
     assert safety.cut_off(band, -math.inf, 192)  # the last character 2 px from the frame's right side
     assert safety.cut_off(band, 8, math.inf)
     assert safety.cut_off(None, 0, 10) is None
+    assert safety.expiry_text("G1·28") and safety.expiry_text("01.28") and safety.expiry_text(" 12-30 ")
+    assert safety.expiry_text("AB1234CD") is None and safety.expiry_text("B 1234 XYZ") is None
+    assert safety.no_region("36VZ") and safety.no_region("4A1488NG") and safety.no_region("W1236VZ") is None
+    assert safety.no_region("") is None
 
 
 def test_the_confidence_is_calibrated() -> None:
