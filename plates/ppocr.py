@@ -1,9 +1,11 @@
-"""The second recogniser: PaddleOCR's PP-OCRv6 (small) text-line recogniser, asked when the reader's own reading is
-unsure.
+"""PaddleOCR's PP-OCRv6 (small) text-line recogniser as PaddleOCR ships it, and the runner of every recogniser of its
+kind (`PaddleRec`: the plate recogniser, `plates.plate_net`, is one fine-tuned on plates).
 
-The model (`PP-OCRv6_rec_small.onnx`, Apache-2.0, trained by PaddleOCR on millions of real and synthetic text
-lines) comes in RapidOCR's `rapidocr` package and is run by onnxruntime; nothing else of that package is used (its
-text detector and its own dependencies are not needed: the plate's line is found by `plates.line`).
+As shipped it checks the plate recogniser's reading (`PlateReader._checked`: trained on text of every kind, it reads
+an expiry line as one), reads the expiry line (`expiry_view`), and is the earlier ensemble's second recogniser
+(`weigh`, `plates.ensemble`). The model (`PP-OCRv6_rec_small.onnx`, Apache-2.0, trained by PaddleOCR on millions of
+real and synthetic text lines) comes in RapidOCR's `rapidocr` package and is run by onnxruntime; of that package
+only its text detector's model is used besides (`plates.text_det`), not its code or its dependencies.
 A view of the plate (the whole crop, and the band around each main line, in colour, 48 pixels high) gives, per
 column, a probability for each of the model's 18,708 characters; the plate alphabet's are kept and every other
 character's probability counts as the CTC blank, so `plates.ctc` decodes them under the plate grammar like the
