@@ -89,7 +89,7 @@ def to_torch(model: onnx.ModelProto) -> Any:
     """A trainable torch module of `logits_graph(model)`: the float constants onnx2torch keeps as buffers become
     parameters (but scalars: a layer norm's epsilon, a power's exponent). Returned in eval mode (its batch norms
     keep their statistics when trained)."""
-    import onnx2torch  # type: ignore[import-untyped]
+    import onnx2torch
     import torch
 
     net = onnx2torch.convert(logits_graph(model)).eval()
