@@ -100,11 +100,7 @@ class PaddleRec:
         """The view's likeliest text in the model's whole character set (no grammar, nothing left out: the dot of an
         expiry line "01.28" too: each column's likeliest class, repeats merged, blanks dropped), and its posteriors
         as `posteriors` gives them, from one run."""
-        x = (shaped(view).astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
-        try:
-            probs = np.asarray(self._session.run(None, {self._input: x})[0][0], np.float32)
-        except Exception as err:  # onnxruntime's errors derive from Exception only
-            raise RuntimeError(f"the recogniser failed: {err}") from err
+        probs = self._run(view)
         out, last = [], 0
         for k in (int(v) for v in probs.argmax(axis=1)):
             if k != last and 0 < k <= len(self._characters):
@@ -121,15 +117,15 @@ class PaddleRec:
     def posteriors(self, views: list[Image]) -> list[Floats]:
         """Each view's posteriors (its columns x (1 + len(ALPHABET))): other characters count as the blank. Each
         view is read alone, at its own width (padding views to one batch's width reads worse)."""
-        out: list[Floats] = []
-        for view in views:
-            x = (shaped(view).astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
-            try:
-                probs = np.asarray(self._session.run(None, {self._input: x})[0][0], np.float32)
-            except Exception as err:  # onnxruntime's errors derive from Exception only
-                raise RuntimeError(f"the recogniser failed: {err}") from err
-            out.append(self._ours(probs))
-        return out
+        return [self._ours(self._run(view)) for view in views]
+
+    def _run(self, view: Image) -> Floats:
+        """One view through the model: its columns' probabilities over every class of the model."""
+        x = (shaped(view).astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
+        try:
+            return np.asarray(self._session.run(None, {self._input: x})[0][0], np.float32)
+        except Exception as err:  # onnxruntime's errors derive from Exception only
+            raise RuntimeError(f"the recogniser failed: {err}") from err
 
 
 def weigh(found: decode.Decoded, ours: Floats, theirs: list[Floats], *, fuse: bool = True) -> decode.Decoded:
