@@ -108,7 +108,8 @@ class PlateReader:
         if image is None:
             return NoPlate(why or "not an image")
         try:
-            return self._calibrated(self._read_frame(image))
+            call = _Call()
+            return self._calibrated(self._read_frame(image, call), call)
         except _FAILURES as err:  # a frame OpenCV or Tesseract cannot handle is no plate, not a crash
             return NoPlate(_failure(err))
 
@@ -117,15 +118,25 @@ class PlateReader:
         image, why = check_image(crop)
         if image is None:
             return NoPlate(why or "not an image")
+        call = _Call()
         try:
-            got = self._read_plate(image, (0, 0, image.shape[1], image.shape[0]), True)
+            got = self._read_plate(image, (0, 0, image.shape[1], image.shape[0]), True, call)
+            return (
+                self._calibrated(got, call) if got is not None else NoPlate("no characters that fit the plate grammar")
+            )
         except _FAILURES as err:
             return NoPlate(_failure(err))
-        return self._calibrated(got) if got is not None else NoPlate("no characters that fit the plate grammar")
 
-    def _calibrated(self, got: PlateReading | NoPlate) -> PlateReading | NoPlate:
+    def _calibrated(self, got: PlateReading | NoPlate, call: _Call) -> PlateReading | NoPlate:
+        """The reading chosen, checked (`_checked`), with its expiry line read (only now: of all the crops read, only
+        the chosen one's matters) and its confidence calibrated."""
         got = self._checked(got)
-        if not self.settings.calibrated or isinstance(got, NoPlate):
+        if isinstance(got, NoPlate):
+            return got
+        found = call.lines.get(id(got.crop))
+        if self.settings.expiry and got.crop is not None and found is not None:
+            got = replace(got, expiry=self._read_expiry(got.crop, *found))
+        if not self.settings.calibrated:
             return got
         return replace(got, confidence=round(confidence.calibrated(got.confidence), 3))
 
@@ -172,7 +183,7 @@ class PlateReader:
         except _FAILURES:
             return ""
 
-    def _read_frame(self, image: Image) -> PlateReading | NoPlate:
+    def _read_frame(self, image: Image, call: _Call) -> PlateReading | NoPlate:
         scale = min(1.0, FRAME_WIDTH / image.shape[1])
         if scale < 1.0:
             image = u8(cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
@@ -187,17 +198,17 @@ class PlateReader:
                 candidates.append(Candidate(box, score, False, 0.0))
         if not candidates and (self.settings.text_candidates == 0 or text_det.model() is None):
             return NoPlate("no plate-like row of characters")
-        best, refused = self._read_candidates(image, candidates, rows, None, "")
+        best, refused = self._read_candidates(image, candidates, rows, None, "", call)
         lines: list[Candidate] = []
         if best is None or best.confidence < self.settings.enough:  # text lines anywhere, read as crops
             lines = self._text_lines(image, (0, 0, w, h))
-            best, refused = self._read_candidates(image, lines, 0, best, refused)
+            best, refused = self._read_candidates(image, lines, 0, best, refused, call)
         elif best.box is not None:  # a sure reading: is it a piece of a plate a text line around it reads whole?
             x, y, bw, bh = best.box
             lines = self._text_lines(image, (x - bw, y - bh, 3 * bw, 3 * bh))
         if best is not None and best.box is not None:
             for cand in (c for c in lines if c.box != best.box and _overlap(c.box, best.box)):
-                whole, _ = self._read_candidates(image, [cand], 0, None, "")
+                whole, _ = self._read_candidates(image, [cand], 0, None, "", call)
                 if whole is not None and whole.confidence >= plate_net.WHOLE:
                     best = whole if plate_net.within(best.compact, whole.compact) else best
         if best is None:
@@ -207,23 +218,34 @@ class PlateReader:
         return best
 
     def _read_candidates(
-        self, image: Image, candidates: list[Candidate], rows: int, best: PlateReading | None, refused: str
+        self,
+        image: Image,
+        candidates: list[Candidate],
+        rows: int,
+        best: PlateReading | None,
+        refused: str,
+        call: _Call,
     ) -> tuple[PlateReading | None, str]:
         """Read `candidates` in turn (the first `rows` are rows of characters; the rest are read as crops) until one
-        reads at least `enough` surely: the surest reading, `best` included, and why a candidate was no plate."""
+        reads at least `enough` surely: the surest reading, `best` included, and why a candidate was no plate. A
+        candidate this call has read already is not read again (`call.reads`)."""
         h, w = image.shape[:2]
         for i, cand in enumerate(candidates):
             x, y, bw, bh = cand.box
             trusted = cand.box == (0, 0, w, h) or i >= rows
             whole = cand.box == (0, 0, w, h)  # a frame that is a plate crop: its sides are not a camera's edge
-            got: PlateReading | NoPlate | None = None
-            for fx, fy in self.settings.margins[: 1 if whole or self._plate_net() is None else None]:
-                mx, my = int(fx * bw), int(fy * bh)
-                crop = image[max(0, y - my) : y + bh + my, max(0, x - mx) : x + bw + mx]
-                edges = (False, False) if whole else (x - mx <= 0, x + bw + mx >= w)
-                one = self._read_plate(crop, (x, y, bw, bh), trusted, edges)
-                if got is None or (isinstance(one, PlateReading) and _better(one, got)):
-                    got = one
+            if (cand.box, trusted) in call.reads:
+                got = call.reads[(cand.box, trusted)]
+            else:
+                got = None
+                for fx, fy in self.settings.margins[: 1 if whole or self._plate_net() is None else None]:
+                    mx, my = int(fx * bw), int(fy * bh)
+                    crop = image[max(0, y - my) : y + bh + my, max(0, x - mx) : x + bw + mx]
+                    edges = (False, False) if whole else (x - mx <= 0, x + bw + mx >= w)
+                    one = self._read_plate(crop, (x, y, bw, bh), trusted, call, edges)
+                    if got is None or (isinstance(one, PlateReading) and _better(one, got)):
+                        got = one
+                call.reads[(cand.box, trusted)] = got
             if isinstance(got, NoPlate):
                 refused = refused or got.reason
                 continue
@@ -250,10 +272,16 @@ class PlateReader:
         return [Candidate((bx + x0, by + y0, bw, bh), score, False, 0.0) for (bx, by, bw, bh), score in found]
 
     def _read_plate(
-        self, crop: Image, box: tuple[int, int, int, int], crop_given: bool, edges: tuple[bool, bool] = (False, False)
+        self,
+        crop: Image,
+        box: tuple[int, int, int, int],
+        crop_given: bool,
+        call: _Call,
+        edges: tuple[bool, bool] = (False, False),
     ) -> PlateReading | NoPlate | None:
         """The reading of one plate crop; NoPlate when what was read is no plate (plates.safety); None when
-        nothing fits the grammar. `edges`: whether the crop's left and right sides are the frame's."""
+        nothing fits the grammar. `edges`: whether the crop's left and right sides are the frame's. Its lines are
+        kept in `call.lines` for the expiry line, read once a reading is chosen (`_calibrated`)."""
         s = self.settings
         lines = line.find_lines(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found)
         bands = [ln.band for ln in lines if ln.band is not None]
@@ -273,16 +301,17 @@ class PlateReader:
             why = safety.too_unsure(found.confidence) or safety.digits_only(unbound) or sides
             if why is not None:
                 return NoPlate(why)
-        expiry = self._read_expiry(crop, bands, lines) if s.expiry else ""
         plate = found.plate
+        evidence = crop.copy()
+        call.lines[id(evidence)] = (bands, lines)
         return PlateReading(
             plate.text,
             round(found.confidence, 3),
             plate.region_name,
             box,
-            expiry,
+            "",
             tuple(round(c, 3) for c in found.char_confidences),
-            crop.copy(),
+            evidence,
         )
 
     def _read_expiry(self, crop: Image, bands: list[line.Band], lines: list[line.Line]) -> str:
@@ -297,6 +326,15 @@ class PlateReader:
         if small is None:
             return ""
         return decode.parse_expiry("".join(sym.char for sym in self.engine.read_line(small, DIGITS + ".")))
+
+
+class _Call:
+    """What one read of a frame or crop has found so far: each candidate's reading (by box, and whether it was read
+    as a crop), and the lines found in each crop read (by the evidence crop's id), for its expiry line."""
+
+    def __init__(self) -> None:
+        self.reads: dict[tuple[tuple[int, int, int, int], bool], PlateReading | NoPlate | None] = {}
+        self.lines: dict[int, tuple[list[line.Band], list[line.Line]]] = {}
 
 
 def _better(wide: PlateReading, narrow: PlateReading | NoPlate | None) -> bool:
