@@ -73,25 +73,20 @@ class PlateReader:
         if (plate := self._plate_net()) is not None:
             plate.posteriors([view])
             general = ppocr.model() if s.expiry or (s.safety and s.general_check) else None
-            if general is not None:
-                general.posteriors([view])
             if s.text_candidates > 0 and (detector := text_det.model()) is not None:
                 with contextlib.suppress(RuntimeError):
                     detector.boxes(np.full((64, 64, 3), 128, np.uint8), 1)
-            if s.expiry and general is None:  # Tesseract reads the expiry line without PP-OCRv6
-                with contextlib.suppress(EngineError, OSError):
-                    self.engine.read_line(view, DIGITS)
-            return
-        if (net := self.line_model()) is not None and s.line_recogniser != "off":
-            net.posteriors([view])
-        classifier = glyphs.model() if s.glyph_classifier else None
-        second = ppocr.model() if s.second_opinion > 0 or s.expiry else None
-        if second is not None:
-            second.posteriors([view])
-        # Tesseract reads the cut characters when the glyph classifier cannot (or mixes in), and the expiry line
-        # when the second recogniser cannot.
-        cuts = s.line_recogniser != "only" and (classifier is None or s.tesseract_weight > 0)
-        if cuts or (s.expiry and second is None):
+            cuts = False
+        else:
+            if (net := self.line_model()) is not None and s.line_recogniser != "off":
+                net.posteriors([view])
+            classifier = glyphs.model() if s.glyph_classifier else None
+            general = ppocr.model() if s.second_opinion > 0 or s.expiry else None
+            # Tesseract reads the cut characters when the glyph classifier cannot (or mixes in)
+            cuts = s.line_recogniser != "only" and (classifier is None or s.tesseract_weight > 0)
+        if general is not None:
+            general.posteriors([view])
+        if cuts or (s.expiry and general is None):  # ... and the expiry line without PP-OCRv6
             with contextlib.suppress(EngineError, OSError):
                 self.engine.read_line(view, DIGITS)
 
