@@ -35,16 +35,19 @@ class Labelled:
     text: str  # compact (no spaces)
 
 
-def read_folder(folder: Path, side: str | None) -> list[Labelled]:
-    """A labelled folder's plates (only `side` of the split when given), leaving out labels the grammar refuses;
-    a shared set's wrong labels corrected (`split.label_fixes`)."""
+def read_folder(folder: Path, side: str | None, *, foreign: bool = False) -> list[Labelled]:
+    """A labelled folder's plates (only `side` of the split when given), leaving out labels the grammar refuses
+    (unless `foreign`: another country's plates, whose text is only held to the plate alphabet); a shared set's
+    wrong labels corrected (`split.label_fixes`)."""
     sides = split.read_split() if side is not None else {}
     fixes = split.label_fixes() if folder.resolve().parent == split.DATA.resolve() else {}
     out: list[Labelled] = []
     with (folder / "labels.csv").open(newline="") as f:
         for r in csv.DictReader(f):
             text = fixes.get((folder.name, r["file"]), r["plate_text"]).replace(" ", "")
-            if r.get("format_ok", "1") == "0" or not grammar.is_valid(text) or any(c not in ctc.ALPHABET for c in text):
+            if not foreign and (r.get("format_ok", "1") == "0" or not grammar.is_valid(text)):
+                continue
+            if not text or any(c not in ctc.ALPHABET for c in text):
                 continue
             if side is not None and sides.get((folder.name, r["file"])) != side:
                 continue

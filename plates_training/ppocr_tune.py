@@ -78,6 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--start", type=Path, default=None, help="an ONNX recogniser to start from (default: PaddleOCR's)")
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--set", type=Path, action="append", default=[], help="a lane's exported set, read whole")
+    p.add_argument(
+        "--foreign",
+        type=Path,
+        action="append",
+        default=[],
+        help="another country's labelled photos (e.g. scenes-eu), read whole: real cameras, another plate grammar",
+    )
     p.add_argument("--synthetic", type=int, default=4000, help="synthetic plates rendered (seeded)")
     p.add_argument("--negatives", type=float, default=0.0, help="share of a batch that is no plate")
     p.add_argument("--minutes", type=float, default=40.0)
@@ -93,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     t0 = time.time()
     real = ppocr_data.part("train") + [it for folder in args.set for it in ppocr_data.read_folder(folder, None)]
+    real += [it for folder in args.foreign for it in ppocr_data.read_folder(folder, None, foreign=True)]
     tune_images, tune_texts = ppocr_data.tune_part()
     synth_images, synth_texts = ppocr_data.synthetic(args.seed, args.synthetic)
     nothing = ppocr_data.negatives(args.seed + 1, max(1, int(args.synthetic * args.negatives * 2)))
