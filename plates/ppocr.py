@@ -1,7 +1,7 @@
 """PaddleOCR's PP-OCRv6 (small) text-line recogniser as PaddleOCR ships it, and the runner of every recogniser of its
 kind (`PaddleRec`: the plate recogniser, `plates.plate_net`, is one fine-tuned on plates).
 
-As shipped it checks the plate recogniser's reading (`PlateReader._checked`: trained on text of every kind, it reads
+As shipped it checks the plate recogniser's reading (`plates.general_check`: trained on text of every kind, it reads
 an expiry line as one), reads the expiry line (`expiry_view`), and is the earlier ensemble's second recogniser
 (`weigh`, `plates.ensemble`). The model (`PP-OCRv6_rec_small.onnx`, Apache-2.0, trained by PaddleOCR on millions of
 real and synthetic text lines) comes in RapidOCR's `rapidocr` package and is run by onnxruntime; of that package

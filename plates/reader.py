@@ -27,7 +27,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from plates import confidence, ctc, decode, ensemble, glyphs, line, line_net, plate_net, ppocr, safety, text_det
+from plates import (
+    confidence,
+    ctc,
+    ensemble,
+    expiry_line,
+    general_check,
+    glyphs,
+    line,
+    line_net,
+    plate_net,
+    ppocr,
+    safety,
+    text_det,
+)
 from plates.edges import edge_candidates
 from plates.engine import DIGITS, Engine, EngineError, default_engine
 from plates.frame_check import MAX_PIXELS as MAX_PIXELS
@@ -36,7 +49,6 @@ from plates.locate import Candidate, iou, locate
 from plates.reader_settings import ReaderSettings as ReaderSettings
 from plates.reading import Image, NoPlate, PlateReading, u8
 
-EXPIRY_TRUST = 0.5  # an expiry line read less surely than this is not reported (a wrong date is worse than none)
 FRAME_WIDTH = 1920  # wider frames are scaled down first
 
 
@@ -123,48 +135,19 @@ class PlateReader:
             return NoPlate(_failure(err))
 
     def _calibrated(self, got: PlateReading | NoPlate, call: _Call) -> PlateReading | NoPlate:
-        """The reading chosen, checked (`_checked`), with its expiry line read (only now: of all the crops read, only
-        the chosen one's matters) and its confidence calibrated."""
-        got = self._checked(got)
+        """The reading chosen, checked (`general_check`), with its expiry line read (only now: of all the crops read,
+        only the chosen one's matters) and its confidence calibrated."""
+        s = self.settings
+        if s.safety and s.general_check and self._plate_net() is not None:
+            got = general_check.checked(got)
         if isinstance(got, NoPlate):
             return got
         found = call.lines.get(id(got.crop))
         if self.settings.expiry and got.crop is not None and found is not None:
-            got = replace(got, expiry=self._read_expiry(got.crop, *found))
+            got = replace(got, expiry=expiry_line.read(got.crop, *found, lambda: self.engine))
         if not self.settings.calibrated:
             return got
         return replace(got, confidence=round(confidence.calibrated(got.confidence), 3))
-
-    def _checked(self, got: PlateReading | NoPlate) -> PlateReading | NoPlate:
-        """The plate recogniser's reading checked by PP-OCRv6 as PaddleOCR ships it (`general_check`), a network
-        trained apart, on text of every kind: a plate is taken unasked only when both back it.
-        - It reads digits as digits where the plate recogniser, trained on plates, makes a plate of them ("01.28"
-          as "G 128"): when it reads the reading's crop as an expiry line (`safety.expiry_text`) or as digits only
-          (`safety.digits_only`), it is no plate;
-        - as characters that begin with a digit (`safety.no_region`: half a plate, or a plate whose region letter
-          it missed), the reading stands but at most DOUBTFUL sure, so that no lane takes it unasked;
-        - otherwise the reading's confidence becomes the geometric mean of the two networks' probabilities of its
-          text (a Y one reads as a T, a letter one leaves out: the other seldom errs alike), and a reading under
-          UNSURE so is no plate (`safety.too_unsure`: the top half of a plate, which the plate recogniser reads)."""
-        s = self.settings
-        if isinstance(got, NoPlate) or not (s.safety and s.general_check) or self._plate_net() is None:
-            return got
-        general = ppocr.model()
-        if general is None or got.crop is None:
-            return got
-        try:
-            text, posteriors = general.read(got.crop)
-        except RuntimeError:  # a check that cannot run leaves the reading as it is
-            return got
-        plate_chars = "".join(c for c in text.upper() if c in ctc.ALPHABET)
-        why = safety.expiry_text(text) or safety.digits_only([plate_chars])
-        if why is not None:
-            return NoPlate(why)
-        if safety.no_region(plate_chars) is not None:  # half a plate, or a region letter it missed: ask
-            return replace(got, confidence=min(got.confidence, safety.DOUBTFUL))
-        both = math.sqrt(got.confidence * ctc.text_probability(posteriors, got.compact))
-        why = safety.too_unsure(both)  # neither network backs it: the grammar's guess (the top half of a plate)
-        return NoPlate(why) if why is not None else replace(got, confidence=both)
 
     def read_expiry(self, crop: Image) -> str:
         """The expiry line (MM.YY) of an image that is already a plate (a reading's crop), or "" when it is not
@@ -174,7 +157,8 @@ class PlateReader:
             return ""
         try:
             lines = line.find_lines(image, self.settings.lines, self.settings.min_contrast)
-            return self._read_expiry(image, [ln.band for ln in lines if ln.band is not None], lines)
+            bands = [ln.band for ln in lines if ln.band is not None]
+            return expiry_line.read(image, bands, lines, lambda: self.engine)
         except _FAILURES:
             return ""
 
@@ -308,19 +292,6 @@ class PlateReader:
             tuple(round(c, 3) for c in found.char_confidences),
             evidence,
         )
-
-    def _read_expiry(self, crop: Image, bands: list[line.Band], lines: list[line.Line]) -> str:
-        """The expiry line (MM.YY) under the first main line: read by the second recogniser, its digits only, and
-        kept when at least EXPIRY_TRUST sure; without that recogniser, Tesseract reads the small line `line` cut."""
-        second = ppocr.model()
-        if second is not None and bands:
-            with contextlib.suppress(RuntimeError):  # a failing run: Tesseract, below
-                raw, sure = ctc.digits(second.posteriors([ppocr.expiry_view(crop, bands[0])])[0])
-                return decode.parse_expiry(raw) if sure >= EXPIRY_TRUST else ""
-        small = next((ln.expiry for ln in lines if ln.expiry is not None), None)
-        if small is None:
-            return ""
-        return decode.parse_expiry("".join(sym.char for sym in self.engine.read_line(small, DIGITS + ".")))
 
 
 class _Call:

@@ -49,7 +49,7 @@ class ReaderSettings:
     #: networks' own probability, which the calibration is fitted to.
     calibrated: bool = True
     general_check: bool = (
-        True  # ... and PP-OCRv6 as shipped reads a plate recogniser's reading's crop (reader._checked)
+        True  # ... and PP-OCRv6 as shipped reads a plate recogniser's reading's crop (plates.general_check)
     )
     safety: bool = True  # readings that are no plate (plates.safety: too unsure, cut off) become NoPlate
 

@@ -136,7 +136,7 @@ def test_the_expiry_is_read_when_sure_and_left_out_when_not(monkeypatch: pytest.
     assert reader.read_expiry(np.zeros((0, 0), np.uint8)) == "" and reader.read_expiry("x") == ""  # type: ignore[arg-type]
     without = PlateReader(ReaderSettings(expiry=False)).read_crop(large)
     assert isinstance(without, PlateReading) and without.text == "B 1995 JVK" and without.expiry == ""
-    monkeypatch.setattr("plates.reader.EXPIRY_TRUST", 1.0)  # nothing is that sure
+    monkeypatch.setattr("plates.expiry_line.EXPIRY_TRUST", 1.0)  # nothing is that sure
     assert reader.read_expiry(large) == ""
     assert isinstance(
         PlateReader(ReaderSettings(recogniser="line", second_opinion=1.0)).read_crop(np.zeros((9, 9), np.uint8)),

@@ -1,0 +1,42 @@
+"""The general check: the plate recogniser's chosen reading read again by PP-OCRv6 as PaddleOCR ships it
+(`plates.ppocr`), a network trained apart, on text of every kind, so that a plate is taken unasked only when both
+back it (`ReaderSettings.general_check`; the reader calls it for the plate recogniser's readings). Pure: the model
+is loaded elsewhere.
+
+- PP-OCRv6 reads digits as digits where the plate recogniser, trained on plates, makes a plate of them ("01.28" as
+  "G 128"): when it reads the reading's crop as an expiry line (`safety.expiry_text`) or as digits only
+  (`safety.digits_only`), it is no plate;
+- as characters that begin with a digit (`safety.no_region`: half a plate, or a plate whose region letter it
+  missed), the reading stands but at most DOUBTFUL sure, so that no lane takes it unasked;
+- otherwise the reading's confidence becomes the geometric mean of the two networks' probabilities of its text (a Y
+  one reads as a T, a letter one leaves out: the other seldom errs alike), and a reading under UNSURE so is no
+  plate (`safety.too_unsure`: the top half of a plate, which the plate recogniser reads).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from plates import ctc, ppocr, safety
+from plates.reading import NoPlate, PlateReading
+
+
+def checked(got: PlateReading | NoPlate) -> PlateReading | NoPlate:
+    """`got` checked as above; unchanged when it is no plate, has no crop, or PP-OCRv6 is not there or fails."""
+    general = ppocr.model()
+    if isinstance(got, NoPlate) or general is None or got.crop is None:
+        return got
+    try:
+        text, posteriors = general.read(got.crop)
+    except RuntimeError:  # a check that cannot run leaves the reading as it is
+        return got
+    plate_chars = "".join(c for c in text.upper() if c in ctc.ALPHABET)
+    why = safety.expiry_text(text) or safety.digits_only([plate_chars])
+    if why is not None:
+        return NoPlate(why)
+    if safety.no_region(plate_chars) is not None:  # half a plate, or a region letter it missed: ask
+        return replace(got, confidence=min(got.confidence, safety.DOUBTFUL))
+    both = math.sqrt(got.confidence * ctc.text_probability(posteriors, got.compact))
+    why = safety.too_unsure(both)  # neither network backs it: the grammar's guess (the top half of a plate)
+    return NoPlate(why) if why is not None else replace(got, confidence=both)
