@@ -19,18 +19,21 @@ import math
 from dataclasses import replace
 
 from plates import ctc, ppocr, safety
-from plates.reading import NoPlate, PlateReading
+from plates.reading import Image, NoPlate, PlateReading
 
 
-def checked(got: PlateReading | NoPlate) -> PlateReading | NoPlate:
-    """`got` checked as above; unchanged when it is no plate, has no crop, or PP-OCRv6 is not there or fails."""
+def checked(got: PlateReading | NoPlate, views: list[Image]) -> PlateReading | NoPlate:
+    """`got` checked as above, PP-OCRv6 reading `views` (the crops of its candidate, each margin's: it misreads some
+    crops a little wider or narrower; its crop when none are given) and judging by the view that backs the reading
+    most; unchanged when it is no plate, has no crop, or PP-OCRv6 is not there or fails."""
     general = ppocr.model()
     if isinstance(got, NoPlate) or general is None or got.crop is None:
         return got
     try:
-        text, posteriors = general.read(got.crop)
+        reads = [general.read(view) for view in views or [got.crop]]
     except RuntimeError:  # a check that cannot run leaves the reading as it is
         return got
+    text, posteriors = max(reads, key=lambda tp: ctc.text_probability(tp[1], got.compact))
     plate_chars = "".join(c for c in text.upper() if c in ctc.ALPHABET)
     why = safety.expiry_text(text) or safety.digits_only([plate_chars])
     if why is not None:

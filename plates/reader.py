@@ -139,7 +139,7 @@ class PlateReader:
         only the chosen one's matters) and its confidence calibrated."""
         s = self.settings
         if s.safety and s.general_check and self._plate_net() is not None:
-            got = general_check.checked(got)
+            got = general_check.checked(got, call.views.get(id(got.crop), []) if isinstance(got, PlateReading) else [])
         if isinstance(got, NoPlate):
             return got
         found = call.lines.get(id(got.crop))
@@ -187,9 +187,8 @@ class PlateReader:
             lines = self._text_lines(image, (x - bw, y - bh, 3 * bw, 3 * bh))
         if best is not None and best.box is not None:
             for cand in (c for c in lines if c.box != best.box and _overlap(c.box, best.box)):
-                whole, _ = self._read_candidates(image, [cand], 0, None, "", call)
-                if whole is not None and whole.confidence >= plate_net.WHOLE:
-                    best = whole if plate_net.within(best.compact, whole.compact) else best
+                self._read_candidates(image, [cand], 0, None, "", call)
+            best = _whole(best, call)
         if best is None:
             return NoPlate(refused or f"no characters that fit the plate grammar ({len(candidates)} candidates)")
         if scale < 1.0 and best.box is not None:
@@ -216,15 +215,17 @@ class PlateReader:
             if (cand.box, trusted) in call.reads:
                 got = call.reads[(cand.box, trusted)]
             else:
-                got = None
+                got, crops = None, []
                 for fx, fy in self.settings.margins[: 1 if whole or self._plate_net() is None else None]:
                     mx, my = int(fx * bw), int(fy * bh)
-                    crop = image[max(0, y - my) : y + bh + my, max(0, x - mx) : x + bw + mx]
+                    crops.append(image[max(0, y - my) : y + bh + my, max(0, x - mx) : x + bw + mx])
                     edges = (False, False) if whole else (x - mx <= 0, x + bw + mx >= w)
-                    one = self._read_plate(crop, (x, y, bw, bh), trusted, call, edges)
+                    one = self._read_plate(crops[-1], (x, y, bw, bh), trusted, call, edges)
                     if got is None or (isinstance(one, PlateReading) and _better(one, got)):
                         got = one
                 call.reads[(cand.box, trusted)] = got
+                if isinstance(got, PlateReading):
+                    call.views[id(got.crop)] = crops
             if isinstance(got, NoPlate):
                 refused = refused or got.reason
                 continue
@@ -266,8 +267,6 @@ class PlateReader:
         bands = [ln.band for ln in lines if ln.band is not None]
         rec = self._plate_net()
         if rec is not None:
-            if not bands and not crop_given:  # a row candidate whose line was not found: nothing to read
-                return None
             found, theirs = plate_net.read(rec, crop, bands, with_bands=s.plate_bands)
         else:
             found, theirs, lines = ensemble.read(self, crop, lines, bands, crop_given)
@@ -296,11 +295,30 @@ class PlateReader:
 
 class _Call:
     """What one read of a frame or crop has found so far: each candidate's reading (by box, and whether it was read
-    as a crop), and the lines found in each crop read (by the evidence crop's id), for its expiry line."""
+    as a crop); by the evidence crop's id, the lines found in each crop read (for its expiry line) and every crop
+    of the candidate a reading chose (for the general check)."""
 
     def __init__(self) -> None:
         self.reads: dict[tuple[tuple[int, int, int, int], bool], PlateReading | NoPlate | None] = {}
         self.lines: dict[int, tuple[list[line.Band], list[line.Line]]] = {}
+        self.views: dict[int, list[Image]] = {}
+
+
+def _whole(best: PlateReading, call: _Call) -> PlateReading:
+    """The whole plate `best` is a piece of, when a candidate over it (a text line, a row of characters, a region
+    dense in edges) reads the same characters and more at least WHOLE surely ("AA 1676 G" for the text line "AA
+    1676", whose last group stands apart): the surest such reading; otherwise `best`."""
+    assert best.box is not None
+    wholes = [
+        r
+        for r in call.reads.values()
+        if isinstance(r, PlateReading)
+        and r.box is not None
+        and r.confidence >= plate_net.WHOLE
+        and _overlap(r.box, best.box)
+        and plate_net.within(best.compact, r.compact)
+    ]
+    return max(wholes, key=lambda r: r.confidence, default=best)
 
 
 def _better(wide: PlateReading, narrow: PlateReading | NoPlate | None) -> bool:
