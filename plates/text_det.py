@@ -28,7 +28,7 @@ SIDE = 640  # the longer side the frame is read at, at most
 THRESHOLD = 0.3  # text probability
 GROW = 0.5  # of a region's height, on each side
 MIN_AREA = 6  # pixels of the probability map
-JOIN_GAP, JOIN_HEIGHT = 2.0, 1.6  # regions of one line joined (`joined`)
+JOIN_GAP, JOIN_HEIGHT = 3.0, 1.6  # regions of one line joined (`joined`)
 _MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 _STD = np.array([0.229, 0.224, 0.225], np.float32)
 
@@ -71,7 +71,7 @@ class TextDetector:
                 round((bh + 2 * g) * sy),
             )
             found.append((box, score))
-        found.sort(key=lambda bs: -bs[1])
+        found.sort(key=lambda bs: (-bs[1], -bs[0][2]))  # the surest first; of equals, the widest (a joined line)
         return found[:limit]
 
 
@@ -79,11 +79,13 @@ def joined(parts: list[tuple[Box, float]]) -> list[tuple[Box, float]]:
     """Text regions on one line joined: the detector often marks a plate's groups ("AA", "2885", "VG") apart, as
     words. Two regions join when they overlap vertically by at least half the lower one's height, are of like
     height (within a factor JOIN_HEIGHT) and the gap between them is at most JOIN_GAP of that height; the
-    joined region's score is its parts' mean, weighed by width. Each part also stays a region of its own."""
+    joined region's score is its surest part's, so that it comes before its parts (`TextDetector.boxes` keeps
+    only the best few: a plate whose three groups each score well would leave out the line that joins them). Each
+    part also stays a region of its own."""
     out = list(parts)
     for box, score in parts:
         x0, y0, bw, bh = box
-        x1, total, weight = x0 + bw, score * bw, bw
+        x1, best = x0 + bw, score
         top, bottom = y0, y0 + bh
         for (ox, oy, ow, oh), other in sorted(parts, key=lambda p: p[0][0]):
             if ox <= x1 - 1 or ox - x1 > JOIN_GAP * max(bh, oh):
@@ -91,10 +93,10 @@ def joined(parts: list[tuple[Box, float]]) -> list[tuple[Box, float]]:
             overlap = min(bottom, oy + oh) - max(top, oy)
             if overlap < 0.5 * min(bh, oh) or max(bh, oh) > JOIN_HEIGHT * min(bh, oh):
                 continue
-            x1, total, weight = ox + ow, total + other * ow, weight + ow
+            x1, best = ox + ow, max(best, other)
             top, bottom = min(top, oy), max(bottom, oy + oh)
         if x1 > x0 + bw:
-            out.append(((x0, top, x1 - x0, bottom - top), total / weight))
+            out.append(((x0, top, x1 - x0, bottom - top), best))
     return out
 
 
