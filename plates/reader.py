@@ -306,13 +306,15 @@ class _Call:
 
 def _whole(best: PlateReading, call: _Call) -> PlateReading:
     """Of the readings of candidates over `best` (text lines, rows of characters, regions dense in edges), the
-    surest ("A 1685 AN" from a text line over "A 1665 AN" from an edge region read first); and then the whole
-    plate that reading is a piece of, when one of them reads the same characters and more at least WHOLE surely
-    ("AA 1676 G" for the text line "AA 1676", whose last group stands apart): the surest such."""
+    surest when it reads another plate ("A 1685 AN" from a text line over "A 1665 AN" from an edge region read
+    first; the same plate keeps `best`'s box, the plate's rather than a line's); and then the whole plate that
+    reading is a piece of, when one of them reads the same characters and more at least WHOLE surely ("AA 1676 G"
+    for the text line "AA 1676", whose last group stands apart): the surest such."""
     assert best.box is not None
     box = best.box
     over = [r for r in call.reads.values() if isinstance(r, PlateReading) and r.box and _overlap(r.box, box)]
-    best = max(over, key=lambda r: r.confidence, default=best)
+    surest = max(over, key=lambda r: r.confidence, default=best)
+    best = best if surest.compact == best.compact else surest
     wholes = [r for r in over if r.confidence >= plate_net.WHOLE and plate_net.within(best.compact, r.compact)]
     return max(wholes, key=lambda r: r.confidence, default=best)
 
