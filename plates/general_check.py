@@ -8,9 +8,9 @@ is loaded elsewhere.
   (`safety.digits_only`), it is no plate;
 - as characters that begin with a digit (`safety.no_region`: half a plate, or a plate whose region letter it
   missed), the reading stands but at most DOUBTFUL sure, so that no lane takes it unasked;
-- otherwise the reading's confidence becomes the geometric mean of the two networks' probabilities of its text (a Y
-  one reads as a T, a letter one leaves out: the other seldom errs alike), and a reading under UNSURE so is no
-  plate (`safety.too_unsure`: the top half of a plate, which the plate recogniser reads).
+- otherwise the reading's confidence becomes the geometric mean of the two networks' probabilities of its text (a
+  letter one misreads or leaves out: the other seldom errs alike), and a reading under UNSURE so is no plate
+  (`safety.too_unsure`: the top half of a plate, which the plate recogniser reads).
 """
 
 from __future__ import annotations
