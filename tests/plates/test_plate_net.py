@@ -141,7 +141,15 @@ class _General:
 
 @pytest.mark.parametrize(
     ("general", "expect"),
-    [("B1234XYZ", "kept"), ("B1234XY", "lower"), ("36VZ", "doubtful"), ("01.28", "no plate"), ("0128", "no plate")],
+    [
+        ("B1234XYZ", "kept"),
+        ("B1234XY", "lower"),
+        ("36VZ", "doubtful"),
+        ("01.28", "no plate"),
+        ("0128", "no plate"),
+        ("1234", "doubtful"),  # the reading's own number, its letters missed: asked, not refused
+        ("123", "no plate"),  # digits that are not its number
+    ],
 )
 def test_the_general_check_backs_or_doubts_a_reading(
     monkeypatch: pytest.MonkeyPatch, general: str, expect: str
