@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # lane.config reads DEFAULT_ACCEPT: it need not load numpy fo
 #: The default of `rules.plate_accept` (config/site.toml): the threshold plates/calibration.json proposes, chosen
 #: on the tune part so that no reading taken unasked there was wrong (`python -m plates_training.calibrate`;
 #: docs/plates.md). Written out here so that loading the config needs no numpy; a test keeps the two equal.
-DEFAULT_ACCEPT = 0.975
+DEFAULT_ACCEPT = 0.977
 
 
 def accepted(reading: PlateReading, threshold: float) -> bool:

@@ -31,7 +31,7 @@ def _keep_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def site(tmp_path: Path, rules: str = "", plates: str = "") -> Path:
     """The shipped site file with `rules` added to [rules] and a [plates] table of `plates`."""
-    text = SHIPPED.read_text(encoding="utf-8").replace("plate_accept = 0.975 ", "# plate_accept = 0.975 ")
+    text = SHIPPED.read_text(encoding="utf-8").replace("plate_accept = 0.977 ", "# plate_accept = 0.977 ")
     text = text.replace("[rules]\n", f"[rules]\n{rules}\n") + (f"\n[plates]\n{plates}\n" if plates else "")
     path = tmp_path / "site.toml"
     path.write_text(text, encoding="utf-8")
