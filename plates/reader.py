@@ -32,6 +32,7 @@ from plates import (
     ctc,
     ensemble,
     expiry_line,
+    frame_readings,
     general_check,
     glyphs,
     line,
@@ -45,6 +46,7 @@ from plates.edges import edge_candidates
 from plates.engine import DIGITS, Engine, EngineError, default_engine
 from plates.frame_check import MAX_PIXELS as MAX_PIXELS
 from plates.frame_check import check_image as check_image
+from plates.frame_readings import Call, better, overlap
 from plates.locate import Candidate, iou, locate
 from plates.reader_settings import ReaderSettings as ReaderSettings
 from plates.reading import Image, NoPlate, PlateReading, u8
@@ -115,7 +117,7 @@ class PlateReader:
         if image is None:
             return NoPlate(why or "not an image")
         try:
-            call = _Call()
+            call = Call()
             return self._calibrated(self._read_frame(image, call), call)
         except _FAILURES as err:  # a frame OpenCV or Tesseract cannot handle is no plate, not a crash
             return NoPlate(_failure(err))
@@ -125,7 +127,7 @@ class PlateReader:
         image, why = check_image(crop)
         if image is None:
             return NoPlate(why or "not an image")
-        call = _Call()
+        call = Call()
         try:
             got = self._read_plate(image, (0, 0, image.shape[1], image.shape[0]), True, call)
             return (
@@ -134,7 +136,7 @@ class PlateReader:
         except _FAILURES as err:
             return NoPlate(_failure(err))
 
-    def _calibrated(self, got: PlateReading | NoPlate, call: _Call) -> PlateReading | NoPlate:
+    def _calibrated(self, got: PlateReading | NoPlate, call: Call) -> PlateReading | NoPlate:
         """The reading chosen, checked (`general_check`), with its expiry line read (only now: of all the crops read,
         only the chosen one's matters) and its confidence calibrated."""
         s = self.settings
@@ -162,7 +164,7 @@ class PlateReader:
         except _FAILURES:
             return ""
 
-    def _read_frame(self, image: Image, call: _Call) -> PlateReading | NoPlate:
+    def _read_frame(self, image: Image, call: Call) -> PlateReading | NoPlate:
         scale = min(1.0, FRAME_WIDTH / image.shape[1])
         if scale < 1.0:
             image = u8(cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
@@ -186,9 +188,9 @@ class PlateReader:
             x, y, bw, bh = best.box
             lines = self._text_lines(image, (x - bw, y - bh, 3 * bw, 3 * bh))
         if best is not None and best.box is not None:
-            for cand in (c for c in lines if c.box != best.box and _overlap(c.box, best.box)):
+            for cand in (c for c in lines if c.box != best.box and overlap(c.box, best.box)):
                 self._read_candidates(image, [cand], 0, None, "", call)
-            best = _whole(best, call)
+            best = frame_readings.whole(best, call)
         if best is None:
             return NoPlate(refused or f"no characters that fit the plate grammar ({len(candidates)} candidates)")
         if scale < 1.0 and best.box is not None:
@@ -202,7 +204,7 @@ class PlateReader:
         rows: int,
         best: PlateReading | None,
         refused: str,
-        call: _Call,
+        call: Call,
     ) -> tuple[PlateReading | None, str]:
         """Read `candidates` in turn (the first `rows` are rows of characters; the rest are read as crops) until one
         reads at least `enough` surely: the surest reading, `best` included, and why a candidate was no plate. A
@@ -221,7 +223,7 @@ class PlateReader:
                     crops.append(image[max(0, y - my) : y + bh + my, max(0, x - mx) : x + bw + mx])
                     edges = (False, False) if whole else (x - mx <= 0, x + bw + mx >= w)
                     one = self._read_plate(crops[-1], (x, y, bw, bh), trusted, call, edges)
-                    if got is None or (isinstance(one, PlateReading) and _better(one, got)):
+                    if got is None or (isinstance(one, PlateReading) and better(one, got)):
                         got = one
                 call.reads[(cand.box, trusted)] = got
                 if isinstance(got, PlateReading):
@@ -256,7 +258,7 @@ class PlateReader:
         crop: Image,
         box: tuple[int, int, int, int],
         crop_given: bool,
-        call: _Call,
+        call: Call,
         edges: tuple[bool, bool] = (False, False),
     ) -> PlateReading | NoPlate | None:
         """The reading of one plate crop; NoPlate when what was read is no plate (plates.safety); None when
@@ -291,46 +293,6 @@ class PlateReader:
             tuple(round(c, 3) for c in found.char_confidences),
             evidence,
         )
-
-
-class _Call:
-    """What one read of a frame or crop has found so far: each candidate's reading (by box, and whether it was read
-    as a crop); by the evidence crop's id, the lines found in each crop read (for its expiry line) and every crop
-    of the candidate a reading chose (for the general check)."""
-
-    def __init__(self) -> None:
-        self.reads: dict[tuple[tuple[int, int, int, int], bool], PlateReading | NoPlate | None] = {}
-        self.lines: dict[int, tuple[list[line.Band], list[line.Line]]] = {}
-        self.views: dict[int, list[Image]] = {}
-
-
-def _whole(best: PlateReading, call: _Call) -> PlateReading:
-    """Of the readings of candidates over `best` (text lines, rows of characters, regions dense in edges), the
-    surest when it reads another plate ("A 1685 AN" from a text line over "A 1665 AN" from an edge region read
-    first; the same plate keeps `best`'s box, the plate's rather than a line's); and then the whole plate that
-    reading is a piece of, when one of them reads the same characters and more at least WHOLE surely ("AA 1676 G"
-    for the text line "AA 1676", whose last group stands apart): the surest such."""
-    assert best.box is not None
-    box = best.box
-    over = [r for r in call.reads.values() if isinstance(r, PlateReading) and r.box and _overlap(r.box, box)]
-    surest = max(over, key=lambda r: r.confidence, default=best)
-    best = best if surest.compact == best.compact else surest
-    wholes = [r for r in over if r.confidence >= plate_net.WHOLE and plate_net.within(best.compact, r.compact)]
-    return max(wholes, key=lambda r: r.confidence, default=best)
-
-
-def _better(wide: PlateReading, narrow: PlateReading | NoPlate | None) -> bool:
-    """Whether the reading of a wider crop of a candidate beats that of a narrower one: it is surer, or it reads
-    the same characters and more (the narrower crop cut the plate short: "AB 1105" of "AB 1105 DH")."""
-    if not isinstance(narrow, PlateReading):
-        return True
-    return wide.confidence > narrow.confidence or (
-        wide.confidence >= plate_net.WHOLE and plate_net.within(narrow.compact, wide.compact)
-    )
-
-
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
 _FAILURES = (cv2.error, ValueError, MemoryError, RuntimeError, OSError)
