@@ -139,15 +139,17 @@ class PlateReader:
     def _calibrated(self, got: PlateReading | NoPlate, call: Call) -> PlateReading | NoPlate:
         """The reading chosen, checked (`general_check`), with its expiry line read (only now: of all the crops read,
         only the chosen one's matters) and its confidence calibrated."""
-        s = self.settings
-        if s.safety and s.general_check and self._plate_net() is not None:
-            got = general_check.checked(got, call.views.get(id(got.crop), []) if isinstance(got, PlateReading) else [])
         if isinstance(got, NoPlate):
             return got
+        s = self.settings
+        if s.safety and s.general_check and self._plate_net() is not None:
+            got = general_check.checked(got, call.views.get(id(got.crop), []))
+            if isinstance(got, NoPlate):
+                return got
         found = call.lines.get(id(got.crop))
-        if self.settings.expiry and got.crop is not None and found is not None:
+        if s.expiry and got.crop is not None and found is not None:
             got = replace(got, expiry=expiry_line.read(got.crop, *found, lambda: self.engine))
-        if not self.settings.calibrated:
+        if not s.calibrated:
             return got
         return replace(got, confidence=round(confidence.calibrated(got.confidence), 3))
 
