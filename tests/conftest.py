@@ -9,6 +9,7 @@ import random
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +51,12 @@ async def until(predicate: Callable[[], Any], limit: float = 5.0, what: str = "c
         await asyncio.sleep(step)
 
 
-def run_virtual(main: Callable[[Clock], Coroutine[Any, Any, Any]]) -> Any:
-    """Run `main(clock)` on a virtual clock (timers jump) and return its result."""
+def run_virtual(main: Callable[[Clock], Coroutine[Any, Any, Any]], start: datetime | None = None) -> Any:
+    """Run `main(clock)` on a virtual clock (timers jump) and return its result. The clock starts now, or at
+    `start`: a simulated day's arrivals depend on where the hours fall, so a test of one day pins its start."""
     loop = TimeWarpLoop(None)
     with asyncio.Runner(loop_factory=lambda: loop) as runner:
-        return runner.run(main(Clock(loop)))
+        return runner.run(main(Clock(loop, start)))
 
 
 class Rig:
