@@ -4,8 +4,13 @@ the readings over the chosen one is the plate (`whole`). Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from plates import line, plate_net
 from plates.reading import Image, NoPlate, PlateReading
+
+#: A crop's main lines and their bands, found when first asked for (`plates.reader`).
+Lines = Callable[[], tuple[list[line.Band], list[line.Line]]]
 
 
 class Call:
@@ -15,7 +20,7 @@ class Call:
 
     def __init__(self) -> None:
         self.reads: dict[tuple[tuple[int, int, int, int], bool], PlateReading | NoPlate | None] = {}
-        self.lines: dict[int, tuple[list[line.Band], list[line.Line]]] = {}
+        self.lines: dict[int, Lines] = {}
         self.views: dict[int, list[Image]] = {}
 
 

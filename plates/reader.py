@@ -20,6 +20,7 @@ Pure and thread-safe: the state is the engine, which keeps one Tesseract per thr
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -148,7 +149,7 @@ class PlateReader:
                 return got
         found = call.lines.get(id(got.crop))
         if s.expiry and got.crop is not None and found is not None:
-            got = replace(got, expiry=expiry_line.read(got.crop, *found, lambda: self.engine))
+            got = replace(got, expiry=expiry_line.read(got.crop, *found(), lambda: self.engine))
         if not s.calibrated:
             return got
         return replace(got, confidence=round(confidence.calibrated(got.confidence), 3))
@@ -267,25 +268,29 @@ class PlateReader:
         nothing fits the grammar. `edges`: whether the crop's left and right sides are the frame's. Its lines are
         kept in `call.lines` for the expiry line, read once a reading is chosen (`_calibrated`)."""
         s = self.settings
-        lines = line.find_lines(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found)
-        bands = [ln.band for ln in lines if ln.band is not None]
+        found_lines = _lines_of(crop, s.lines, s.min_contrast if crop_given else s.min_contrast_found)
         rec = self._plate_net()
-        if rec is not None:
+        if rec is not None:  # the plate recogniser needs the lines only for its bands
+            bands = found_lines()[0] if s.plate_bands else []
             found, theirs = plate_net.read(rec, crop, bands, with_bands=s.plate_bands)
         else:
+            bands, lines = found_lines()
             found, theirs, lines = ensemble.read(self, crop, lines, bands, crop_given)
+            kept = (bands, lines)  # as the ensemble left them
+            found_lines = lambda: kept  # noqa: E731 (the name is a callable on both paths)
         if found is None:
             return None
         if s.safety:  # only a frame's own sides are known to cut: a crop may be cut tight to its characters
             left, right = (0.0 if edges[0] else -math.inf), (crop.shape[1] if edges[1] else math.inf)
-            sides = safety.cut_off(bands[0], left, right) if bands and any(edges) else None
+            main = found_lines()[0] if any(edges) else []
+            sides = safety.cut_off(main[0], left, right) if main else None
             unbound = [ctc.greedy(p) for p in theirs]  # the second recogniser's reading, no grammar imposed
             why = safety.too_unsure(found.confidence) or safety.digits_only(unbound) or sides
             if why is not None:
                 return NoPlate(why)
         plate = found.plate
         evidence = crop.copy()
-        call.lines[id(evidence)] = (bands, lines)
+        call.lines[id(evidence)] = found_lines
         return PlateReading(
             plate.text,
             round(found.confidence, 3),
@@ -298,6 +303,18 @@ class PlateReader:
 
 
 _FAILURES = (cv2.error, ValueError, MemoryError, RuntimeError, OSError)
+
+
+def _lines_of(crop: Image, most: int, min_contrast: float) -> frame_readings.Lines:
+    """The main lines of `crop` (and their bands), found at the first call only: a reading by the plate recogniser
+    needs them only at a frame's side (`safety.cut_off`) or for its expiry line."""
+
+    @functools.cache
+    def found() -> tuple[list[line.Band], list[line.Line]]:
+        lines = line.find_lines(crop, most, min_contrast)
+        return [ln.band for ln in lines if ln.band is not None], lines
+
+    return found
 
 
 def _failure(err: Exception) -> str:
