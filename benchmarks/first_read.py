@@ -4,8 +4,8 @@ A lane reads plates on a thread of its own (`lane.controller`), where the reader
 starts (`PlateReader.warm_up`). Each trial runs in a fresh Python process, as a controller starting: a reading
 thread, warmed up or not, idles a moment, then reads the first few frames of synthetic lane scenes
 (`devices.render.scene`, 1280x720). Prints each trial's reads in ms, and their total cold and warmed and the
-ratio (medians over `--trials`): a model is loaded in whichever read first needs it, not always the first (the
-second recogniser in the first unsure read: the sixth of these frames, which takes longest either way).
+ratio (medians over `--trials`): a model is loaded in whichever read first needs it, here the first (it runs the
+plate recogniser, the text detector and, for the reading it chooses, PP-OCRv6 as shipped: the general check).
 """
 
 from __future__ import annotations
