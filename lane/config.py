@@ -493,6 +493,13 @@ def _path(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     return tuple(out)
 
 
+#: Keys an earlier version read, and what a site that still names one should do now.
+RETIRED: dict[tuple[int | str, ...], str] = {
+    ("plates", "line_model"): "the reader now runs the plate recogniser; name one fine-tuned on your export "
+    "(plates_training.ppocr_tune, docs/plates.md) as [plates] model, or remove the key to use the shipped one",
+}
+
+
 def parse(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
     try:
         return SiteConfig.model_validate(data)
@@ -506,7 +513,7 @@ def parse(data: dict[str, Any], source: str = "<config>") -> SiteConfig:
             if e["type"] == "backend":  # the devices union's tag: say it of the key
                 loc, value = (*loc, "backend"), value.get("backend") if isinstance(value, dict) else value
             if e["type"] == "extra_forbidden":
-                msg = "unknown key"
+                msg = "unknown key" + (f": {RETIRED[loc]}" if loc in RETIRED else "")
             elif e["type"] == "missing":
                 msg = "required key is missing"
             elif loc and loc[-1] == "[key]":

@@ -92,6 +92,12 @@ CASES = [
         id="target-minutes-zero",
     ),
     pytest.param(lambda t: t + '\n[lanse]\nid = "L3"\nclass = "A"\n', "lanse", "unknown key", id="typo-top-level"),
+    pytest.param(
+        lambda t: t + '\n[plates]\nline_model = "models/site.onnx"\n',
+        "plates.line_model",
+        "unknown key: the reader now runs the plate recogniser; name one fine-tuned",
+        id="retired-line-model",
+    ),
     pytest.param(sub('class = "C"', 'class = "B"'), "lanes[1].class", "Input should be 'A' or 'C'", id="class-B"),
     pytest.param(sub('id = "L1"', 'id = "L 1"'), "lanes[0].id", "should match pattern", id="lane-id-with-space"),
     pytest.param(
