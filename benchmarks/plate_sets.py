@@ -50,9 +50,9 @@ def rows(folder: Path) -> list[dict[str, str]]:
         raise FileNotFoundError(f"no labels.csv in {folder}")
     with path.open(newline="") as f:
         got = [r for r in csv.DictReader(f) if r.get("format_ok", "1") != "0"]
-    fixes = split.label_fixes() if folder.resolve().parent == split.DATA.resolve() else {}
+    fixes = split.fixes_for(folder)
     for r in got:  # the shared sets' labels checked by eye and found wrong (plates_training/label_fixes.csv)
-        r["plate_text"] = fixes.get((folder.name, r.get("file", "")), r.get("plate_text", ""))
+        r["plate_text"] = fixes.get(r.get("file", ""), r.get("plate_text", ""))
     for i, r in enumerate(got, start=2):
         if not r.get("file") or not r.get("plate_text"):
             raise ValueError(f"{path}:{i}: a row needs file and plate_text")

@@ -40,11 +40,11 @@ def read_folder(folder: Path, side: str | None, *, foreign: bool = False) -> lis
     (unless `foreign`: another country's plates, whose text is only held to the plate alphabet); a shared set's
     wrong labels corrected (`split.label_fixes`)."""
     sides = split.read_split() if side is not None else {}
-    fixes = split.label_fixes() if folder.resolve().parent == split.DATA.resolve() else {}
+    fixes = split.fixes_for(folder)
     out: list[Labelled] = []
     with (folder / "labels.csv").open(newline="") as f:
         for r in csv.DictReader(f):
-            text = fixes.get((folder.name, r["file"]), r["plate_text"]).replace(" ", "")
+            text = fixes.get(r["file"], r["plate_text"]).replace(" ", "")
             if not foreign and (r.get("format_ok", "1") == "0" or not grammar.is_valid(text)):
                 continue
             if not text or any(c not in ctc.ALPHABET for c in text):

@@ -113,6 +113,14 @@ def label_fixes(path: Path = FIXES) -> dict[tuple[str, str], str]:
         return {(r["set"], r["file"]): r["plate_text"] for r in csv.DictReader(f)}
 
 
+def fixes_for(folder: Path) -> dict[str, str]:
+    """File -> corrected plate text of `folder`'s wrong labels when it is one of the shared sets (`label_fixes`);
+    none for any other folder (a lane's export, a site's own photos)."""
+    if folder.resolve().parent != DATA.resolve():
+        return {}
+    return {file: text for (name, file), text in label_fixes().items() if name == folder.name}
+
+
 def read_split(path: Path = SPLIT) -> dict[tuple[str, str], str]:
     """(set, file) -> "train", "tune" or "val", from the committed split file."""
     with path.open(newline="") as f:
