@@ -104,8 +104,6 @@ def to_torch(model: onnx.ModelProto) -> Any:
 
 def export(net: Any, model: onnx.ModelProto, out: Path) -> None:
     """Write `net`'s trained weights into `model` (the graph `net` was made from) and save it at `out`."""
-    import torch
-
     values = _weights(net, model)
     trained = onnx.ModelProto()
     trained.CopyFrom(model)
@@ -116,7 +114,6 @@ def export(net: Any, model: onnx.ModelProto, out: Path) -> None:
     onnx.checker.check_model(trained)
     out.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(trained, str(out))
-    del torch
 
 
 def _weights(net: Any, model: onnx.ModelProto) -> dict[str, np.ndarray]:

@@ -110,7 +110,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     graph = ppocr_base.plate_graph(args.start or ppocr_base.source())
     net = ppocr_base.to_torch(graph)
-    best, best_key = None, (-1.0, 0.0)
     exact, loss = tune_exact(net, tune_images, tune_texts)
     print(f"step 0: tune exact {exact:.1%}, loss {loss:.3f}")
     best_key = (exact, -loss)
